@@ -1,0 +1,263 @@
+//! SQL dialect rules of SQLite, PostgreSQL and MySQL/MariaDB.
+
+use crate::value::SqlKind;
+use std::fmt::Write;
+
+/// The database a [`crate::Db`] talks to, chosen by the connection URL's scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Backend {
+    /// SQLite (`sqlite:`), embedded.
+    Sqlite,
+    /// PostgreSQL (`postgres:` / `postgresql:`).
+    Postgres,
+    /// MySQL or MariaDB (`mysql:` / `mariadb:`).
+    MySql,
+}
+
+impl Backend {
+    /// Every backend, in a fixed order (also the index of per-backend caches).
+    pub const ALL: [Backend; 3] = [Backend::Sqlite, Backend::Postgres, Backend::MySql];
+
+    /// The backend's position in [`Backend::ALL`].
+    pub const fn index(self) -> usize {
+        match self {
+            Backend::Sqlite => 0,
+            Backend::Postgres => 1,
+            Backend::MySql => 2,
+        }
+    }
+
+    /// A human name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+            Backend::MySql => "MySQL",
+        }
+    }
+
+    /// Writes `ident` quoted (doubling the quote character inside it).
+    pub fn write_ident(self, out: &mut String, ident: &str) {
+        let q = match self {
+            Backend::MySql => '`',
+            Backend::Sqlite | Backend::Postgres => '"',
+        };
+        out.push(q);
+        for c in ident.chars() {
+            if c == q {
+                out.push(q);
+            }
+            out.push(c);
+        }
+        out.push(q);
+    }
+
+    /// Writes the placeholder of the `n`-th (1-based) parameter.
+    pub fn write_placeholder(self, out: &mut String, n: usize) {
+        match self {
+            Backend::Postgres => {
+                let _ = write!(out, "${n}");
+            }
+            Backend::Sqlite | Backend::MySql => out.push('?'),
+        }
+    }
+
+    /// The most parameters one statement may bind.
+    pub const fn max_params(self) -> usize {
+        match self {
+            Backend::Sqlite => 32766,
+            Backend::Postgres | Backend::MySql => 65535,
+        }
+    }
+
+    /// Whether `INSERT ... RETURNING` reads generated keys back (else: last-insert-id).
+    pub const fn supports_returning(self) -> bool {
+        !matches!(self, Backend::MySql)
+    }
+
+    /// Whether NaN and infinities can be stored in a float column.
+    pub const fn supports_non_finite_floats(self) -> bool {
+        matches!(self, Backend::Postgres)
+    }
+
+    /// The statement that starts an explicit transaction.
+    ///
+    /// SQLite takes the write lock up front (`BEGIN IMMEDIATE`) so a transaction that reads and
+    /// then writes waits for other writers (busy timeout) instead of failing with SQLITE_BUSY.
+    pub const fn begin_sql(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres | Backend::MySql => "BEGIN",
+        }
+    }
+
+    /// The INSERT of a row whose every column the database fills.
+    pub fn write_insert_defaults(self, out: &mut String, table: &str) {
+        out.push_str("INSERT INTO ");
+        self.write_ident(out, table);
+        match self {
+            Backend::MySql => out.push_str(" () VALUES ()"),
+            Backend::Sqlite | Backend::Postgres => out.push_str(" DEFAULT VALUES"),
+        }
+    }
+
+    /// The LIMIT/OFFSET clause; `limit_ph`/`offset_ph` are the placeholders' 1-based numbers.
+    pub fn write_limit_offset(self, out: &mut String, limit: Option<usize>, offset: Option<usize>) {
+        if let Some(n) = limit {
+            out.push_str(" LIMIT ");
+            self.write_placeholder(out, n);
+        } else if offset.is_some() {
+            match self {
+                Backend::Sqlite => out.push_str(" LIMIT -1"),
+                Backend::MySql => out.push_str(" LIMIT 18446744073709551615"),
+                Backend::Postgres => {}
+            }
+        }
+        if let Some(n) = offset {
+            out.push_str(" OFFSET ");
+            self.write_placeholder(out, n);
+        }
+    }
+
+    /// The SQL type of a column of `kind` in CREATE TABLE. `keyed` says the column is part of a
+    /// key or index (MySQL cannot index TEXT without a prefix, so such text is VARCHAR there).
+    pub fn column_type(self, kind: SqlKind, keyed: bool, max_length: Option<u32>) -> String {
+        use SqlKind::*;
+        let s: &str = match (self, kind) {
+            (Backend::Sqlite, Bool | I8 | I16 | I32 | I64) => "INTEGER",
+            (Backend::Sqlite, F32 | F64) => "REAL",
+            (Backend::Sqlite, Text | Date | Time | DateTime | DateTimeUtc | Json) => "TEXT",
+            // NUMERIC affinity: compares as a number; more than 15 digits stay exact as text.
+            (Backend::Sqlite, Decimal) => "NUMERIC",
+            (Backend::Sqlite, Bytes | Uuid) => "BLOB",
+
+            (Backend::Postgres, Bool) => "BOOLEAN",
+            (Backend::Postgres, I8 | I16) => "SMALLINT",
+            (Backend::Postgres, I32) => "INTEGER",
+            (Backend::Postgres, I64) => "BIGINT",
+            (Backend::Postgres, F32) => "REAL",
+            (Backend::Postgres, F64) => "DOUBLE PRECISION",
+            (Backend::Postgres, Text) => {
+                return match max_length {
+                    Some(n) => format!("VARCHAR({n})"),
+                    None => "TEXT".into(),
+                };
+            }
+            (Backend::Postgres, Bytes) => "BYTEA",
+            (Backend::Postgres, Date) => "DATE",
+            (Backend::Postgres, Time) => "TIME",
+            (Backend::Postgres, DateTime) => "TIMESTAMP",
+            (Backend::Postgres, DateTimeUtc) => "TIMESTAMPTZ",
+            (Backend::Postgres, Uuid) => "UUID",
+            (Backend::Postgres, Json) => "JSONB",
+            (Backend::Postgres, Decimal) => "NUMERIC",
+
+            (Backend::MySql, Bool) => "BOOLEAN",
+            (Backend::MySql, I8) => "TINYINT",
+            (Backend::MySql, I16) => "SMALLINT",
+            (Backend::MySql, I32) => "INT",
+            (Backend::MySql, I64) => "BIGINT",
+            (Backend::MySql, F32) => "FLOAT",
+            (Backend::MySql, F64) => "DOUBLE",
+            (Backend::MySql, Text) => {
+                return match (max_length, keyed) {
+                    (Some(n), _) => format!("VARCHAR({n})"),
+                    (None, true) => "VARCHAR(255)".into(),
+                    (None, false) => "LONGTEXT".into(),
+                };
+            }
+            (Backend::MySql, Bytes) => {
+                return match (max_length, keyed) {
+                    (Some(n), _) => format!("VARBINARY({n})"),
+                    (None, true) => "VARBINARY(255)".into(),
+                    (None, false) => "LONGBLOB".into(),
+                };
+            }
+            (Backend::MySql, Date) => "DATE",
+            (Backend::MySql, Time) => "TIME(6)",
+            (Backend::MySql, DateTime | DateTimeUtc) => "DATETIME(6)",
+            (Backend::MySql, Uuid) => "BINARY(16)",
+            (Backend::MySql, Json) => "JSON",
+            // 65 digits, 30 after the point: every rust_decimal value fits exactly.
+            (Backend::MySql, Decimal) => "DECIMAL(65, 30)",
+        };
+        s.to_owned()
+    }
+
+    /// The column definition of a database-generated integer primary key.
+    pub fn write_auto_key(self, out: &mut String, kind: SqlKind) {
+        match self {
+            // INTEGER PRIMARY KEY is the rowid alias; AUTOINCREMENT never reuses a deleted key.
+            Backend::Sqlite => out.push_str("INTEGER PRIMARY KEY AUTOINCREMENT"),
+            Backend::Postgres => out.push_str(match kind {
+                SqlKind::I64 => "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+                SqlKind::I32 => "INTEGER GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+                _ => "SMALLINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+            }),
+            Backend::MySql => {
+                out.push_str(&self.column_type(kind, true, None));
+                out.push_str(" NOT NULL AUTO_INCREMENT PRIMARY KEY");
+            }
+        }
+    }
+
+    /// What follows `CREATE TABLE (...)`: MySQL tables are InnoDB, utf8mb4 (4-byte characters) with
+    /// a binary collation, so comparisons and LIKE are case-sensitive as on the other backends.
+    pub const fn table_options(self) -> &'static str {
+        match self {
+            Backend::MySql => " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+            Backend::Sqlite | Backend::Postgres => "",
+        }
+    }
+
+    /// Whether indexes are declared inside CREATE TABLE (MySQL 8 has no `CREATE INDEX IF NOT
+    /// EXISTS`, so there they ride on the table's own IF NOT EXISTS).
+    pub const fn inline_indexes(self) -> bool {
+        matches!(self, Backend::MySql)
+    }
+}
+
+impl Backend {
+    /// Turns `?` placeholders into the dialect's (`$1`, `$2`, ... on PostgreSQL), skipping quoted
+    /// strings, quoted identifiers and comments. SQL that already uses `$n` is returned as is.
+    pub fn rewrite_placeholders(self, sql: &str) -> String {
+        if self != Backend::Postgres {
+            return sql.to_owned();
+        }
+        let b = sql.as_bytes();
+        if b.windows(2).any(|w| w[0] == b'$' && w[1].is_ascii_digit()) {
+            return sql.to_owned();
+        }
+        let mut out = String::with_capacity(sql.len() + 8);
+        let mut n = 0;
+        let mut chars = sql.char_indices().peekable();
+        while let Some((_, c)) = chars.next() {
+            match c {
+                '\'' | '"' => {
+                    out.push(c);
+                    for (_, d) in chars.by_ref() {
+                        out.push(d);
+                        if d == c {
+                            break;
+                        }
+                    }
+                }
+                '-' if chars.peek().map(|&(_, d)| d) == Some('-') => {
+                    out.push(c);
+                    for (_, d) in chars.by_ref() {
+                        out.push(d);
+                        if d == '\n' {
+                            break;
+                        }
+                    }
+                }
+                '?' => {
+                    n += 1;
+                    self.write_placeholder(&mut out, n);
+                }
+                _ => out.push(c),
+            }
+        }
+        out
+    }
+}

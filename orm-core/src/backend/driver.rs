@@ -1,0 +1,578 @@
+//! sqlx pools, transactions, arguments and rows of each backend, behind one set of enums.
+//!
+//! This is the one audited place where SQL text is handed to sqlx (`AssertSqlSafe`): every
+//! statement passing through here was rendered by this crate from identifiers it quotes and
+//! placeholders; user values travel only as bound [`Args`].
+
+use super::Backend;
+use crate::error::{Error, Result};
+use crate::value::{SqlKind, Value};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+#[cfg(not(any(feature = "sqlite", feature = "postgres", feature = "mysql")))]
+compile_error!("orm-core needs at least one of the features `sqlite`, `postgres`, `mysql`");
+
+/// SQL text built by this crate: shared (cached per model) or rendered for one call.
+#[derive(Debug, Clone)]
+pub(crate) enum SqlText {
+    Shared(Arc<str>),
+    Owned(String),
+}
+
+impl SqlText {
+    fn into_sqlx(self) -> sqlx::SqlStr {
+        use sqlx::{AssertSqlSafe, SqlSafeStr};
+        // SAFETY (injection): see the module docs; only crate-rendered SQL reaches here.
+        match self {
+            SqlText::Shared(s) => AssertSqlSafe(s).into_sql_str(),
+            SqlText::Owned(s) => AssertSqlSafe(s).into_sql_str(),
+        }
+    }
+}
+
+/// Pool settings for [`crate::Db::connect_with`].
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    /// Most connections the pool opens (default 10; 1 for `sqlite::memory:`).
+    pub max_connections: u32,
+    /// How long to wait for a connection, including the first connect (default 10 s).
+    pub acquire_timeout: Duration,
+    /// How long a SQLite writer waits for a lock held by another (default 30 s).
+    pub sqlite_busy_timeout: Duration,
+    /// Prepared statements cached per connection (default 256).
+    pub statement_cache_capacity: usize,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        DbOptions {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(10),
+            sqlite_busy_timeout: Duration::from_secs(30),
+            statement_cache_capacity: 256,
+        }
+    }
+}
+
+/// The pool of one backend.
+pub(crate) enum Pool {
+    #[cfg(feature = "sqlite")]
+    Sqlite(sqlx::SqlitePool),
+    #[cfg(feature = "postgres")]
+    Postgres(sqlx::PgPool),
+    #[cfg(feature = "mysql")]
+    MySql(sqlx::MySqlPool),
+}
+
+/// What a `Db` holds.
+pub(crate) struct DbInner {
+    pub(crate) pool: Pool,
+    pub(crate) backend: Backend,
+    pub(crate) statements: Arc<AtomicU64>,
+}
+
+enum TxConn {
+    #[cfg(feature = "sqlite")]
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    #[cfg(feature = "postgres")]
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+    #[cfg(feature = "mysql")]
+    MySql(sqlx::Transaction<'static, sqlx::MySql>),
+}
+
+/// What a `Tx` holds.
+pub(crate) struct TxInner {
+    conn: TxConn,
+    pub(crate) backend: Backend,
+    statements: Arc<AtomicU64>,
+}
+
+/// Where a statement runs.
+pub(crate) enum Exec<'a> {
+    Db(&'a DbInner),
+    Tx(&'a mut TxInner),
+}
+
+impl Exec<'_> {
+    /// A shorter-lived copy, to run several statements on the same executor.
+    pub(crate) fn reborrow(&mut self) -> Exec<'_> {
+        match self {
+            Exec::Db(d) => Exec::Db(d),
+            Exec::Tx(t) => Exec::Tx(t),
+        }
+    }
+
+    pub(crate) fn backend(&self) -> Backend {
+        match self {
+            Exec::Db(d) => d.backend,
+            Exec::Tx(t) => t.backend,
+        }
+    }
+    fn count(&self) {
+        let c = match self {
+            Exec::Db(d) => &d.statements,
+            Exec::Tx(t) => &t.statements,
+        };
+        c.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Bound parameters of one statement.
+#[doc(hidden)]
+pub enum Args {
+    #[cfg(feature = "sqlite")]
+    #[doc(hidden)]
+    Sqlite(sqlx::sqlite::SqliteArguments),
+    #[cfg(feature = "postgres")]
+    #[doc(hidden)]
+    Postgres(sqlx::postgres::PgArguments),
+    #[cfg(feature = "mysql")]
+    #[doc(hidden)]
+    MySql(sqlx::mysql::MySqlArguments),
+}
+
+/// One row of a result, borrowed.
+#[doc(hidden)]
+pub enum RowRef<'r> {
+    #[cfg(feature = "sqlite")]
+    #[doc(hidden)]
+    Sqlite(&'r sqlx::sqlite::SqliteRow),
+    #[cfg(feature = "postgres")]
+    #[doc(hidden)]
+    Postgres(&'r sqlx::postgres::PgRow),
+    #[cfg(feature = "mysql")]
+    #[doc(hidden)]
+    MySql(&'r sqlx::mysql::MySqlRow),
+}
+
+impl RowRef<'_> {
+    /// Whether column `idx` holds NULL.
+    pub fn is_null(&self, idx: usize) -> Result<bool> {
+        use sqlx::{Row, ValueRef};
+        Ok(match self {
+            #[cfg(feature = "sqlite")]
+            RowRef::Sqlite(r) => r.try_get_raw(idx)?.is_null(),
+            #[cfg(feature = "postgres")]
+            RowRef::Postgres(r) => r.try_get_raw(idx)?.is_null(),
+            #[cfg(feature = "mysql")]
+            RowRef::MySql(r) => r.try_get_raw(idx)?.is_null(),
+        })
+    }
+
+    /// How many columns the row has.
+    pub fn len(&self) -> usize {
+        use sqlx::Row;
+        match self {
+            #[cfg(feature = "sqlite")]
+            RowRef::Sqlite(r) => r.len(),
+            #[cfg(feature = "postgres")]
+            RowRef::Postgres(r) => r.len(),
+            #[cfg(feature = "mysql")]
+            RowRef::MySql(r) => r.len(),
+        }
+    }
+
+    /// Whether the row has no columns.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The name of column `idx`, for error messages.
+    pub(crate) fn column_name(&self, idx: usize) -> String {
+        use sqlx::{Column, Row};
+        let name = match self {
+            #[cfg(feature = "sqlite")]
+            RowRef::Sqlite(r) => r.columns().get(idx).map(|c| c.name().to_owned()),
+            #[cfg(feature = "postgres")]
+            RowRef::Postgres(r) => r.columns().get(idx).map(|c| c.name().to_owned()),
+            #[cfg(feature = "mysql")]
+            RowRef::MySql(r) => r.columns().get(idx).map(|c| c.name().to_owned()),
+        };
+        name.unwrap_or_else(|| format!("#{idx}"))
+    }
+}
+
+impl Args {
+    /// Empty arguments for `backend`.
+    pub(crate) fn new(backend: Backend) -> Args {
+        match backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite => Args::Sqlite(Default::default()),
+            #[cfg(feature = "postgres")]
+            Backend::Postgres => Args::Postgres(Default::default()),
+            #[cfg(feature = "mysql")]
+            Backend::MySql => Args::MySql(Default::default()),
+            #[allow(unreachable_patterns)]
+            _ => unreachable!("a Db of a backend that is not compiled in cannot exist"),
+        }
+    }
+
+    /// The backend these arguments are for.
+    pub(crate) fn backend(&self) -> Backend {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Args::Sqlite(_) => Backend::Sqlite,
+            #[cfg(feature = "postgres")]
+            Args::Postgres(_) => Backend::Postgres,
+            #[cfg(feature = "mysql")]
+            Args::MySql(_) => Backend::MySql,
+        }
+    }
+
+    /// Binds a typed NULL.
+    pub fn push_null(&mut self, kind: SqlKind) -> Result<()> {
+        self.push_value(Value::Null(kind))
+    }
+}
+
+/// Adds one value to sqlx arguments, mapping the encoder's error.
+pub(super) fn add<'t, A, T>(args: &mut A, v: T) -> Result<()>
+where
+    A: sqlx::Arguments,
+    T: sqlx::Encode<'t, A::Database> + sqlx::Type<A::Database>,
+{
+    args.add(v).map_err(|e| Error::InvalidValue(e.to_string()))
+}
+
+/// Runs `$body` with `$e` bound to the sqlx executor and `$a` to the arguments of the same
+/// backend, and `$row` to the `RowRef` constructor of that backend.
+macro_rules! dispatch {
+    ($exec:expr, $args:expr, |$e:ident, $a:ident, $row:ident| $body:expr) => {
+        match ($exec, $args) {
+            #[cfg(feature = "sqlite")]
+            (Exec::Db(DbInner { pool: Pool::Sqlite(p), .. }), Args::Sqlite($a)) => {
+                let $e = p;
+                let $row = row_sqlite;
+                $body
+            }
+            #[cfg(feature = "sqlite")]
+            (Exec::Tx(TxInner { conn: TxConn::Sqlite(t), .. }), Args::Sqlite($a)) => {
+                let $e = &mut **t;
+                let $row = row_sqlite;
+                $body
+            }
+            #[cfg(feature = "postgres")]
+            (Exec::Db(DbInner { pool: Pool::Postgres(p), .. }), Args::Postgres($a)) => {
+                let $e = p;
+                let $row = row_postgres;
+                $body
+            }
+            #[cfg(feature = "postgres")]
+            (Exec::Tx(TxInner { conn: TxConn::Postgres(t), .. }), Args::Postgres($a)) => {
+                let $e = &mut **t;
+                let $row = row_postgres;
+                $body
+            }
+            #[cfg(feature = "mysql")]
+            (Exec::Db(DbInner { pool: Pool::MySql(p), .. }), Args::MySql($a)) => {
+                let $e = p;
+                let $row = row_mysql;
+                $body
+            }
+            #[cfg(feature = "mysql")]
+            (Exec::Tx(TxInner { conn: TxConn::MySql(t), .. }), Args::MySql($a)) => {
+                let $e = &mut **t;
+                let $row = row_mysql;
+                $body
+            }
+            #[allow(unreachable_patterns)]
+            _ => Err(Error::Unsupported(
+                "arguments were built for another backend than the connection's".into(),
+            )),
+        }
+    };
+}
+
+#[cfg(feature = "sqlite")]
+fn row_sqlite(r: &sqlx::sqlite::SqliteRow) -> RowRef<'_> {
+    RowRef::Sqlite(r)
+}
+
+#[cfg(feature = "postgres")]
+fn row_postgres(r: &sqlx::postgres::PgRow) -> RowRef<'_> {
+    RowRef::Postgres(r)
+}
+
+#[cfg(feature = "mysql")]
+fn row_mysql(r: &sqlx::mysql::MySqlRow) -> RowRef<'_> {
+    RowRef::MySql(r)
+}
+
+/// What an executed statement reports.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct QueryOutcome {
+    pub(crate) rows_affected: u64,
+    /// The generated key of the last inserted row (SQLite rowid, MySQL LAST_INSERT_ID of this
+    /// very statement on this very connection).
+    pub(crate) last_insert_id: Option<i64>,
+}
+
+trait Outcome {
+    fn outcome(&self) -> QueryOutcome;
+}
+#[cfg(feature = "sqlite")]
+impl Outcome for sqlx::sqlite::SqliteQueryResult {
+    fn outcome(&self) -> QueryOutcome {
+        QueryOutcome { rows_affected: self.rows_affected(), last_insert_id: Some(self.last_insert_rowid()) }
+    }
+}
+#[cfg(feature = "postgres")]
+impl Outcome for sqlx::postgres::PgQueryResult {
+    fn outcome(&self) -> QueryOutcome {
+        QueryOutcome { rows_affected: self.rows_affected(), last_insert_id: None }
+    }
+}
+#[cfg(feature = "mysql")]
+impl Outcome for sqlx::mysql::MySqlQueryResult {
+    fn outcome(&self) -> QueryOutcome {
+        QueryOutcome {
+            rows_affected: self.rows_affected(),
+            last_insert_id: i64::try_from(self.last_insert_id()).ok(),
+        }
+    }
+}
+
+/// Runs a statement that returns no rows.
+pub(crate) async fn execute(exec: Exec<'_>, sql: SqlText, args: Args) -> Result<QueryOutcome> {
+    exec.count();
+    let sql = sql.into_sqlx();
+    dispatch!(exec, args, |e, a, _row| {
+        let r = sqlx::query_with(sql, a).execute(e).await?;
+        Ok(r.outcome())
+    })
+}
+
+/// Runs a query and maps every row with `f`.
+pub(crate) async fn fetch_all<T, F>(exec: Exec<'_>, sql: SqlText, args: Args, mut f: F) -> Result<Vec<T>>
+where
+    F: FnMut(&RowRef<'_>) -> Result<T> + Send,
+    T: Send,
+{
+    exec.count();
+    let sql = sql.into_sqlx();
+    dispatch!(exec, args, |e, a, row| {
+        let rows = sqlx::query_with(sql, a).fetch_all(e).await?;
+        rows.iter().map(|r| f(&row(r))).collect()
+    })
+}
+
+/// Runs a query and maps its first row, if any, with `f`.
+pub(crate) async fn fetch_optional<T, F>(
+    exec: Exec<'_>,
+    sql: SqlText,
+    args: Args,
+    f: F,
+) -> Result<Option<T>>
+where
+    F: FnOnce(&RowRef<'_>) -> Result<T> + Send,
+    T: Send,
+{
+    exec.count();
+    let sql = sql.into_sqlx();
+    dispatch!(exec, args, |e, a, row| {
+        match sqlx::query_with(sql, a).fetch_optional(e).await? {
+            Some(r) => f(&row(&r)).map(Some),
+            None => Ok(None),
+        }
+    })
+}
+
+/// Runs a query and feeds its rows to `f` as they arrive, without collecting them.
+pub(crate) async fn for_each<F>(exec: Exec<'_>, sql: SqlText, args: Args, mut f: F) -> Result<()>
+where
+    F: FnMut(&RowRef<'_>) -> Result<()> + Send,
+{
+    use futures_util::TryStreamExt;
+    exec.count();
+    let sql = sql.into_sqlx();
+    dispatch!(exec, args, |e, a, row| {
+        let mut s = sqlx::query_with(sql, a).fetch(e);
+        while let Some(r) = s.try_next().await? {
+            f(&row(&r))?;
+        }
+        Ok(())
+    })
+}
+
+/// Redacts the password of a URL for error messages.
+fn redact(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        if let Some((auth, host)) = rest.rsplit_once('@') {
+            if let Some((user, _pw)) = auth.split_once(':') {
+                return format!("{scheme}://{user}:***@{host}");
+            }
+        }
+    }
+    url.to_owned()
+}
+
+fn invalid_url(url: &str, reason: impl Into<String>) -> Error {
+    Error::InvalidUrl { url: redact(url), reason: reason.into() }
+}
+
+/// Picks the backend from the URL's scheme.
+pub(crate) fn backend_of(url: &str) -> Result<Backend> {
+    let scheme = url.split_once(':').map(|(s, _)| s).ok_or_else(|| {
+        invalid_url(url, "no scheme; expected sqlite:, postgres://, postgresql://, mysql:// or mariadb://")
+    })?;
+    match scheme.to_ascii_lowercase().as_str() {
+        "sqlite" => Ok(Backend::Sqlite),
+        "postgres" | "postgresql" => Ok(Backend::Postgres),
+        "mysql" | "mariadb" => Ok(Backend::MySql),
+        other => Err(invalid_url(
+            url,
+            format!("unknown scheme `{other}`; expected sqlite, postgres, postgresql, mysql or mariadb"),
+        )),
+    }
+}
+
+fn connect_error(backend: Backend, e: sqlx::Error) -> Error {
+    match e {
+        sqlx::Error::Configuration(_) => Error::Connect { backend: backend.name(), source: e },
+        e => Error::Connect { backend: backend.name(), source: e },
+    }
+}
+
+/// Opens a pool for `url`.
+pub(crate) async fn connect(url: &str, opts: &DbOptions) -> Result<DbInner> {
+    let backend = backend_of(url)?;
+    let statements = Arc::new(AtomicU64::new(0));
+    let pool = match backend {
+        #[cfg(feature = "sqlite")]
+        Backend::Sqlite => {
+            use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+            // `mariadb:` is our alias; sqlx's parser knows only its own schemes.
+            let co = SqliteConnectOptions::from_str(url).map_err(|e| invalid_url(url, e.to_string()))?;
+            let memory = is_sqlite_memory(url);
+            let co = co
+                .create_if_missing(true)
+                .foreign_keys(true)
+                .busy_timeout(opts.sqlite_busy_timeout)
+                .statement_cache_capacity(opts.statement_cache_capacity)
+                // LIKE is case-sensitive, as on PostgreSQL and on our utf8mb4_bin MySQL tables.
+                .pragma("case_sensitive_like", "ON");
+            let co = if memory {
+                co
+            } else {
+                co.journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Normal)
+            };
+            let po = SqlitePoolOptions::new().acquire_timeout(opts.acquire_timeout);
+            // One in-memory database lives as long as one connection to it: keep exactly one,
+            // forever, so every user of the Db sees the same database.
+            let po = if memory {
+                po.max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None)
+            } else {
+                po.max_connections(opts.max_connections)
+            };
+            Pool::Sqlite(po.connect_with(co).await.map_err(|e| connect_error(backend, e))?)
+        }
+        #[cfg(feature = "postgres")]
+        Backend::Postgres => {
+            use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+            let co = PgConnectOptions::from_str(url)
+                .map_err(|e| invalid_url(url, e.to_string()))?
+                .statement_cache_capacity(opts.statement_cache_capacity);
+            let po = PgPoolOptions::new()
+                .max_connections(opts.max_connections)
+                .acquire_timeout(opts.acquire_timeout);
+            Pool::Postgres(po.connect_with(co).await.map_err(|e| connect_error(backend, e))?)
+        }
+        #[cfg(feature = "mysql")]
+        Backend::MySql => {
+            use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
+            let u = if url.len() >= 8 && url[..8].eq_ignore_ascii_case("mariadb:") {
+                format!("mysql:{}", &url[8..])
+            } else {
+                url.to_owned()
+            };
+            let co = MySqlConnectOptions::from_str(&u)
+                .map_err(|e| invalid_url(url, e.to_string()))?
+                .charset("utf8mb4")
+                .statement_cache_capacity(opts.statement_cache_capacity);
+            let po = MySqlPoolOptions::new()
+                .max_connections(opts.max_connections)
+                .acquire_timeout(opts.acquire_timeout);
+            Pool::MySql(po.connect_with(co).await.map_err(|e| connect_error(backend, e))?)
+        }
+        #[allow(unreachable_patterns)]
+        other => {
+            return Err(Error::Unsupported(format!(
+                "{} support is not compiled in; enable orm-core's `{}` feature",
+                other.name(),
+                match other {
+                    Backend::Sqlite => "sqlite",
+                    Backend::Postgres => "postgres",
+                    Backend::MySql => "mysql",
+                }
+            )));
+        }
+    };
+    Ok(DbInner { pool, backend, statements })
+}
+
+fn is_sqlite_memory(url: &str) -> bool {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    rest.starts_with(":memory:") || rest.contains("mode=memory")
+}
+
+impl DbInner {
+    /// Starts a transaction on a connection of the pool.
+    pub(crate) async fn begin(&self) -> Result<TxInner> {
+        let sql = self.backend.begin_sql();
+        self.statements.fetch_add(1, Ordering::Relaxed);
+        let conn = match &self.pool {
+            #[cfg(feature = "sqlite")]
+            Pool::Sqlite(p) => TxConn::Sqlite(p.begin_with(sql).await?),
+            #[cfg(feature = "postgres")]
+            Pool::Postgres(p) => TxConn::Postgres(p.begin_with(sql).await?),
+            #[cfg(feature = "mysql")]
+            Pool::MySql(p) => TxConn::MySql(p.begin_with(sql).await?),
+        };
+        Ok(TxInner { conn, backend: self.backend, statements: self.statements.clone() })
+    }
+
+    /// Closes the pool.
+    pub(crate) async fn close(&self) {
+        match &self.pool {
+            #[cfg(feature = "sqlite")]
+            Pool::Sqlite(p) => p.close().await,
+            #[cfg(feature = "postgres")]
+            Pool::Postgres(p) => p.close().await,
+            #[cfg(feature = "mysql")]
+            Pool::MySql(p) => p.close().await,
+        }
+    }
+}
+
+impl TxInner {
+    /// Commits.
+    pub(crate) async fn commit(self) -> Result<()> {
+        self.statements.fetch_add(1, Ordering::Relaxed);
+        match self.conn {
+            #[cfg(feature = "sqlite")]
+            TxConn::Sqlite(t) => t.commit().await?,
+            #[cfg(feature = "postgres")]
+            TxConn::Postgres(t) => t.commit().await?,
+            #[cfg(feature = "mysql")]
+            TxConn::MySql(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    /// Rolls back.
+    pub(crate) async fn rollback(self) -> Result<()> {
+        self.statements.fetch_add(1, Ordering::Relaxed);
+        match self.conn {
+            #[cfg(feature = "sqlite")]
+            TxConn::Sqlite(t) => t.rollback().await?,
+            #[cfg(feature = "postgres")]
+            TxConn::Postgres(t) => t.rollback().await?,
+            #[cfg(feature = "mysql")]
+            TxConn::MySql(t) => t.rollback().await?,
+        }
+        Ok(())
+    }
+}

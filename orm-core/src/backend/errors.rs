@@ -1,0 +1,76 @@
+//! Turning each backend's error reports into [`crate::Error`].
+
+use crate::error::{ConstraintInfo, Error};
+use sqlx::error::ErrorKind;
+
+/// Maps a driver error; `table` is the model's table, used where the database does not say.
+pub(crate) fn map_error(e: sqlx::Error, table: Option<&str>) -> Error {
+    let db = match &e {
+        sqlx::Error::Database(db) => db,
+        _ => return Error::Database(e),
+    };
+    let kind = db.kind();
+    if matches!(kind, ErrorKind::Other) {
+        return Error::Database(e);
+    }
+    let message = db.message().to_owned();
+    let mut info = ConstraintInfo {
+        table: None,
+        column: None,
+        constraint: db.constraint().map(str::to_owned),
+        message: message.clone(),
+    };
+    #[cfg(feature = "postgres")]
+    if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+        info.table = pg.table().map(str::to_owned);
+        info.column = pg.column().map(str::to_owned);
+    }
+    #[cfg(feature = "sqlite")]
+    if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+        // "UNIQUE constraint failed: users.email" / "NOT NULL constraint failed: t.c"
+        if let Some((_, cols)) = message.split_once("failed: ") {
+            if let Some((t, c)) = cols.split(", ").next().and_then(|first| first.split_once('.')) {
+                info.table = Some(t.to_owned());
+                info.column = Some(c.to_owned());
+            }
+        }
+    }
+    #[cfg(feature = "mysql")]
+    if db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>().is_some() {
+        // "Duplicate entry 'x' for key 'email'", "Column 'email' cannot be null",
+        // "... CONSTRAINT `posts_ibfk_1` FOREIGN KEY (`user_id`) REFERENCES `users` (`id`))"
+        if let Some(k) = between(&message, "for key '", "'") {
+            info.constraint = Some(k.rsplit('.').next().unwrap_or(k).to_owned());
+        }
+        if let Some(c) = between(&message, "Column '", "'").or_else(|| between(&message, "Field '", "'")) {
+            info.column = Some(c.to_owned());
+        }
+        if let Some(c) = between(&message, "CONSTRAINT `", "`") {
+            info.constraint = Some(c.to_owned());
+        }
+        if let Some(c) = between(&message, "FOREIGN KEY (`", "`") {
+            info.column = Some(c.to_owned());
+        }
+        if let Some(t) = between(&message, "fails (`", ", CONSTRAINT") {
+            let t = t.rsplit('.').next().unwrap_or(t).trim_matches('`');
+            info.table = Some(t.to_owned());
+        }
+    }
+    if info.table.is_none() {
+        info.table = table.map(str::to_owned);
+    }
+    match kind {
+        ErrorKind::UniqueViolation => Error::UniqueViolation(info),
+        ErrorKind::ForeignKeyViolation => Error::ForeignKeyViolation(info),
+        ErrorKind::NotNullViolation => Error::NotNullViolation(info),
+        ErrorKind::CheckViolation => Error::CheckViolation(info),
+        _ => Error::Database(e),
+    }
+}
+
+#[allow(dead_code)]
+fn between<'a>(s: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let i = s.find(start)? + start.len();
+    let j = s[i..].find(end)? + i;
+    Some(&s[i..j])
+}

@@ -1,0 +1,19 @@
+//! The backend layer: the only module that knows which database it talks to.
+//!
+//! * [`dialect`] (this file's [`Backend`] methods): quoting, placeholders, DDL types, LIMIT/OFFSET,
+//!   RETURNING vs last-insert-id, transaction start, which values a backend can store.
+//! * `driver`: the sqlx pools, connections, arguments and rows of each backend.
+//! * `types`: how each supported Rust type binds and decodes on each backend.
+//! * `errors`: turning each backend's error reports into [`crate::Error`].
+//!
+//! Nothing outside `backend/` matches on the backend.
+
+pub(crate) mod dialect;
+pub(crate) mod driver;
+mod errors;
+mod types;
+
+pub use dialect::Backend;
+pub use driver::{Args, DbOptions, RowRef};
+pub(crate) use driver::{DbInner, Exec, TxInner};
+pub(crate) use errors::map_error;

@@ -1,0 +1,350 @@
+//! How each supported Rust type binds and decodes on each backend.
+
+use super::driver::{Args, RowRef, add};
+use super::Backend;
+use crate::error::{Error, Result};
+use crate::value::{SqlKind, SqlType, Value};
+
+fn non_finite(backend: Backend, f: f64) -> Result<()> {
+    if !f.is_finite() && !backend.supports_non_finite_floats() {
+        return Err(Error::InvalidValue(format!(
+            "{} cannot store the float {f}; only PostgreSQL keeps NaN and infinities",
+            backend.name()
+        )));
+    }
+    Ok(())
+}
+
+fn decode_err(row: &RowRef<'_>, idx: usize, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Error {
+    Error::Decode {
+        table: String::new(),
+        column: row.column_name(idx),
+        source: sqlx::Error::Decode(source.into()),
+    }
+}
+
+impl Args {
+    /// Binds one value as the next parameter.
+    pub fn push_value(&mut self, v: Value) -> Result<()> {
+        if let Value::F32(f) = v {
+            non_finite(self.backend(), f as f64)?;
+        }
+        if let Value::F64(f) = v {
+            non_finite(self.backend(), f)?;
+        }
+        match self {
+            #[cfg(feature = "sqlite")]
+            Args::Sqlite(a) => match v {
+                Value::Null(_) => add(a, Option::<i64>::None),
+                Value::Bool(x) => add(a, x),
+                Value::I8(x) => add(a, x as i32),
+                Value::I16(x) => add(a, x as i32),
+                Value::I32(x) => add(a, x),
+                Value::I64(x) => add(a, x),
+                Value::F32(x) => add(a, x as f64),
+                Value::F64(x) => add(a, x),
+                Value::Text(x) => add(a, x),
+                Value::Bytes(x) => add(a, x),
+                #[cfg(feature = "chrono")]
+                Value::Date(x) => add(a, x),
+                #[cfg(feature = "chrono")]
+                Value::Time(x) => add(a, x),
+                #[cfg(feature = "chrono")]
+                Value::DateTime(x) => add(a, x),
+                #[cfg(feature = "chrono")]
+                Value::DateTimeUtc(x) => add(a, x),
+                #[cfg(feature = "uuid")]
+                Value::Uuid(x) => add(a, x),
+                #[cfg(feature = "json")]
+                Value::Json(x) => add(a, x.to_string()),
+                #[cfg(feature = "decimal")]
+                Value::Decimal(x) => add(a, x.to_string()),
+            },
+            #[cfg(feature = "postgres")]
+            Args::Postgres(a) => match v {
+                Value::Null(k) => pg_null(a, k),
+                Value::Bool(x) => add(a, x),
+                // PostgreSQL has no 1-byte integer (sqlx's i8 is the "char" type).
+                Value::I8(x) => add(a, x as i16),
+                Value::I16(x) => add(a, x),
+                Value::I32(x) => add(a, x),
+                Value::I64(x) => add(a, x),
+                Value::F32(x) => add(a, x),
+                Value::F64(x) => add(a, x),
+                Value::Text(x) => add(a, x),
+                Value::Bytes(x) => add(a, x),
+                #[cfg(feature = "chrono")]
+                Value::Date(x) => add(a, x),
+                #[cfg(feature = "chrono")]
+                Value::Time(x) => add(a, x),
+                #[cfg(feature = "chrono")]
+                Value::DateTime(x) => add(a, x),
+                #[cfg(feature = "chrono")]
+                Value::DateTimeUtc(x) => add(a, x),
+                #[cfg(feature = "uuid")]
+                Value::Uuid(x) => add(a, x),
+                #[cfg(feature = "json")]
+                Value::Json(x) => add(a, sqlx::types::Json(x)),
+                #[cfg(feature = "decimal")]
+                Value::Decimal(x) => add(a, x),
+            },
+            #[cfg(feature = "mysql")]
+            Args::MySql(a) => match v {
+                Value::Null(_) => add(a, Option::<i64>::None),
+                Value::Bool(x) => add(a, x),
+                Value::I8(x) => add(a, x),
+                Value::I16(x) => add(a, x),
+                Value::I32(x) => add(a, x),
+                Value::I64(x) => add(a, x),
+                Value::F32(x) => add(a, x),
+                Value::F64(x) => add(a, x),
+                Value::Text(x) => add(a, x),
+                Value::Bytes(x) => add(a, x),
+                #[cfg(feature = "chrono")]
+                Value::Date(x) => add(a, x),
+                #[cfg(feature = "chrono")]
+                Value::Time(x) => add(a, x),
+                #[cfg(feature = "chrono")]
+                Value::DateTime(x) => add(a, x),
+                #[cfg(feature = "chrono")]
+                Value::DateTimeUtc(x) => add(a, x),
+                #[cfg(feature = "uuid")]
+                Value::Uuid(x) => add(a, x),
+                // MariaDB's JSON is LONGTEXT with a validity check: send text.
+                #[cfg(feature = "json")]
+                Value::Json(x) => add(a, x.to_string()),
+                #[cfg(feature = "decimal")]
+                Value::Decimal(x) => add(a, x),
+            },
+        }
+    }
+
+    /// Binds text without copying it into a `Value` first.
+    fn push_str(&mut self, s: &str) -> Result<()> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Args::Sqlite(a) => add(a, s.to_owned()),
+            #[cfg(feature = "postgres")]
+            Args::Postgres(a) => add(a, s),
+            #[cfg(feature = "mysql")]
+            Args::MySql(a) => add(a, s),
+        }
+    }
+
+    /// Binds bytes without copying them into a `Value` first.
+    fn push_bytes(&mut self, s: &[u8]) -> Result<()> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Args::Sqlite(a) => add(a, s.to_vec()),
+            #[cfg(feature = "postgres")]
+            Args::Postgres(a) => add(a, s),
+            #[cfg(feature = "mysql")]
+            Args::MySql(a) => add(a, s),
+        }
+    }
+}
+
+#[cfg(feature = "postgres")]
+fn pg_null(a: &mut sqlx::postgres::PgArguments, k: SqlKind) -> Result<()> {
+    match k {
+        SqlKind::Bool => add(a, Option::<bool>::None),
+        SqlKind::I8 | SqlKind::I16 => add(a, Option::<i16>::None),
+        SqlKind::I32 => add(a, Option::<i32>::None),
+        SqlKind::I64 => add(a, Option::<i64>::None),
+        SqlKind::F32 => add(a, Option::<f32>::None),
+        SqlKind::F64 => add(a, Option::<f64>::None),
+        SqlKind::Text => add(a, Option::<String>::None),
+        SqlKind::Bytes => add(a, Option::<Vec<u8>>::None),
+        #[cfg(feature = "chrono")]
+        SqlKind::Date => add(a, Option::<chrono::NaiveDate>::None),
+        #[cfg(feature = "chrono")]
+        SqlKind::Time => add(a, Option::<chrono::NaiveTime>::None),
+        #[cfg(feature = "chrono")]
+        SqlKind::DateTime => add(a, Option::<chrono::NaiveDateTime>::None),
+        #[cfg(feature = "chrono")]
+        SqlKind::DateTimeUtc => add(a, Option::<chrono::DateTime<chrono::Utc>>::None),
+        #[cfg(feature = "uuid")]
+        SqlKind::Uuid => add(a, Option::<uuid::Uuid>::None),
+        #[cfg(feature = "json")]
+        SqlKind::Json => add(a, Option::<sqlx::types::Json<serde_json::Value>>::None),
+        #[cfg(feature = "decimal")]
+        SqlKind::Decimal => add(a, Option::<rust_decimal::Decimal>::None),
+        #[allow(unreachable_patterns)]
+        _ => add(a, Option::<String>::None),
+    }
+}
+
+/// `row.try_get(idx)` on whichever backend the row is from, as `$t` for each backend.
+macro_rules! get {
+    ($row:expr, $idx:expr, sqlite: $s:ty, postgres: $p:ty, mysql: $m:ty) => {{
+        use sqlx::Row;
+        match $row {
+            #[cfg(feature = "sqlite")]
+            RowRef::Sqlite(r) => r.try_get::<$s, _>($idx).map(Into::into),
+            #[cfg(feature = "postgres")]
+            RowRef::Postgres(r) => r.try_get::<$p, _>($idx).map(Into::into),
+            #[cfg(feature = "mysql")]
+            RowRef::MySql(r) => r.try_get::<$m, _>($idx).map(Into::into),
+        }
+        .map_err(|e| sqlx_err($row, $idx, e))
+    }};
+}
+
+/// Reads an integer of any width and narrows it with a range check (PostgreSQL is strict about
+/// INT2/INT4/INT8, so an `i64` field may map an INTEGER column of a schema we did not create).
+fn get_int<T>(row: &RowRef<'_>, idx: usize) -> Result<T>
+where
+    T: TryFrom<i64> + Send,
+{
+    let wide: i64 = match row {
+        #[cfg(feature = "postgres")]
+        RowRef::Postgres(r) => {
+            use sqlx::{Row, TypeInfo, ValueRef};
+            let raw = r.try_get_raw(idx)?;
+            let ty = raw.type_info().name().to_owned();
+            drop(raw);
+            match ty.as_str() {
+                "INT2" => get!(row, idx, sqlite: i64, postgres: i16, mysql: i64)?,
+                "INT4" => get!(row, idx, sqlite: i64, postgres: i32, mysql: i64)?,
+                _ => get!(row, idx, sqlite: i64, postgres: i64, mysql: i64)?,
+            }
+        }
+        _ => get!(row, idx, sqlite: i64, postgres: i64, mysql: i64)?,
+    };
+    T::try_from(wide).map_err(|_| {
+        decode_err(row, idx, format!("{wide} is out of range for {}", std::any::type_name::<T>()))
+    })
+}
+
+/// Reads column text whatever its storage (SQLite NUMERIC may hold an INTEGER or REAL; MariaDB's
+/// JSON is text with a binary charset).
+#[allow(dead_code)]
+fn get_text_unchecked(row: &RowRef<'_>, idx: usize) -> Result<String> {
+    use sqlx::Row;
+    match row {
+        #[cfg(feature = "sqlite")]
+        RowRef::Sqlite(r) => r.try_get_unchecked::<String, _>(idx),
+        #[cfg(feature = "postgres")]
+        RowRef::Postgres(r) => r.try_get_unchecked::<String, _>(idx),
+        #[cfg(feature = "mysql")]
+        RowRef::MySql(r) => r.try_get_unchecked::<String, _>(idx),
+    }
+    .map_err(|e| sqlx_err(row, idx, e))
+}
+
+macro_rules! int_type {
+    ($($t:ty => $kind:ident),*) => {$(
+        impl SqlType for $t {
+            const KIND: SqlKind = SqlKind::$kind;
+            fn to_value(&self) -> Value { Value::$kind(*self) }
+            fn bind(&self, args: &mut Args) -> Result<()> { args.push_value(Value::$kind(*self)) }
+            fn decode(row: &RowRef<'_>, idx: usize) -> Result<Self> { get_int(row, idx) }
+        }
+    )*};
+}
+int_type!(i8 => I8, i16 => I16, i32 => I32, i64 => I64);
+
+macro_rules! copy_type {
+    ($($t:ty => $kind:ident),*) => {$(
+        impl SqlType for $t {
+            const KIND: SqlKind = SqlKind::$kind;
+            fn to_value(&self) -> Value { Value::$kind(*self) }
+            fn bind(&self, args: &mut Args) -> Result<()> { args.push_value(Value::$kind(*self)) }
+            fn decode(row: &RowRef<'_>, idx: usize) -> Result<Self> {
+                get!(row, idx, sqlite: $t, postgres: $t, mysql: $t)
+            }
+        }
+    )*};
+}
+copy_type!(bool => Bool, f32 => F32, f64 => F64);
+#[cfg(feature = "chrono")]
+copy_type!(chrono::NaiveDate => Date, chrono::NaiveTime => Time, chrono::NaiveDateTime => DateTime,
+    chrono::DateTime<chrono::Utc> => DateTimeUtc);
+#[cfg(feature = "uuid")]
+copy_type!(uuid::Uuid => Uuid);
+
+impl SqlType for String {
+    const KIND: SqlKind = SqlKind::Text;
+    fn to_value(&self) -> Value {
+        Value::Text(self.clone())
+    }
+    fn bind(&self, args: &mut Args) -> Result<()> {
+        args.push_str(self)
+    }
+    fn decode(row: &RowRef<'_>, idx: usize) -> Result<Self> {
+        get!(row, idx, sqlite: String, postgres: String, mysql: String)
+    }
+}
+
+impl SqlType for Vec<u8> {
+    const KIND: SqlKind = SqlKind::Bytes;
+    fn to_value(&self) -> Value {
+        Value::Bytes(self.clone())
+    }
+    fn bind(&self, args: &mut Args) -> Result<()> {
+        args.push_bytes(self)
+    }
+    fn decode(row: &RowRef<'_>, idx: usize) -> Result<Self> {
+        get!(row, idx, sqlite: Vec<u8>, postgres: Vec<u8>, mysql: Vec<u8>)
+    }
+}
+
+fn sqlx_err(row: &RowRef<'_>, idx: usize, e: sqlx::Error) -> Error {
+    Error::Decode { table: String::new(), column: row.column_name(idx), source: e }
+}
+
+#[cfg(feature = "json")]
+impl SqlType for serde_json::Value {
+    const KIND: SqlKind = SqlKind::Json;
+    fn to_value(&self) -> Value {
+        Value::Json(self.clone())
+    }
+    fn bind(&self, args: &mut Args) -> Result<()> {
+        args.push_value(Value::Json(self.clone()))
+    }
+    fn decode(row: &RowRef<'_>, idx: usize) -> Result<Self> {
+        match row {
+            #[cfg(feature = "postgres")]
+            RowRef::Postgres(r) => {
+                use sqlx::Row;
+                r.try_get::<sqlx::types::Json<serde_json::Value>, _>(idx)
+                    .map(|j| j.0)
+                    .map_err(|e| sqlx_err(row, idx, e))
+            }
+            #[allow(unreachable_patterns)]
+            _ => {
+                let text = get_text_unchecked(row, idx)?;
+                serde_json::from_str(&text).map_err(|e| decode_err(row, idx, e))
+            }
+        }
+    }
+}
+
+#[cfg(feature = "decimal")]
+impl SqlType for rust_decimal::Decimal {
+    const KIND: SqlKind = SqlKind::Decimal;
+    fn to_value(&self) -> Value {
+        Value::Decimal(*self)
+    }
+    fn bind(&self, args: &mut Args) -> Result<()> {
+        args.push_value(Value::Decimal(*self))
+    }
+    fn decode(row: &RowRef<'_>, idx: usize) -> Result<Self> {
+        use sqlx::Row;
+        match row {
+            #[cfg(feature = "postgres")]
+            RowRef::Postgres(r) => r.try_get(idx).map_err(|e| sqlx_err(row, idx, e)),
+            #[cfg(feature = "mysql")]
+            RowRef::MySql(r) => r.try_get(idx).map_err(|e| sqlx_err(row, idx, e)),
+            // SQLite has no exact decimal: NUMERIC holds an INTEGER, a REAL or (past 15 digits) TEXT.
+            #[allow(unreachable_patterns)]
+            _ => {
+                let text = get_text_unchecked(row, idx)?;
+                let text = text.trim();
+                text.parse::<rust_decimal::Decimal>()
+                    .or_else(|_| rust_decimal::Decimal::from_scientific(text))
+                    .map_err(|e| decode_err(row, idx, e))
+            }
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! Connections: [`Db`] (a pool), [`Tx`] (a transaction) and [`Executor`] (either).
+
+use crate::backend::{Backend, DbInner, DbOptions, Exec, TxInner};
+use crate::error::Result;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+/// A database: a pool of connections to one SQLite file or in-memory database, PostgreSQL or
+/// MySQL/MariaDB server, chosen by the URL's scheme.
+///
+/// Cheap to clone and `Send + Sync`: share one among many tasks.
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<DbInner>,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("backend", &self.inner.backend).finish()
+    }
+}
+
+impl Db {
+    /// Connects with default [`DbOptions`].
+    ///
+    /// * `sqlite::memory:` — one in-memory database shared by every user of this `Db`;
+    /// * `sqlite://path/app.db` (or `sqlite:app.db`) — a file, created when missing, in WAL mode
+    ///   with a busy timeout so concurrent writers wait for each other;
+    /// * `postgres://user@host:port/db` (or `postgresql://`);
+    /// * `mysql://user:password@host:port/db` (or `mariadb://`).
+    ///
+    /// A malformed URL or unknown scheme is [`Error::InvalidUrl`](crate::Error::InvalidUrl); a
+    /// server that cannot be reached is [`Error::Connect`](crate::Error::Connect) once
+    /// [`DbOptions::acquire_timeout`] has passed.
+    pub async fn connect(url: &str) -> Result<Db> {
+        Db::connect_with(url, DbOptions::default()).await
+    }
+
+    /// Connects with the given pool settings.
+    pub async fn connect_with(url: &str, options: DbOptions) -> Result<Db> {
+        let inner = crate::backend::driver::connect(url, &options).await?;
+        Ok(Db { inner: Arc::new(inner) })
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.inner.backend
+    }
+
+    /// Starts a transaction. Dropping the [`Tx`] without [`Tx::commit`] rolls it back.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(Tx { inner: self.inner.begin().await? })
+    }
+
+    /// How many statements this `Db` (and its transactions) has sent so far; for tests that
+    /// check how many queries an operation takes.
+    pub fn statement_count(&self) -> u64 {
+        self.inner.statements.load(Ordering::Relaxed)
+    }
+
+    /// Closes every connection; later operations fail.
+    pub async fn close(&self) {
+        self.inner.close().await
+    }
+}
+
+/// A transaction. Every model operation accepts `&mut Tx` in place of `&Db`.
+///
+/// Dropping it without [`commit`](Tx::commit) rolls it back.
+pub struct Tx {
+    inner: TxInner,
+}
+
+impl std::fmt::Debug for Tx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tx").field("backend", &self.inner.backend).finish()
+    }
+}
+
+impl Tx {
+    /// Makes the transaction's changes permanent.
+    pub async fn commit(self) -> Result<()> {
+        self.inner.commit().await
+    }
+
+    /// Discards the transaction's changes.
+    pub async fn rollback(self) -> Result<()> {
+        self.inner.rollback().await
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.inner.backend
+    }
+}
+
+/// Where an operation runs: `&Db` or `&mut Tx` convert into it.
+pub struct Executor<'a>(pub(crate) Exec<'a>);
+
+impl Executor<'_> {
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.0.backend()
+    }
+}
+
+impl<'a> From<&'a Db> for Executor<'a> {
+    fn from(db: &'a Db) -> Self {
+        Executor(Exec::Db(&db.inner))
+    }
+}
+
+impl<'a> From<&'a mut Tx> for Executor<'a> {
+    fn from(tx: &'a mut Tx) -> Self {
+        Executor(Exec::Tx(&mut tx.inner))
+    }
+}
+
+impl<'a, 'b> From<&'a mut &'b mut Tx> for Executor<'a> {
+    fn from(tx: &'a mut &'b mut Tx) -> Self {
+        Executor(Exec::Tx(&mut tx.inner))
+    }
+}

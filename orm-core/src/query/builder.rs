@@ -1,0 +1,174 @@
+//! `Model::query()`: filter, order, page, then fetch, count, test or delete.
+
+use super::ast::Select;
+use super::column::{Cond, Order};
+use super::render::SqlWriter;
+use crate::backend::driver;
+use crate::db::Executor;
+use crate::error::Result;
+use crate::model::{Model, model_sql};
+use crate::value::SqlType;
+use std::marker::PhantomData;
+
+/// A query over the rows of model `M`. Build it with [`Model::query`], then run it with
+/// [`all`](Query::all), [`first`](Query::first), [`count`](Query::count),
+/// [`exists`](Query::exists) or [`delete`](Query::delete).
+pub struct Query<M> {
+    pub(crate) select: Select,
+    _marker: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for Query<M> {
+    fn clone(&self) -> Self {
+        Query { select: self.select.clone(), _marker: PhantomData }
+    }
+}
+
+impl<M> std::fmt::Debug for Query<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.select.fmt(f)
+    }
+}
+
+impl<M: Model> Default for Query<M> {
+    fn default() -> Self {
+        Query::new()
+    }
+}
+
+impl<M: Model> Query<M> {
+    /// A query matching every row.
+    pub fn new() -> Self {
+        Query { select: Select::default(), _marker: PhantomData }
+    }
+
+    /// Keeps the rows matching `cond`; several filters chain with AND.
+    pub fn filter(mut self, cond: Cond<M>) -> Self {
+        self.select.filter = Some(match self.select.filter.take() {
+            None => cond.expr,
+            Some(f) => f.and(cond.expr),
+        });
+        self
+    }
+
+    /// Orders by `order`, after any earlier `order_by`.
+    pub fn order_by(mut self, order: Order<M>) -> Self {
+        self.select.order.push(order.term);
+        self
+    }
+
+    /// Returns at most `n` rows.
+    pub fn limit(mut self, n: u64) -> Self {
+        self.select.limit = Some(n);
+        self
+    }
+
+    /// Skips the first `n` rows.
+    pub fn offset(mut self, n: u64) -> Self {
+        self.select.offset = Some(n);
+        self
+    }
+
+    fn render_select(&self, backend: crate::backend::Backend) -> Result<SqlWriter> {
+        let mut w = SqlWriter::with_prefix(backend, &model_sql::<M>(backend).select);
+        w.select_tail(&self.select)?;
+        Ok(w)
+    }
+
+    /// The SQL this query's `all` would run on `backend`, for logs and tests.
+    pub fn to_sql(&self, backend: crate::backend::Backend) -> Result<String> {
+        Ok(self.render_select(backend)?.sql)
+    }
+
+    /// Every matching row.
+    pub async fn all<'e>(&self, exec: impl Into<Executor<'e>>) -> Result<Vec<M>> {
+        let exec = exec.into().0;
+        let (sql, args) = self.render_select(exec.backend())?.finish();
+        driver::fetch_all(exec, sql, args, |r| M::__from_row(r)).await
+    }
+
+    /// The first matching row, if any.
+    pub async fn first<'e>(&self, exec: impl Into<Executor<'e>>) -> Result<Option<M>> {
+        let exec = exec.into().0;
+        let mut q = self.clone();
+        q.select.limit = Some(1);
+        let (sql, args) = q.render_select(exec.backend())?.finish();
+        driver::fetch_optional(exec, sql, args, |r| M::__from_row(r)).await
+    }
+
+    /// Calls `f` on every matching row as it arrives, without holding them all in memory.
+    pub async fn for_each<'e, F>(&self, exec: impl Into<Executor<'e>>, mut f: F) -> Result<()>
+    where
+        F: FnMut(M) -> Result<()> + Send,
+    {
+        let exec = exec.into().0;
+        let (sql, args) = self.render_select(exec.backend())?.finish();
+        driver::for_each(exec, sql, args, |r| f(M::__from_row(r)?)).await
+    }
+
+    /// The number of matching rows (within `limit`/`offset` when set).
+    pub async fn count<'e>(&self, exec: impl Into<Executor<'e>>) -> Result<u64> {
+        let exec = exec.into().0;
+        let backend = exec.backend();
+        let mut w = SqlWriter::new(backend);
+        if self.select.limit.is_some() || self.select.offset.is_some() {
+            w.push("SELECT COUNT(*) FROM (SELECT 1 AS ");
+            w.ident("one");
+            w.push(" FROM ");
+            w.ident(M::TABLE);
+            w.select_tail(&self.select)?;
+            w.push(") ");
+            w.ident("sub");
+        } else {
+            w.push("SELECT COUNT(*) FROM ");
+            w.ident(M::TABLE);
+            w.where_clause(&self.select.filter)?;
+        }
+        let (sql, args) = w.finish();
+        let n = driver::fetch_optional(exec, sql, args, |r| i64::decode(r, 0)).await?;
+        Ok(n.unwrap_or(0).max(0) as u64)
+    }
+
+    /// Whether any row matches.
+    pub async fn exists<'e>(&self, exec: impl Into<Executor<'e>>) -> Result<bool> {
+        let exec = exec.into().0;
+        let mut w = SqlWriter::new(exec.backend());
+        w.push("SELECT 1 FROM ");
+        w.ident(M::TABLE);
+        w.where_clause(&self.select.filter)?;
+        w.order_by(&self.select.order)?;
+        w.limit_offset(Some(1), self.select.offset)?;
+        let (sql, args) = w.finish();
+        Ok(driver::fetch_optional(exec, sql, args, |_| Ok(())).await?.is_some())
+    }
+
+    /// Deletes every matching row without loading it; returns how many were deleted.
+    ///
+    /// With `order_by`/`limit`/`offset`, the rows are picked by primary key in a subquery, which
+    /// works on every backend.
+    pub async fn delete<'e>(&self, exec: impl Into<Executor<'e>>) -> Result<u64> {
+        let exec = exec.into().0;
+        let mut w = SqlWriter::new(exec.backend());
+        w.push("DELETE FROM ");
+        w.ident(M::TABLE);
+        if self.select.limit.is_some() || self.select.offset.is_some() {
+            let pk = M::COLUMNS[M::PRIMARY_KEY].name;
+            w.push(" WHERE ");
+            w.ident(pk);
+            w.push(" IN (SELECT ");
+            w.ident(pk);
+            w.push(" FROM (SELECT ");
+            w.column(M::TABLE, pk);
+            w.push(" FROM ");
+            w.ident(M::TABLE);
+            w.select_tail(&self.select)?;
+            w.push(") ");
+            w.ident("sub");
+            w.push(")");
+        } else {
+            w.where_clause(&self.select.filter)?;
+        }
+        let (sql, args) = w.finish();
+        Ok(driver::execute(exec, sql, args).await.map_err(|e| e.for_table(M::TABLE))?.rows_affected)
+    }
+}
