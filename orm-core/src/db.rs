@@ -52,6 +52,27 @@ impl Db {
         Ok(Tx { inner: self.inner.begin().await? })
     }
 
+    /// Runs a script of several `;`-separated SQL statements (a schema dump, a seed file) as one
+    /// unprepared batch, in order, stopping at the first error. What an error leaves behind
+    /// differs: PostgreSQL runs a batch without its own `BEGIN`/`COMMIT` as one implicit
+    /// transaction, so nothing of it stays; SQLite and MySQL keep the statements before the
+    /// failing one (and MySQL commits around every DDL statement anyway).
+    ///
+    /// **The text is trusted**: it reaches the database verbatim, with no parameters, so it must
+    /// come from you (a file in your repository), never from user data; for values use
+    /// [`raw`](crate::raw) with bound parameters. Commands of a command-line client (`DELIMITER`,
+    /// psql's `\c`) are not SQL, and `USE db` would switch only one connection of the pool:
+    /// remove them first.
+    ///
+    /// ```no_run
+    /// # async fn f(db: &orm_core::Db) -> orm_core::Result<()> {
+    /// db.execute_script("CREATE TABLE t (id INTEGER PRIMARY KEY); INSERT INTO t VALUES (1), (2);").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn execute_script(&self, sql: &str) -> Result<()> {
+        crate::backend::driver::execute_script(Exec::Db(&self.inner), sql.to_owned()).await
+    }
+
     /// How many statements this `Db` (and its transactions) has sent so far; for tests that
     /// check how many queries an operation takes.
     pub fn statement_count(&self) -> u64 {

@@ -9,6 +9,8 @@
 //! A server that cannot be reached fails the test when `CI` or `ORM_REQUIRE_ALL_BACKENDS` is set
 //! (every backend is required in CI); otherwise it is skipped with a loud message on stderr.
 
+pub mod chinook;
+
 use orm_core::{Backend, Db, DbOptions};
 use std::time::Duration;
 
@@ -17,11 +19,11 @@ pub const POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432";
 /// The default MySQL/MariaDB server URL (without a database name).
 pub const MYSQL_URL: &str = "mysql://root@127.0.0.1:3306";
 
-fn server(var: &str, default: &str) -> String {
+pub(crate) fn server(var: &str, default: &str) -> String {
     std::env::var(var).unwrap_or_else(|_| default.to_owned()).trim_end_matches('/').to_owned()
 }
 
-fn required() -> bool {
+pub(crate) fn required() -> bool {
     std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0")
         || std::env::var_os("ORM_REQUIRE_ALL_BACKENDS").is_some()
 }
@@ -49,7 +51,7 @@ pub async fn database(backend: Backend, name: &str) -> Option<Db> {
     }
 }
 
-async fn fresh(server: &str, admin_db: &str, name: &str, pg: bool) -> orm_core::Result<Db> {
+pub(crate) async fn fresh(server: &str, admin_db: &str, name: &str, pg: bool) -> orm_core::Result<Db> {
     let admin = Db::connect_with(&format!("{server}/{admin_db}"), options()).await?;
     let db_name = format!("orm_t_{name}");
     // Test names are checked above to be plain identifiers.

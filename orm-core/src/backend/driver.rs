@@ -397,6 +397,33 @@ where
     })
 }
 
+/// Runs a script of several `;`-separated statements as one unprepared batch, without
+/// parameters (`sqlx::raw_sql`). Counts as one statement. Only for trusted text: see
+/// [`crate::Db::execute_script`].
+pub(crate) async fn execute_script(exec: Exec<'_>, sql: String) -> Result<()> {
+    exec.count();
+    let script = sqlx::raw_sql(SqlText::Owned(sql).into_sqlx());
+    match exec {
+        Exec::Db(d) => match &d.pool {
+            #[cfg(feature = "sqlite")]
+            Pool::Sqlite(p) => script.execute(p).await.map(|_| ())?,
+            #[cfg(feature = "postgres")]
+            Pool::Postgres(p) => script.execute(p).await.map(|_| ())?,
+            #[cfg(feature = "mysql")]
+            Pool::MySql(p) => script.execute(p).await.map(|_| ())?,
+        },
+        Exec::Tx(t) => match &mut t.conn {
+            #[cfg(feature = "sqlite")]
+            TxConn::Sqlite(c) => script.execute(&mut **c).await.map(|_| ())?,
+            #[cfg(feature = "postgres")]
+            TxConn::Postgres(c) => script.execute(&mut **c).await.map(|_| ())?,
+            #[cfg(feature = "mysql")]
+            TxConn::MySql(c) => script.execute(&mut **c).await.map(|_| ())?,
+        },
+    }
+    Ok(())
+}
+
 /// Redacts the password of a URL for error messages.
 fn redact(url: &str) -> String {
     if let Some((scheme, rest)) = url.split_once("://") {
