@@ -48,8 +48,8 @@ pub use db::{Db, Executor, Tx};
 pub use error::{ConstraintInfo, Error, Result};
 pub use model::{ColumnDef, ForeignKeyDef, Model, OnDelete, create_table_sql, crud_sql};
 pub use orm_derive::Model;
-pub use raw::{Raw, raw};
 pub use query::{Column, Cond, Order, Query, TextColumn};
+pub use raw::{Raw, raw};
 pub use value::{IntoValue, SqlKind, SqlType, Value};
 
 /// Everything an application needs: `use orm_core::prelude::*;`.

@@ -9,6 +9,8 @@
 //! A server that cannot be reached fails the test when `CI` or `ORM_REQUIRE_ALL_BACKENDS` is set
 //! (every backend is required in CI); otherwise it is skipped with a loud message on stderr.
 
+#![warn(missing_docs)]
+
 use orm_core::{Backend, Db, DbOptions};
 use std::time::Duration;
 
