@@ -95,3 +95,13 @@ macro_rules! each_backend {
         }
     }};
 }
+
+/// The examples of `docs/guide.md`, compiled and run as doctests by `cargo test --workspace`.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/guide.md")]
+pub struct Guide;
+
+/// The example in `README.md`, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct Readme;
