@@ -29,7 +29,8 @@
 //! # Ok(()) }
 //! ```
 //!
-//! See the guide in `docs/` for the attributes and the query builder.
+//! The guide, `docs/guide.md` in the repository, covers every `#[orm(...)]` attribute, CRUD, the
+//! query builder, transactions, errors, the supported types and connection URLs.
 
 #![warn(missing_docs)]
 
