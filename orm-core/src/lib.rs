@@ -29,7 +29,8 @@
 //! # Ok(()) }
 //! ```
 //!
-//! See the guide in `docs/` for the attributes and the query builder.
+//! The guide, `docs/guide.md` in the repository, covers every `#[orm(...)]` attribute, CRUD, the
+//! query builder, transactions, errors, the supported types and connection URLs.
 
 #![warn(missing_docs)]
 
@@ -48,8 +49,8 @@ pub use db::{Db, Executor, Tx};
 pub use error::{ConstraintInfo, Error, Result};
 pub use model::{ColumnDef, ForeignKeyDef, Model, OnDelete, create_table_sql, crud_sql};
 pub use orm_derive::Model;
-pub use raw::{Raw, raw};
 pub use query::{Column, Cond, Order, Query, TextColumn};
+pub use raw::{Raw, raw};
 pub use value::{IntoValue, SqlKind, SqlType, Value};
 
 /// Everything an application needs: `use orm_core::prelude::*;`.

@@ -184,9 +184,7 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
             let mut args = Args::new(backend);
             args.push_value(key)?;
             let sql = SqlText::Shared(model_sql::<Self>(backend).find.clone());
-            driver::fetch_optional(exec, sql, args, |r| Self::__from_row(r))
-                .await
-                .map_err(|e| e.for_table(Self::TABLE))
+            driver::fetch_optional(exec, sql, args, |r| Self::__from_row(r)).await.map_err(|e| e.for_table(Self::TABLE))
         }
     }
 
@@ -203,9 +201,7 @@ async fn insert_row<M: Model>(m: &mut M, exec: crate::backend::Exec<'_>) -> Resu
     let mut args = Args::new(backend);
     m.__bind(&mut args, !generate)?;
     if !generate {
-        driver::execute(exec, SqlText::Shared(sql.insert.clone()), args)
-            .await
-            .map_err(|e| e.for_table(M::TABLE))?;
+        driver::execute(exec, SqlText::Shared(sql.insert.clone()), args).await.map_err(|e| e.for_table(M::TABLE))?;
         return Ok(());
     }
     let text = SqlText::Shared(sql.insert_generated.clone());

@@ -16,11 +16,11 @@ use crate::value::{SqlType, Value};
 /// # #[derive(Model)] struct User { #[orm(primary_key)] id: i64, name: String }
 /// # async fn f(db: &Db) -> orm_core::Result<()> {
 /// let users: Vec<User> = orm_core::raw("SELECT * FROM users WHERE name = ? OR id = ?")
-///     .bind("Ann")
+///     .bind("Ann".to_owned()) // a String: `bind` takes an owned value of a field type
 ///     .bind(7_i64)
 ///     .fetch_all(db)
 ///     .await?;
-/// let n = orm_core::raw("UPDATE users SET name = ? WHERE id = ?").bind("Bo").bind(1_i64).execute(db).await?;
+/// let n = orm_core::raw("UPDATE users SET name = ? WHERE id = ?").bind("Bo".to_owned()).bind(1_i64).execute(db).await?;
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]

@@ -145,10 +145,7 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<ModelDef> {
                 }
             } else {
                 let key = meta.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
-                errs.at(
-                    span,
-                    format!("unknown key `{key}` in #[orm(...)] on a struct; expected {STRUCT_KEYS}"),
-                );
+                errs.at(span, format!("unknown key `{key}` in #[orm(...)] on a struct; expected {STRUCT_KEYS}"));
                 // Skip its value, if any, so parsing goes on to the next key.
                 if meta.input.peek(syn::Token![=]) {
                     let _: syn::Expr = meta.value()?.parse()?;
@@ -234,10 +231,10 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<ModelDef> {
                     "a `skip` field is not a column; it takes no other #[orm(...)] key",
                 );
             }
-            if let Some((_, span)) = on_delete {
-                if belongs_to.is_none() {
-                    errs.at(span, "`on_delete` needs `belongs_to = Parent` on the same field");
-                }
+            if let Some((_, span)) = on_delete
+                && belongs_to.is_none()
+            {
+                errs.at(span, "`on_delete` needs `belongs_to = Parent` on the same field");
             }
             let name = ident.to_string();
             let name = name.strip_prefix("r#").unwrap_or(&name);
@@ -260,18 +257,12 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<ModelDef> {
         // Validate the whole.
         let pks: Vec<&FieldDef> = fields.iter().filter(|f| f.primary_key).collect();
         if pks.is_empty() {
-            errs.at(
-                input.ident.span(),
-                "a model needs a primary key: mark one field #[orm(primary_key)]",
-            );
+            errs.at(input.ident.span(), "a model needs a primary key: mark one field #[orm(primary_key)]");
         }
         for extra in pks.iter().skip(1) {
             errs.at(
                 extra.ident.span(),
-                format!(
-                    "a model has one primary key; `{}` is already #[orm(primary_key)]",
-                    pks[0].ident
-                ),
+                format!("a model has one primary key; `{}` is already #[orm(primary_key)]", pks[0].ident),
             );
         }
         let mut seen: Vec<&str> = Vec::new();

@@ -10,8 +10,7 @@ pub(crate) enum RenameRule {
 }
 
 impl RenameRule {
-    pub(crate) const NAMES: &'static str =
-        "\"snake_case\", \"PascalCase\", \"camelCase\" or \"SCREAMING_SNAKE_CASE\"";
+    pub(crate) const NAMES: &'static str = "\"snake_case\", \"PascalCase\", \"camelCase\" or \"SCREAMING_SNAKE_CASE\"";
 
     pub(crate) fn from_str(s: &str) -> Option<Self> {
         Some(match s {

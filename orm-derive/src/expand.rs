@@ -81,17 +81,25 @@ fn generate(m: &ModelDef, vis: &syn::Visibility) -> TokenStream {
         let ty = &f.ty;
         quote! { #ident: __orm::decode::<#ty>(row, #i, #table)? }
     });
-    let decodes_by_name: Vec<_> = cols.iter().map(|f| {
-        let ident = &f.ident;
-        let ty = &f.ty;
-        let col = &f.column;
-        quote! { #ident: __orm::decode::<#ty>(row, row.index_of(#col)?, #table)? }
-    }).collect();
-    let skipped: Vec<_> = m.fields.iter().filter(|f| f.skip).map(|f| {
-        let ident = &f.ident;
-        let ty = &f.ty;
-        quote_spanned! {ty.span()=> #ident: <#ty as ::core::default::Default>::default() }
-    }).collect();
+    let decodes_by_name: Vec<_> = cols
+        .iter()
+        .map(|f| {
+            let ident = &f.ident;
+            let ty = &f.ty;
+            let col = &f.column;
+            quote! { #ident: __orm::decode::<#ty>(row, row.index_of(#col)?, #table)? }
+        })
+        .collect();
+    let skipped: Vec<_> = m
+        .fields
+        .iter()
+        .filter(|f| f.skip)
+        .map(|f| {
+            let ident = &f.ident;
+            let ty = &f.ty;
+            quote_spanned! {ty.span()=> #ident: <#ty as ::core::default::Default>::default() }
+        })
+        .collect();
 
     let binds = cols.iter().map(|f| {
         let ident = &f.ident;

@@ -1,9 +1,11 @@
 //! `#[derive(Model)]` for orm-core. Use it through `orm_core::Model`; this crate is not meant to
 //! be depended on directly.
 //!
-//! The expansion runs in stages: [`ast`] parses the struct and its `#[orm(...)]` attributes into
+//! The expansion runs in stages: `ast` parses the struct and its `#[orm(...)]` attributes into
 //! a model description, reporting every misuse at once with a span on the offending tokens;
-//! [`expand`] generates the `Model` impl and the column constants from that description.
+//! `expand` generates the `Model` impl and the column constants from that description.
+
+#![warn(missing_docs)]
 
 mod ast;
 mod case;

@@ -56,7 +56,7 @@ async fn main() -> orm_core::Result<()> {
     // A duplicate unique value is an error you can match on, not a panic.
     let mut dup = User { id: 0, email: "ann@x.io".into(), name: "Ann 2".into(), age: None, scratch: String::new() };
     match dup.insert(&db).await {
-        Err(Error::UniqueViolation(info)) => println!("rejected duplicate: {info}"),
+        Err(e @ Error::UniqueViolation(_)) => println!("rejected duplicate: {e}"),
         other => println!("unexpected: {other:?}"),
     }
 

@@ -9,6 +9,8 @@
 //! A server that cannot be reached fails the test when `CI` or `ORM_REQUIRE_ALL_BACKENDS` is set
 //! (every backend is required in CI); otherwise it is skipped with a loud message on stderr.
 
+#![warn(missing_docs)]
+
 pub mod chinook;
 
 use orm_core::{Backend, Db, DbOptions};
@@ -95,3 +97,13 @@ macro_rules! each_backend {
         }
     }};
 }
+
+/// The examples of `docs/guide.md`, compiled and run as doctests by `cargo test --workspace`.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/guide.md")]
+pub struct Guide;
+
+/// The example in `README.md`, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct Readme;

@@ -279,9 +279,7 @@ macro_rules! dispatch {
                 $body
             }
             #[allow(unreachable_patterns)]
-            _ => Err(Error::Unsupported(
-                "arguments were built for another backend than the connection's".into(),
-            )),
+            _ => Err(Error::Unsupported("arguments were built for another backend than the connection's".into())),
         }
     };
 }
@@ -328,10 +326,7 @@ impl Outcome for sqlx::postgres::PgQueryResult {
 #[cfg(feature = "mysql")]
 impl Outcome for sqlx::mysql::MySqlQueryResult {
     fn outcome(&self) -> QueryOutcome {
-        QueryOutcome {
-            rows_affected: self.rows_affected(),
-            last_insert_id: i64::try_from(self.last_insert_id()).ok(),
-        }
+        QueryOutcome { rows_affected: self.rows_affected(), last_insert_id: i64::try_from(self.last_insert_id()).ok() }
     }
 }
 
@@ -360,12 +355,7 @@ where
 }
 
 /// Runs a query and maps its first row, if any, with `f`.
-pub(crate) async fn fetch_optional<T, F>(
-    exec: Exec<'_>,
-    sql: SqlText,
-    args: Args,
-    f: F,
-) -> Result<Option<T>>
+pub(crate) async fn fetch_optional<T, F>(exec: Exec<'_>, sql: SqlText, args: Args, f: F) -> Result<Option<T>>
 where
     F: FnOnce(&RowRef<'_>) -> Result<T> + Send,
     T: Send,
@@ -426,12 +416,11 @@ pub(crate) async fn execute_script(exec: Exec<'_>, sql: String) -> Result<()> {
 
 /// Redacts the password of a URL for error messages.
 fn redact(url: &str) -> String {
-    if let Some((scheme, rest)) = url.split_once("://") {
-        if let Some((auth, host)) = rest.rsplit_once('@') {
-            if let Some((user, _pw)) = auth.split_once(':') {
-                return format!("{scheme}://{user}:***@{host}");
-            }
-        }
+    if let Some((scheme, rest)) = url.split_once("://")
+        && let Some((auth, host)) = rest.rsplit_once('@')
+        && let Some((user, _pw)) = auth.split_once(':')
+    {
+        return format!("{scheme}://{user}:***@{host}");
     }
     url.to_owned()
 }
@@ -502,9 +491,7 @@ pub(crate) async fn connect(url: &str, opts: &DbOptions) -> Result<DbInner> {
             let co = PgConnectOptions::from_str(url)
                 .map_err(|e| invalid_url(url, e.to_string()))?
                 .statement_cache_capacity(opts.statement_cache_capacity);
-            let po = PgPoolOptions::new()
-                .max_connections(opts.max_connections)
-                .acquire_timeout(opts.acquire_timeout);
+            let po = PgPoolOptions::new().max_connections(opts.max_connections).acquire_timeout(opts.acquire_timeout);
             Pool::Postgres(po.connect_with(co).await.map_err(|e| connect_error(backend, e))?)
         }
         #[cfg(feature = "mysql")]
@@ -519,9 +506,8 @@ pub(crate) async fn connect(url: &str, opts: &DbOptions) -> Result<DbInner> {
                 .map_err(|e| invalid_url(url, e.to_string()))?
                 .charset("utf8mb4")
                 .statement_cache_capacity(opts.statement_cache_capacity);
-            let po = MySqlPoolOptions::new()
-                .max_connections(opts.max_connections)
-                .acquire_timeout(opts.acquire_timeout);
+            let po =
+                MySqlPoolOptions::new().max_connections(opts.max_connections).acquire_timeout(opts.acquire_timeout);
             Pool::MySql(po.connect_with(co).await.map_err(|e| connect_error(backend, e))?)
         }
         #[allow(unreachable_patterns)]
@@ -540,6 +526,7 @@ pub(crate) async fn connect(url: &str, opts: &DbOptions) -> Result<DbInner> {
     Ok(DbInner { pool, backend, statements })
 }
 
+#[cfg(feature = "sqlite")]
 fn is_sqlite_memory(url: &str) -> bool {
     let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
     rest.starts_with(":memory:") || rest.contains("mode=memory")

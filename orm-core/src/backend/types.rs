@@ -1,7 +1,7 @@
 //! How each supported Rust type binds and decodes on each backend.
 
-use super::driver::{Args, RowRef, add};
 use super::Backend;
+use super::driver::{Args, RowRef, add};
 use crate::error::{Error, Result};
 use crate::value::{SqlKind, SqlType, Value};
 
@@ -16,11 +16,7 @@ fn non_finite(backend: Backend, f: f64) -> Result<()> {
 }
 
 fn decode_err(row: &RowRef<'_>, idx: usize, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Error {
-    Error::Decode {
-        table: String::new(),
-        column: row.column_name(idx),
-        source: sqlx::Error::Decode(source.into()),
-    }
+    Error::Decode { table: String::new(), column: row.column_name(idx), source: sqlx::Error::Decode(source.into()) }
 }
 
 impl Args {
@@ -209,11 +205,11 @@ where
                 _ => get!(row, idx, sqlite: i64, postgres: i64, mysql: i64)?,
             }
         }
+        #[allow(unreachable_patterns)]
         _ => get!(row, idx, sqlite: i64, postgres: i64, mysql: i64)?,
     };
-    T::try_from(wide).map_err(|_| {
-        decode_err(row, idx, format!("{wide} is out of range for {}", std::any::type_name::<T>()))
-    })
+    T::try_from(wide)
+        .map_err(|_| decode_err(row, idx, format!("{wide} is out of range for {}", std::any::type_name::<T>())))
 }
 
 /// Reads column text whatever its storage (SQLite NUMERIC may hold an INTEGER or REAL; MariaDB's
