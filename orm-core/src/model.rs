@@ -355,7 +355,8 @@ fn build_model_sql<M: Model>(b: Backend) -> ModelSql {
         select,
         find: find.into(),
         insert: insert_of(true).into(),
-        insert_generated: insert_of(false).into(),
+        // Only a database-generated key is left out; any other key is always sent.
+        insert_generated: insert_of(!pk.auto_increment).into(),
         update: update.into(),
         delete: delete.into(),
     }
