@@ -65,7 +65,19 @@ pub mod __private {
     pub use crate::value::{KeyField, SqlKind, SqlType};
     pub use crate::{Column, Error, Model, Result};
 
-    /// Names the table in an error from decoding one of its columns.
+    /// Compile-time check that a field type is supported.
+    pub fn __assert_sql_type<T: SqlType>() {}
+    /// Compile-time check that a primary-key type is supported.
+    pub fn __assert_key_field<T: KeyField>() {}
+
+    /// Decodes column `idx` as `T`, naming the table and column on failure.
+    #[inline]
+    pub fn decode<T: SqlType>(row: &RowRef<'_>, idx: usize, table: &str) -> Result<T> {
+        T::decode(row, idx).map_err(|e| e.for_table(table))
+    }
+
+    /// Names the table in an error from decoding one of its columns (the derive decodes through
+    /// `<T as SqlType>::decode` spanned on the field's type, then calls this).
     #[inline]
     pub fn decoded<T>(r: Result<T>, table: &str) -> Result<T> {
         r.map_err(|e| e.for_table(table))

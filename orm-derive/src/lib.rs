@@ -2,11 +2,11 @@
 //! be depended on directly.
 //!
 //! The expansion runs in stages, one file each:
-//! * [`attr`] parses the `#[orm(...)]` attributes (unknown, duplicate and malformed keys);
-//! * [`ast`] builds the model description: shape, table, fields and their columns;
-//! * [`check`] validates the rules between keys and fields (one primary key, no column twice...);
-//! * [`expand`] generates the `Model` impl and the column constants, or on error [`fallback`]
-//!   emits every error (collected in [`ctxt`]) with a stub impl that silences follow-on errors.
+//! * `attr` parses the `#[orm(...)]` attributes (unknown, duplicate and malformed keys);
+//! * `ast` builds the model description: shape, table, fields and their columns;
+//! * `check` validates the rules between keys and fields (one primary key, no column twice...);
+//! * `expand` generates the `Model` impl and the column constants, or on error `fallback`
+//!   emits every error (collected in `ctxt`) with a stub impl that silences follow-on errors.
 
 mod ast;
 mod attr;
