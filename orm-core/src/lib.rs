@@ -76,4 +76,11 @@ pub mod __private {
     pub fn decode<T: SqlType>(row: &RowRef<'_>, idx: usize, table: &str) -> Result<T> {
         T::decode(row, idx).map_err(|e| e.for_table(table))
     }
+
+    /// Names the table in an error from decoding one of its columns (the derive decodes through
+    /// `<T as SqlType>::decode` spanned on the field's type, then calls this).
+    #[inline]
+    pub fn decoded<T>(r: Result<T>, table: &str) -> Result<T> {
+        r.map_err(|e| e.for_table(table))
+    }
 }

@@ -72,6 +72,11 @@ pub struct ColumnDef {
 ///
 /// Every operation takes an executor: `&Db` (a pooled connection per statement) or `&mut Tx`
 /// (inside a transaction).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a model",
+    label = "not a model",
+    note = "add #[derive(Model)] to the struct"
+)]
 pub trait Model: Sized + Send + Sync + Unpin + 'static {
     /// The primary key's value type (`i64` for an `i64` or `Option<i64>` key field).
     type Key: SqlType + Send + Sync;
@@ -346,7 +351,8 @@ fn build_model_sql<M: Model>(b: Backend) -> ModelSql {
         select,
         find: find.into(),
         insert: insert_of(true).into(),
-        insert_generated: insert_of(false).into(),
+        // Only a database-generated key is left out; any other key is always sent.
+        insert_generated: insert_of(!pk.auto_increment).into(),
         update: update.into(),
         delete: delete.into(),
     }

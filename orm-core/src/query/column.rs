@@ -27,6 +27,11 @@ impl<M, T> fmt::Debug for Column<M, T> {
 }
 
 /// Column types that text patterns apply to (`String` and `Option<String>`).
+#[diagnostic::on_unimplemented(
+    message = "`like` needs a text column, and this column holds `{Self}`",
+    label = "not a text column",
+    note = "`like` applies to `String` and `Option<String>` columns"
+)]
 pub trait TextColumn {}
 impl TextColumn for String {}
 impl TextColumn for Option<String> {}
@@ -116,6 +121,15 @@ impl<M: Model, T: SqlType> Column<M, T> {
         Cond::new(Expr::IsNull { expr: Box::new(self.expr()), negated: true })
     }
 
+    /// `column LIKE pattern` (case-sensitive on every backend for tables this crate creates;
+    /// `%` and `_` in `pattern` are wildcards). Only for text columns; the pattern is text.
+    pub fn like(self, pattern: impl IntoValue<String>) -> Cond<M>
+    where
+        T: TextColumn,
+    {
+        self.cmp(BinOp::Like, pattern.into_value())
+    }
+
     /// Ascending order on this column.
     pub fn asc(self) -> Order<M> {
         Order { term: OrderTerm { expr: self.expr(), desc: false }, _marker: PhantomData }
@@ -124,14 +138,6 @@ impl<M: Model, T: SqlType> Column<M, T> {
     /// Descending order on this column.
     pub fn desc(self) -> Order<M> {
         Order { term: OrderTerm { expr: self.expr(), desc: true }, _marker: PhantomData }
-    }
-}
-
-impl<M: Model, T: SqlType + TextColumn> Column<M, T> {
-    /// `column LIKE pattern` (case-sensitive on every backend for tables this crate creates;
-    /// `%` and `_` in `pattern` are wildcards).
-    pub fn like(self, pattern: impl IntoValue<T>) -> Cond<M> {
-        self.cmp(BinOp::Like, pattern.into_value())
     }
 }
 

@@ -1,0 +1,512 @@
+//! Parsing of the `#[orm(...)]` attributes: which keys are present, their values and the spans
+//! of their tokens. Only the syntax of each key is checked here (unknown and duplicate keys, a
+//! value of the wrong form); the rules between keys and fields live in `check.rs`.
+
+use crate::case::RenameRule;
+use crate::ctxt::Ctxt;
+use proc_macro2::Span;
+use syn::meta::ParseNestedMeta;
+use syn::spanned::Spanned;
+use syn::{Attribute, Expr, Lit, LitStr, Path};
+
+/// The attribute path this derive owns; every other attribute is left alone.
+pub(crate) const ORM: &str = "orm";
+
+// Struct keys.
+pub(crate) const TABLE: &str = "table";
+pub(crate) const RENAME_ALL: &str = "rename_all";
+// Field keys.
+pub(crate) const PRIMARY_KEY: &str = "primary_key";
+pub(crate) const UNIQUE: &str = "unique";
+pub(crate) const INDEX: &str = "index";
+pub(crate) const COLUMN: &str = "column";
+pub(crate) const SKIP: &str = "skip";
+pub(crate) const MAX_LENGTH: &str = "max_length";
+pub(crate) const BELONGS_TO: &str = "belongs_to";
+pub(crate) const ON_DELETE: &str = "on_delete";
+
+const STRUCT_KEYS: &[&str] = &[TABLE, RENAME_ALL];
+const FIELD_KEYS: &[&str] = &[
+    PRIMARY_KEY,
+    UNIQUE,
+    INDEX,
+    COLUMN,
+    SKIP,
+    MAX_LENGTH,
+    BELONGS_TO,
+    ON_DELETE,
+];
+
+/// How each key is written, for "expected" messages.
+fn usage(key: &str) -> &'static str {
+    match key {
+        TABLE => "table = \"name\"",
+        RENAME_ALL => "rename_all = \"snake_case\"",
+        PRIMARY_KEY => "primary_key",
+        UNIQUE => "unique",
+        INDEX => "index",
+        COLUMN => "column = \"name\"",
+        SKIP => "skip",
+        MAX_LENGTH => "max_length = 255",
+        BELONGS_TO => "belongs_to = Parent",
+        ON_DELETE => "on_delete = \"cascade\"",
+        _ => "",
+    }
+}
+
+fn usage_list(keys: &[&str]) -> String {
+    let all: Vec<String> = keys.iter().map(|k| format!("`{}`", usage(k))).collect();
+    all.join(", ")
+}
+
+/// A key's value with the spans of the key and of the value.
+pub(crate) struct Attr<T> {
+    pub(crate) value: T,
+    pub(crate) key_span: Span,
+    pub(crate) value_span: Span,
+}
+
+/// `on_delete` actions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OnDelete {
+    NoAction,
+    Cascade,
+    SetNull,
+    Restrict,
+}
+
+impl OnDelete {
+    const NAMES: &'static str = "\"cascade\", \"set null\", \"restrict\" or \"no action\"";
+
+    fn from_str(s: &str) -> Option<Self> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "cascade" => OnDelete::Cascade,
+            "set null" => OnDelete::SetNull,
+            "restrict" => OnDelete::Restrict,
+            "no action" => OnDelete::NoAction,
+            _ => return None,
+        })
+    }
+}
+
+/// The keys of the struct's `#[orm(...)]` attributes.
+#[derive(Default)]
+pub(crate) struct StructAttrs {
+    pub(crate) table: Option<Attr<String>>,
+    pub(crate) rename_all: Option<Attr<RenameRule>>,
+}
+
+/// The keys of one field's `#[orm(...)]` attributes. A flag holds the span of its key.
+#[derive(Default)]
+pub(crate) struct FieldAttrs {
+    pub(crate) primary_key: Option<Span>,
+    pub(crate) unique: Option<Span>,
+    pub(crate) index: Option<Span>,
+    pub(crate) skip: Option<Span>,
+    pub(crate) column: Option<Attr<String>>,
+    pub(crate) max_length: Option<Attr<u32>>,
+    pub(crate) belongs_to: Option<Attr<Path>>,
+    pub(crate) on_delete: Option<Attr<OnDelete>>,
+    /// An unknown key that was probably meant as `primary_key` (so that "no primary key" is not
+    /// reported on top of the misspelling).
+    pub(crate) misspelled_primary_key: bool,
+}
+
+impl FieldAttrs {
+    /// The keys set on this field other than `skip`, with their spans (for "cannot be combined").
+    pub(crate) fn column_keys(&self) -> Vec<(&'static str, Span)> {
+        let mut out = Vec::new();
+        let flags = [
+            (PRIMARY_KEY, self.primary_key),
+            (UNIQUE, self.unique),
+            (INDEX, self.index),
+            (COLUMN, self.column.as_ref().map(|a| a.key_span)),
+            (MAX_LENGTH, self.max_length.as_ref().map(|a| a.key_span)),
+            (BELONGS_TO, self.belongs_to.as_ref().map(|a| a.key_span)),
+            (ON_DELETE, self.on_delete.as_ref().map(|a| a.key_span)),
+        ];
+        for (key, span) in flags {
+            if let Some(span) = span {
+                out.push((key, span));
+            }
+        }
+        out
+    }
+}
+
+/// Whether the attribute is ours.
+fn is_orm(attr: &Attribute) -> bool {
+    attr.path().is_ident(ORM)
+}
+
+/// The key as written (`primay_key`, or `a::b` for a path).
+fn key_name(path: &Path) -> String {
+    match path.get_ident() {
+        Some(i) => i.to_string(),
+        None => {
+            let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+            segs.join("::")
+        }
+    }
+}
+
+/// The value after `=`, or after nothing: `None` when the key has no `= value`. A parenthesized
+/// list after the key is consumed and reported.
+fn value(cx: &mut Ctxt, meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<Option<Expr>> {
+    if meta.input.peek(syn::Token![=]) {
+        let mut expr: Expr = meta.value()?.parse()?;
+        // A `$x:literal` or `$x:path` from a macro_rules! arrives in an invisible group.
+        while let Expr::Group(g) = expr {
+            expr = *g.expr;
+        }
+        return Ok(Some(expr));
+    }
+    if meta.input.peek(syn::token::Paren) {
+        let group: proc_macro2::TokenTree = meta.input.parse()?;
+        cx.error(
+            group.span(),
+            format!("expected `{}`, not a parenthesized list", usage(key)),
+        );
+    }
+    Ok(None)
+}
+
+/// A key with no value (`primary_key`).
+fn flag(
+    cx: &mut Ctxt,
+    meta: &ParseNestedMeta<'_>,
+    slot: &mut Option<Span>,
+    key: &str,
+) -> syn::Result<()> {
+    let span = meta.path.span();
+    if let Some(v) = value(cx, meta, key)? {
+        cx.error(
+            v.span(),
+            format!("`{key}` takes no value: write `#[orm({key})]`"),
+        );
+    }
+    set(cx, slot, span, key, span);
+    Ok(())
+}
+
+/// Stores a value, rejecting a second occurrence of the key.
+fn set<T>(cx: &mut Ctxt, slot: &mut Option<T>, value: T, key: &str, span: Span) {
+    if slot.is_some() {
+        cx.error(
+            span,
+            format!("duplicate `{key}` in #[orm(...)]; give it once"),
+        );
+    } else {
+        *slot = Some(value);
+    }
+}
+
+/// A `key = <value>` whose value `convert` checks; reports a missing value.
+fn keyed<T>(
+    cx: &mut Ctxt,
+    meta: &ParseNestedMeta<'_>,
+    key: &str,
+    convert: impl FnOnce(&mut Ctxt, Expr) -> Option<T>,
+) -> syn::Result<Option<Attr<T>>> {
+    let key_span = meta.path.span();
+    match value(cx, meta, key)? {
+        None => {
+            cx.error(key_span, format!("`{key}` needs a value: `{}`", usage(key)));
+            Ok(None)
+        }
+        Some(expr) => {
+            let value_span = expr.span();
+            Ok(convert(cx, expr).map(|value| Attr {
+                value,
+                key_span,
+                value_span,
+            }))
+        }
+    }
+}
+
+/// A string literal value.
+fn string(cx: &mut Ctxt, expr: Expr, key: &str) -> Option<LitStr> {
+    match expr {
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Str(s), ..
+        }) => Some(s),
+        other => {
+            cx.error(
+                other.span(),
+                format!("`{key}` takes a string literal: `{}`", usage(key)),
+            );
+            None
+        }
+    }
+}
+
+/// A name (table or column): a non-empty string.
+fn name(cx: &mut Ctxt, expr: Expr, key: &str, what: &str) -> Option<String> {
+    let lit = string(cx, expr, key)?;
+    let v = lit.value();
+    if v.is_empty() {
+        cx.error(lit.span(), format!("the {what} name must not be empty"));
+        return None;
+    }
+    if v.contains('\0') {
+        cx.error(
+            lit.span(),
+            format!("the {what} name must not contain a NUL character"),
+        );
+        return None;
+    }
+    Some(v)
+}
+
+/// Reports an unknown key, suggesting the closest known one.
+fn unknown(
+    cx: &mut Ctxt,
+    meta: &ParseNestedMeta<'_>,
+    on_field: bool,
+) -> syn::Result<Option<&'static str>> {
+    let key = key_name(&meta.path);
+    let span = meta.path.span();
+    // Skip its value, if any, so that the keys after it are still checked.
+    let _ = value(cx, meta, "")?;
+    let (here, there, place, other_place) = if on_field {
+        (FIELD_KEYS, STRUCT_KEYS, "a field", "the struct")
+    } else {
+        (STRUCT_KEYS, FIELD_KEYS, "the struct", "a field")
+    };
+    if there.contains(&key.as_str()) {
+        cx.error(
+            span,
+            format!(
+                "`{key}` belongs on {other_place}, not on {place}: `#[orm({})]`",
+                usage(&key)
+            ),
+        );
+        return Ok(None);
+    }
+    match closest(&key, here) {
+        Some(good) => {
+            cx.error(
+                span,
+                format!("unknown key `{key}` in #[orm(...)]; did you mean `{good}`?"),
+            );
+            Ok(Some(good))
+        }
+        None => {
+            cx.error(
+                span,
+                format!(
+                    "unknown key `{key}` in #[orm(...)] on {place}; expected {}",
+                    usage_list(here)
+                ),
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// The known key nearest to `key`, when it is plausibly a typo of it.
+fn closest(key: &str, known: &[&'static str]) -> Option<&'static str> {
+    let norm = |s: &str| s.to_ascii_lowercase().replace(['_', '-'], "");
+    known
+        .iter()
+        .map(|&k| {
+            let d = if norm(k) == norm(key) {
+                0
+            } else {
+                edit_distance(key, k)
+            };
+            (d, k)
+        })
+        .filter(|&(d, k)| d <= 1 || (d <= 3 && d * 3 <= k.len()))
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, k)| k)
+}
+
+/// Edit distance (insertions, deletions, substitutions, and swaps of two adjacent characters,
+/// the commonest typo: `tabel`).
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    // d[i][j]: distance between the first i chars of a and the first j of b.
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+/// Parses the struct's `#[orm(...)]` attributes, reporting every problem to `cx`.
+pub(crate) fn struct_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> StructAttrs {
+    let mut out = StructAttrs::default();
+    for attr in attrs.iter().filter(|a| is_orm(a)) {
+        let r = attr.parse_nested_meta(|meta| {
+            let span = meta.path.span();
+            if meta.path.is_ident(TABLE) {
+                if let Some(v) = keyed(cx, &meta, TABLE, |cx, e| name(cx, e, TABLE, "table"))? {
+                    set(cx, &mut out.table, v, TABLE, span);
+                }
+            } else if meta.path.is_ident(RENAME_ALL) {
+                let parsed = keyed(cx, &meta, RENAME_ALL, |cx, e| {
+                    let lit = string(cx, e, RENAME_ALL)?;
+                    let rule = RenameRule::from_str(&lit.value());
+                    if rule.is_none() {
+                        cx.error(
+                            lit.span(),
+                            format!(
+                                "unknown rename_all rule {:?}; expected {}",
+                                lit.value(),
+                                RenameRule::NAMES
+                            ),
+                        );
+                    }
+                    rule
+                })?;
+                if let Some(v) = parsed {
+                    set(cx, &mut out.rename_all, v, RENAME_ALL, span);
+                }
+            } else {
+                unknown(cx, &meta, false)?;
+            }
+            Ok(())
+        });
+        if let Err(e) = r {
+            cx.push(e);
+        }
+    }
+    out
+}
+
+/// Parses one field's `#[orm(...)]` attributes, reporting every problem to `cx`.
+pub(crate) fn field_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
+    let mut out = FieldAttrs::default();
+    for attr in attrs.iter().filter(|a| is_orm(a)) {
+        let r = attr.parse_nested_meta(|meta| {
+            let span = meta.path.span();
+            let key = key_name(&meta.path);
+            match key.as_str() {
+                PRIMARY_KEY => flag(cx, &meta, &mut out.primary_key, PRIMARY_KEY)?,
+                UNIQUE => flag(cx, &meta, &mut out.unique, UNIQUE)?,
+                INDEX => flag(cx, &meta, &mut out.index, INDEX)?,
+                SKIP => flag(cx, &meta, &mut out.skip, SKIP)?,
+                COLUMN => {
+                    if let Some(v) = keyed(cx, &meta, COLUMN, |cx, e| name(cx, e, COLUMN, "column"))? {
+                        set(cx, &mut out.column, v, COLUMN, span);
+                    }
+                }
+                MAX_LENGTH => {
+                    let parsed = keyed(cx, &meta, MAX_LENGTH, |cx, e| match e {
+                        Expr::Lit(syn::ExprLit { lit: Lit::Int(n), .. }) => match n.base10_parse::<u32>() {
+                            Ok(v) if v > 0 => Some(v),
+                            _ => {
+                                cx.error(n.span(), "`max_length` must be a positive integer no larger than u32::MAX");
+                                None
+                            }
+                        },
+                        other => {
+                            cx.error(other.span(), "`max_length` takes an integer: `max_length = 255`");
+                            None
+                        }
+                    })?;
+                    if let Some(v) = parsed {
+                        set(cx, &mut out.max_length, v, MAX_LENGTH, span);
+                    }
+                }
+                BELONGS_TO => {
+                    let parsed = keyed(cx, &meta, BELONGS_TO, |cx, e| match e {
+                        Expr::Path(p) if p.qself.is_none() && p.attrs.is_empty() => Some(p.path),
+                        other => {
+                            cx.error(
+                                other.span(),
+                                "`belongs_to` takes the parent model's type: `belongs_to = Parent`",
+                            );
+                            None
+                        }
+                    })?;
+                    if let Some(v) = parsed {
+                        set(cx, &mut out.belongs_to, v, BELONGS_TO, span);
+                    }
+                }
+                ON_DELETE => {
+                    let parsed = keyed(cx, &meta, ON_DELETE, |cx, e| {
+                        let lit = string(cx, e, ON_DELETE)?;
+                        let action = OnDelete::from_str(&lit.value());
+                        if action.is_none() {
+                            cx.error(
+                                lit.span(),
+                                format!("unknown on_delete action {:?}; expected {}", lit.value(), OnDelete::NAMES),
+                            );
+                        }
+                        action
+                    })?;
+                    if let Some(v) = parsed {
+                        set(cx, &mut out.on_delete, v, ON_DELETE, span);
+                    }
+                }
+                _ => {
+                    if unknown(cx, &meta, true)? == Some(PRIMARY_KEY) {
+                        out.misspelled_primary_key = true;
+                    }
+                }
+            }
+            Ok(())
+        });
+        if let Err(e) = r {
+            cx.push(e);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(closest("primay_key", FIELD_KEYS), Some(PRIMARY_KEY));
+        assert_eq!(closest("primarykey", FIELD_KEYS), Some(PRIMARY_KEY));
+        assert_eq!(closest("PrimaryKey", FIELD_KEYS), Some(PRIMARY_KEY));
+        assert_eq!(closest("colum", FIELD_KEYS), Some(COLUMN));
+        assert_eq!(closest("uniq", FIELD_KEYS), Some(UNIQUE));
+        assert_eq!(closest("maxlength", FIELD_KEYS), Some(MAX_LENGTH));
+        assert_eq!(closest("on_delet", FIELD_KEYS), Some(ON_DELETE));
+        assert_eq!(closest("tabel", STRUCT_KEYS), Some(TABLE));
+        assert_eq!(closest("rename", STRUCT_KEYS), None);
+        assert_eq!(closest("nullable", FIELD_KEYS), None);
+        assert_eq!(closest("x", FIELD_KEYS), None);
+    }
+
+    #[test]
+    fn distances() {
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("same", "same"), 0);
+        assert_eq!(edit_distance("tabel", "table"), 1);
+        assert_eq!(edit_distance("primay_key", "primary_key"), 1);
+    }
+
+    #[test]
+    fn on_delete_actions() {
+        assert_eq!(OnDelete::from_str("CASCADE"), Some(OnDelete::Cascade));
+        assert_eq!(OnDelete::from_str("set null"), Some(OnDelete::SetNull));
+        assert_eq!(OnDelete::from_str("No Action"), Some(OnDelete::NoAction));
+        assert_eq!(OnDelete::from_str("restrict"), Some(OnDelete::Restrict));
+        assert_eq!(OnDelete::from_str("set_null"), None);
+    }
+}

@@ -1,0 +1,12 @@
+use orm_core::prelude::*;
+
+#[derive(Model)]
+#[orm(primary_key)]
+struct User {
+    #[orm(primary_key, table = "users")]
+    id: i64,
+    #[orm(nullable)]
+    name: String,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use orm_core::prelude::*;
+
+#[derive(Model)]
+struct User(i64, String);
+
+fn main() {}

@@ -1,0 +1,6 @@
+use orm_core::prelude::*;
+
+#[derive(Model)]
+struct User;
+
+fn main() {}

@@ -1,0 +1,9 @@
+use orm_core::prelude::*;
+
+#[derive(Model)]
+struct Point {
+    #[orm(primary_key)]
+    x: f64,
+}
+
+fn main() {}
