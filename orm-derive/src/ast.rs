@@ -41,10 +41,7 @@ impl Field<'_> {
         self.attrs.belongs_to.as_ref().map(|a| &a.value)
     }
     pub(crate) fn on_delete(&self) -> OnDelete {
-        self.attrs
-            .on_delete
-            .as_ref()
-            .map_or(OnDelete::NoAction, |a| a.value)
+        self.attrs.on_delete.as_ref().map_or(OnDelete::NoAction, |a| a.value)
     }
     /// The name of the column constant: the field name in SCREAMING_SNAKE_CASE.
     pub(crate) fn const_name(&self) -> Ident {
@@ -87,17 +84,11 @@ impl<'a> Model<'a> {
                 }
             },
             Data::Enum(e) => {
-                cx.error(
-                    e.enum_token.span,
-                    "#[derive(Model)] works on structs with named fields, not enums",
-                );
+                cx.error(e.enum_token.span, "#[derive(Model)] works on structs with named fields, not enums");
                 None
             }
             Data::Union(u) => {
-                cx.error(
-                    u.union_token.span,
-                    "#[derive(Model)] works on structs with named fields, not unions",
-                );
+                cx.error(u.union_token.span, "#[derive(Model)] works on structs with named fields, not unions");
                 None
             }
         };
@@ -126,27 +117,13 @@ impl<'a> Model<'a> {
                             Some(c) => c.value.clone(),
                             None => rename.map_or_else(|| name.clone(), |r| r.apply(&name)),
                         };
-                        Some(Field {
-                            ident,
-                            ty: &f.ty,
-                            vis: &f.vis,
-                            name,
-                            column,
-                            attrs,
-                        })
+                        Some(Field { ident, ty: &f.ty, vis: &f.vis, name, column, attrs })
                     })
                     .collect()
             })
             .unwrap_or_default();
 
-        Model {
-            ident: &input.ident,
-            vis: &input.vis,
-            generics: &input.generics,
-            named: named.is_some(),
-            table,
-            fields,
-        }
+        Model { ident: &input.ident, vis: &input.vis, generics: &input.generics, named: named.is_some(), table, fields }
     }
 
     /// The fields that are columns, in declaration order (the order of `COLUMNS`).

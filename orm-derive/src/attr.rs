@@ -26,16 +26,7 @@ pub(crate) const BELONGS_TO: &str = "belongs_to";
 pub(crate) const ON_DELETE: &str = "on_delete";
 
 const STRUCT_KEYS: &[&str] = &[TABLE, RENAME_ALL];
-const FIELD_KEYS: &[&str] = &[
-    PRIMARY_KEY,
-    UNIQUE,
-    INDEX,
-    COLUMN,
-    SKIP,
-    MAX_LENGTH,
-    BELONGS_TO,
-    ON_DELETE,
-];
+const FIELD_KEYS: &[&str] = &[PRIMARY_KEY, UNIQUE, INDEX, COLUMN, SKIP, MAX_LENGTH, BELONGS_TO, ON_DELETE];
 
 /// How each key is written, for "expected" messages.
 fn usage(key: &str) -> &'static str {
@@ -163,27 +154,16 @@ fn value(cx: &mut Ctxt, meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<Op
     }
     if meta.input.peek(syn::token::Paren) {
         let group: proc_macro2::TokenTree = meta.input.parse()?;
-        cx.error(
-            group.span(),
-            format!("expected `{}`, not a parenthesized list", usage(key)),
-        );
+        cx.error(group.span(), format!("expected `{}`, not a parenthesized list", usage(key)));
     }
     Ok(None)
 }
 
 /// A key with no value (`primary_key`).
-fn flag(
-    cx: &mut Ctxt,
-    meta: &ParseNestedMeta<'_>,
-    slot: &mut Option<Span>,
-    key: &str,
-) -> syn::Result<()> {
+fn flag(cx: &mut Ctxt, meta: &ParseNestedMeta<'_>, slot: &mut Option<Span>, key: &str) -> syn::Result<()> {
     let span = meta.path.span();
     if let Some(v) = value(cx, meta, key)? {
-        cx.error(
-            v.span(),
-            format!("`{key}` takes no value: write `#[orm({key})]`"),
-        );
+        cx.error(v.span(), format!("`{key}` takes no value: write `#[orm({key})]`"));
     }
     set(cx, slot, span, key, span);
     Ok(())
@@ -192,10 +172,7 @@ fn flag(
 /// Stores a value, rejecting a second occurrence of the key.
 fn set<T>(cx: &mut Ctxt, slot: &mut Option<T>, value: T, key: &str, span: Span) {
     if slot.is_some() {
-        cx.error(
-            span,
-            format!("duplicate `{key}` in #[orm(...)]; give it once"),
-        );
+        cx.error(span, format!("duplicate `{key}` in #[orm(...)]; give it once"));
     } else {
         *slot = Some(value);
     }
@@ -216,11 +193,7 @@ fn keyed<T>(
         }
         Some(expr) => {
             let value_span = expr.span();
-            Ok(convert(cx, expr).map(|value| Attr {
-                value,
-                key_span,
-                value_span,
-            }))
+            Ok(convert(cx, expr).map(|value| Attr { value, key_span, value_span }))
         }
     }
 }
@@ -228,14 +201,9 @@ fn keyed<T>(
 /// A string literal value.
 fn string(cx: &mut Ctxt, expr: Expr, key: &str) -> Option<LitStr> {
     match expr {
-        Expr::Lit(syn::ExprLit {
-            lit: Lit::Str(s), ..
-        }) => Some(s),
+        Expr::Lit(syn::ExprLit { lit: Lit::Str(s), .. }) => Some(s),
         other => {
-            cx.error(
-                other.span(),
-                format!("`{key}` takes a string literal: `{}`", usage(key)),
-            );
+            cx.error(other.span(), format!("`{key}` takes a string literal: `{}`", usage(key)));
             None
         }
     }
@@ -250,21 +218,14 @@ fn name(cx: &mut Ctxt, expr: Expr, key: &str, what: &str) -> Option<String> {
         return None;
     }
     if v.contains('\0') {
-        cx.error(
-            lit.span(),
-            format!("the {what} name must not contain a NUL character"),
-        );
+        cx.error(lit.span(), format!("the {what} name must not contain a NUL character"));
         return None;
     }
     Some(v)
 }
 
 /// Reports an unknown key, suggesting the closest known one.
-fn unknown(
-    cx: &mut Ctxt,
-    meta: &ParseNestedMeta<'_>,
-    on_field: bool,
-) -> syn::Result<Option<&'static str>> {
+fn unknown(cx: &mut Ctxt, meta: &ParseNestedMeta<'_>, on_field: bool) -> syn::Result<Option<&'static str>> {
     let key = key_name(&meta.path);
     let span = meta.path.span();
     // Skip its value, if any, so that the keys after it are still checked.
@@ -275,31 +236,16 @@ fn unknown(
         (STRUCT_KEYS, FIELD_KEYS, "the struct", "a field")
     };
     if there.contains(&key.as_str()) {
-        cx.error(
-            span,
-            format!(
-                "`{key}` belongs on {other_place}, not on {place}: `#[orm({})]`",
-                usage(&key)
-            ),
-        );
+        cx.error(span, format!("`{key}` belongs on {other_place}, not on {place}: `#[orm({})]`", usage(&key)));
         return Ok(None);
     }
     match closest(&key, here) {
         Some(good) => {
-            cx.error(
-                span,
-                format!("unknown key `{key}` in #[orm(...)]; did you mean `{good}`?"),
-            );
+            cx.error(span, format!("unknown key `{key}` in #[orm(...)]; did you mean `{good}`?"));
             Ok(Some(good))
         }
         None => {
-            cx.error(
-                span,
-                format!(
-                    "unknown key `{key}` in #[orm(...)] on {place}; expected {}",
-                    usage_list(here)
-                ),
-            );
+            cx.error(span, format!("unknown key `{key}` in #[orm(...)] on {place}; expected {}", usage_list(here)));
             Ok(None)
         }
     }
@@ -311,11 +257,7 @@ fn closest(key: &str, known: &[&'static str]) -> Option<&'static str> {
     known
         .iter()
         .map(|&k| {
-            let d = if norm(k) == norm(key) {
-                0
-            } else {
-                edit_distance(key, k)
-            };
+            let d = if norm(k) == norm(key) { 0 } else { edit_distance(key, k) };
             (d, k)
         })
         .filter(|&(d, k)| d <= 1 || (d <= 3 && d * 3 <= k.len()))
@@ -339,9 +281,7 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
+            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 v = v.min(d[i - 2][j - 2] + 1);
             }
@@ -368,11 +308,7 @@ pub(crate) fn struct_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> StructAttrs {
                     if rule.is_none() {
                         cx.error(
                             lit.span(),
-                            format!(
-                                "unknown rename_all rule {:?}; expected {}",
-                                lit.value(),
-                                RenameRule::NAMES
-                            ),
+                            format!("unknown rename_all rule {:?}; expected {}", lit.value(), RenameRule::NAMES),
                         );
                     }
                     rule
@@ -431,10 +367,7 @@ pub(crate) fn field_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
                     let parsed = keyed(cx, &meta, BELONGS_TO, |cx, e| match e {
                         Expr::Path(p) if p.qself.is_none() && p.attrs.is_empty() => Some(p.path),
                         other => {
-                            cx.error(
-                                other.span(),
-                                "`belongs_to` takes the parent model's type: `belongs_to = Parent`",
-                            );
+                            cx.error(other.span(), "`belongs_to` takes the parent model's type: `belongs_to = Parent`");
                             None
                         }
                     })?;

@@ -13,21 +13,13 @@ pub(crate) fn check(cx: &mut Ctxt, m: &Model<'_>) {
     for f in &m.fields {
         if f.skip() {
             for (key, span) in f.attrs.column_keys() {
-                cx.error(
-                    span,
-                    format!(
-                        "`{key}` cannot be combined with `{SKIP}`: a skipped field is not a column"
-                    ),
-                );
+                cx.error(span, format!("`{key}` cannot be combined with `{SKIP}`: a skipped field is not a column"));
             }
         }
         if let Some(od) = &f.attrs.on_delete
             && f.attrs.belongs_to.is_none()
         {
-            cx.error(
-                od.key_span,
-                format!("`{ON_DELETE}` needs `belongs_to = Parent` on the same field"),
-            );
+            cx.error(od.key_span, format!("`{ON_DELETE}` needs `belongs_to = Parent` on the same field"));
         }
     }
 
@@ -65,11 +57,7 @@ pub(crate) fn check(cx: &mut Ctxt, m: &Model<'_>) {
     // Two fields on one column, or two fields with one constant name (`fooBar` and `foobar`).
     let cols: Vec<_> = m.columns().collect();
     for (i, f) in cols.iter().enumerate() {
-        let span = f
-            .attrs
-            .column
-            .as_ref()
-            .map_or_else(|| f.ident.span(), |c| c.value_span);
+        let span = f.attrs.column.as_ref().map_or_else(|| f.ident.span(), |c| c.value_span);
         if let Some(prev) = cols[..i].iter().find(|p| p.column == f.column) {
             cx.error(
                 span,

@@ -35,11 +35,7 @@ pub(crate) fn expand(m: &Model<'_>, errors: syn::Error) -> TokenStream {
         });
     }
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
-    let consts = if m.named {
-        column_consts(m)
-    } else {
-        TokenStream::new()
-    };
+    let consts = if m.named { column_consts(m) } else { TokenStream::new() };
 
     let stub = wrap(quote! {
         #[automatically_derived]

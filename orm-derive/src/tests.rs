@@ -12,9 +12,7 @@ fn errors(input: &DeriveInput) -> Vec<String> {
     let mut cx = Ctxt::default();
     let m = Model::from_input(&mut cx, input);
     check(&mut cx, &m);
-    cx.finish()
-        .map(|e| e.into_iter().map(|e| e.to_string()).collect())
-        .unwrap_or_default()
+    cx.finish().map(|e| e.into_iter().map(|e| e.to_string()).collect()).unwrap_or_default()
 }
 
 /// The expansion as one string with the spaces proc_macro2 puts between tokens removed.
@@ -41,18 +39,8 @@ fn columns_tables_and_renames() {
     check(&mut cx, &m);
     assert!(cx.finish().is_none());
     assert_eq!(m.table, "invoice_line");
-    let cols: Vec<(&str, &str)> = m
-        .columns()
-        .map(|f| (f.name.as_str(), f.column.as_str()))
-        .collect();
-    assert_eq!(
-        cols,
-        [
-            ("invoice_line_id", "InvoiceLineId"),
-            ("quantity", "Qty"),
-            ("type", "Type")
-        ]
-    );
+    let cols: Vec<(&str, &str)> = m.columns().map(|f| (f.name.as_str(), f.column.as_str())).collect();
+    assert_eq!(cols, [("invoice_line_id", "InvoiceLineId"), ("quantity", "Qty"), ("type", "Type")]);
     let consts: Vec<String> = m.columns().map(|f| f.const_name().to_string()).collect();
     assert_eq!(consts, ["INVOICE_LINE_ID", "QUANTITY", "TYPE"]);
 }
@@ -97,19 +85,14 @@ fn shapes() {
             "#[derive(Model)] needs named fields: a tuple struct has no column names; write `struct Name { id: i64, ... }`"
         ]
     );
-    assert_eq!(
-        e(parse_quote! { enum E { A } }),
-        ["#[derive(Model)] works on structs with named fields, not enums"]
-    );
+    assert_eq!(e(parse_quote! { enum E { A } }), ["#[derive(Model)] works on structs with named fields, not enums"]);
     assert_eq!(
         e(parse_quote! { struct S<'a> { #[orm(primary_key)] id: &'a str } }),
         ["#[derive(Model)] does not support generic structs: a table has fixed column types"]
     );
     assert_eq!(
         e(parse_quote! { struct S { id: i64 } }),
-        [
-            "`S` has no primary key: mark one field #[orm(primary_key)], e.g. `#[orm(primary_key)] id: i64`"
-        ]
+        ["`S` has no primary key: mark one field #[orm(primary_key)], e.g. `#[orm(primary_key)] id: i64`"]
     );
 }
 
@@ -160,20 +143,15 @@ fn expansion_is_hygienic_and_spans_types() {
 /// Every identifier in `tokens` that a user could shadow must be the end of a `::` path.
 fn assert_qualified(tokens: proc_macro2::TokenStream) {
     use proc_macro2::TokenTree;
-    const SHADOWABLE: &[&str] = &[
-        "Ok", "Err", "Some", "None", "Result", "Option", "Default", "String", "Vec", "bool", "i64",
-        "usize", "str",
-    ];
+    const SHADOWABLE: &[&str] =
+        &["Ok", "Err", "Some", "None", "Result", "Option", "Default", "String", "Vec", "bool", "i64", "usize", "str"];
     let mut prev_colon = false;
     for tt in tokens {
         match &tt {
             TokenTree::Ident(i) => {
                 let name = i.to_string();
                 // `__orm::Result` is orm-core's alias, reached through the hidden module.
-                assert!(
-                    !SHADOWABLE.contains(&name.as_str()) || prev_colon,
-                    "unqualified `{name}`"
-                );
+                assert!(!SHADOWABLE.contains(&name.as_str()) || prev_colon, "unqualified `{name}`");
             }
             TokenTree::Group(g) => assert_qualified(g.stream()),
             TokenTree::Punct(_) | TokenTree::Literal(_) => {}
@@ -215,13 +193,7 @@ fn errors_expand_to_errors_plus_a_stub() {
     };
     let out = expansion(&input);
     assert!(out.starts_with("::core::compile_error!{"), "{out}");
-    assert!(
-        out.contains("impl__orm::ModelforUser{typeKey=::core::primitive::i64;"),
-        "{out}"
-    );
-    assert!(
-        out.contains("constAGE:__orm::Column<User,Option<i32>>"),
-        "{out}"
-    );
+    assert!(out.contains("impl__orm::ModelforUser{typeKey=::core::primitive::i64;"), "{out}");
+    assert!(out.contains("constAGE:__orm::Column<User,Option<i32>>"), "{out}");
     assert!(out.contains("::core::unreachable!()"), "{out}");
 }

@@ -49,10 +49,7 @@ pub fn chinook_dir() -> PathBuf {
         .map(|a| a.join("shared/data/chinook"))
         .find(|d| d.join("Chinook_Sqlite.sqlite").is_file())
         .unwrap_or_else(|| {
-            panic!(
-                "Chinook files not found in any shared/data/chinook/ above {}; set ORM_CHINOOK_DIR",
-                here.display()
-            )
+            panic!("Chinook files not found in any shared/data/chinook/ above {}; set ORM_CHINOOK_DIR", here.display())
         })
 }
 
@@ -61,17 +58,12 @@ pub fn chinook_dir() -> PathBuf {
 /// `\c`) are removed, since we load into a database of our own; a byte-order mark is dropped.
 pub fn chinook_script(file: &str) -> String {
     let path = chinook_dir().join(file);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let mut out = String::with_capacity(text.len());
     for line in text.lines() {
         let t = line.trim_start().to_ascii_uppercase();
-        assert!(
-            !t.starts_with("DELIMITER"),
-            "{}: DELIMITER is a client command; not supported",
-            path.display()
-        );
+        assert!(!t.starts_with("DELIMITER"), "{}: DELIMITER is a client command; not supported", path.display());
         let client_line = t.starts_with("DROP DATABASE")
             || t.starts_with("CREATE DATABASE")
             || t.starts_with("USE ")
@@ -85,10 +77,7 @@ pub fn chinook_script(file: &str) -> String {
 }
 
 fn options() -> DbOptions {
-    DbOptions {
-        acquire_timeout: Duration::from_secs(60),
-        ..DbOptions::default()
-    }
+    DbOptions { acquire_timeout: Duration::from_secs(60), ..DbOptions::default() }
 }
 
 /// The database on each server that holds the shared, read-only Chinook copy.
@@ -116,12 +105,9 @@ async fn sqlite_copy(name: &str) -> orm_core::Result<Db> {
         p.push(ext);
         let _ = std::fs::remove_file(p);
     }
-    std::fs::copy(chinook_dir().join("Chinook_Sqlite.sqlite"), &path)
-        .expect("copy the Chinook file");
+    std::fs::copy(chinook_dir().join("Chinook_Sqlite.sqlite"), &path).expect("copy the Chinook file");
     // The shared file is read-only, and copy() copies its permissions.
-    let mut perm = std::fs::metadata(&path)
-        .expect("stat the copy")
-        .permissions();
+    let mut perm = std::fs::metadata(&path).expect("stat the copy").permissions();
     #[allow(clippy::permissions_set_readonly_false)]
     perm.set_readonly(false);
     std::fs::set_permissions(&path, perm).expect("make the copy writable");
@@ -139,11 +125,7 @@ fn remove_stale_copies(dir: &Path, own_pid: u32) {
     };
     for entry in entries.flatten() {
         let file = entry.file_name();
-        let Some(pid) = file
-            .to_str()
-            .and_then(|f| f.split('.').nth(1))
-            .and_then(|p| p.parse::<u32>().ok())
-        else {
+        let Some(pid) = file.to_str().and_then(|f| f.split('.').nth(1)).and_then(|p| p.parse::<u32>().ok()) else {
             continue;
         };
         if pid != own_pid && !Path::new(&format!("/proc/{pid}")).exists() {
@@ -155,14 +137,8 @@ fn remove_stale_copies(dir: &Path, own_pid: u32) {
 /// The server URL (without a database) and script of a server backend.
 fn server_of(backend: Backend) -> (String, &'static str) {
     match backend {
-        Backend::Postgres => (
-            crate::server("ORM_TEST_POSTGRES", crate::POSTGRES_URL),
-            "Chinook_PostgreSql.sql",
-        ),
-        _ => (
-            crate::server("ORM_TEST_MYSQL", crate::MYSQL_URL),
-            "Chinook_MySql.sql",
-        ),
+        Backend::Postgres => (crate::server("ORM_TEST_POSTGRES", crate::POSTGRES_URL), "Chinook_PostgreSql.sql"),
+        _ => (crate::server("ORM_TEST_MYSQL", crate::MYSQL_URL), "Chinook_MySql.sql"),
     }
 }
 
@@ -198,14 +174,7 @@ async fn server_copy(backend: Backend, name: &str) -> orm_core::Result<Db> {
 /// table created last), so a load that died half-way is redone.
 async fn ensure_shared(backend: Backend) -> orm_core::Result<()> {
     let (server, _) = server_of(backend);
-    let lock = Db::connect_with(
-        &format!("{server}/test"),
-        DbOptions {
-            max_connections: 1,
-            ..options()
-        },
-    )
-    .await?;
+    let lock = Db::connect_with(&format!("{server}/test"), DbOptions { max_connections: 1, ..options() }).await?;
     let r = load_shared_locked(backend, &server, &lock).await;
     // Closing the lock's only connection releases the lock, also after an error.
     lock.close().await;
@@ -215,10 +184,7 @@ async fn ensure_shared(backend: Backend) -> orm_core::Result<()> {
 async fn load_shared_locked(backend: Backend, server: &str, lock: &Db) -> orm_core::Result<()> {
     use orm_core::raw;
     if backend == Backend::Postgres {
-        raw("SELECT pg_advisory_lock(?)")
-            .bind(PG_LOCK_KEY)
-            .execute(lock)
-            .await?;
+        raw("SELECT pg_advisory_lock(?)").bind(PG_LOCK_KEY).execute(lock).await?;
         let n = raw("SELECT COUNT(*) FROM pg_database WHERE datname = ?")
             .bind(SHARED_DB.to_owned())
             .fetch_scalar::<i64>(lock);
@@ -228,9 +194,7 @@ async fn load_shared_locked(backend: Backend, server: &str, lock: &Db) -> orm_co
             load_script(&db).await?;
             db.close().await;
             // Identifiers are our constants.
-            let sql = format!(
-                "ALTER DATABASE \"orm_t_chinook_shared_loading\" RENAME TO \"{SHARED_DB}\""
-            );
+            let sql = format!("ALTER DATABASE \"orm_t_chinook_shared_loading\" RENAME TO \"{SHARED_DB}\"");
             // The closed pool's sessions may take a moment to end on the server.
             let mut tries = 0;
             while let Err(e) = raw(sql.as_str()).execute(lock).await {
@@ -241,42 +205,26 @@ async fn load_shared_locked(backend: Backend, server: &str, lock: &Db) -> orm_co
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
-        raw("SELECT pg_advisory_unlock(?)")
-            .bind(PG_LOCK_KEY)
-            .execute(lock)
-            .await?;
+        raw("SELECT pg_advisory_unlock(?)").bind(PG_LOCK_KEY).execute(lock).await?;
     } else {
-        let got = raw("SELECT GET_LOCK(?, 300)")
-            .bind(MYSQL_LOCK.to_owned())
-            .fetch_scalar::<i64>(lock)
-            .await?;
+        let got = raw("SELECT GET_LOCK(?, 300)").bind(MYSQL_LOCK.to_owned()).fetch_scalar::<i64>(lock).await?;
         if got != Some(1) {
-            return Err(orm_core::Error::Unsupported(format!(
-                "could not take the MySQL lock {MYSQL_LOCK}"
-            )));
+            return Err(orm_core::Error::Unsupported(format!("could not take the MySQL lock {MYSQL_LOCK}")));
         }
         let n = raw("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?")
             .bind(SHARED_DB.to_owned())
             .bind(MYSQL_MARKER.to_owned())
             .fetch_scalar::<i64>(lock);
         if n.await? == Some(0) {
-            raw(format!("DROP DATABASE IF EXISTS `{SHARED_DB}`"))
-                .execute(lock)
-                .await?;
-            let create =
-                format!("CREATE DATABASE `{SHARED_DB}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
+            raw(format!("DROP DATABASE IF EXISTS `{SHARED_DB}`")).execute(lock).await?;
+            let create = format!("CREATE DATABASE `{SHARED_DB}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
             raw(create).execute(lock).await?;
             let db = Db::connect_with(&format!("{server}/{SHARED_DB}"), options()).await?;
             load_script(&db).await?;
-            raw(format!("CREATE TABLE `{MYSQL_MARKER}` (loaded INT)"))
-                .execute(&db)
-                .await?;
+            raw(format!("CREATE TABLE `{MYSQL_MARKER}` (loaded INT)")).execute(&db).await?;
             db.close().await;
         }
-        raw("SELECT RELEASE_LOCK(?)")
-            .bind(MYSQL_LOCK.to_owned())
-            .execute(lock)
-            .await?;
+        raw("SELECT RELEASE_LOCK(?)").bind(MYSQL_LOCK.to_owned()).execute(lock).await?;
     }
     Ok(())
 }
@@ -288,11 +236,7 @@ async fn shared(backend: Backend) -> orm_core::Result<Db> {
     // Tests run on runtimes of their own: share only the fact that the load is done, not a pool.
     static PG: OnceCell<()> = OnceCell::const_new();
     static MY: OnceCell<()> = OnceCell::const_new();
-    let cell = if backend == Backend::Postgres {
-        &PG
-    } else {
-        &MY
-    };
+    let cell = if backend == Backend::Postgres { &PG } else { &MY };
     cell.get_or_try_init(|| ensure_shared(backend)).await?;
     let (server, _) = server_of(backend);
     Db::connect_with(&format!("{server}/{SHARED_DB}"), options()).await
@@ -306,20 +250,14 @@ fn collect(name: &str, results: Vec<(Backend, orm_core::Result<Db>)>) -> Vec<Db>
             Err(e) if !crate::required() => {
                 eprintln!("SKIPPING {} for test `{name}`: {e}", b.name())
             }
-            Err(e) => panic!(
-                "{} is required (CI) but unavailable for test `{name}`: {e}",
-                b.name()
-            ),
+            Err(e) => panic!("{} is required (CI) but unavailable for test `{name}`: {e}", b.name()),
         }
     }
     out
 }
 
 fn check_name(name: &str) {
-    assert!(
-        name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
-        "bad test name {name}"
-    );
+    assert!(name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'), "bad test name {name}");
 }
 
 /// One Chinook database per backend for the test `name` (unique in the repository; prefix it

@@ -8,10 +8,7 @@ use orm_tests::each_chinook;
 use rust_decimal::Decimal;
 
 fn at(y: i32, m: u32, d: u32, h: u32, min: u32, s: u32) -> NaiveDateTime {
-    NaiveDate::from_ymd_opt(y, m, d)
-        .unwrap()
-        .and_hms_opt(h, min, s)
-        .unwrap()
+    NaiveDate::from_ymd_opt(y, m, d).unwrap().and_hms_opt(h, min, s).unwrap()
 }
 
 /// `SELECT COUNT(*) FROM <table>` [`WHERE <column> = ?`] for the table the models do not map.
@@ -46,22 +43,10 @@ async fn chinook_counts() {
         assert_eq!(Customer::query().all(&db).await?.len(), 59);
         assert_eq!(Employee::query().all(&db).await?.len(), 8);
         // PlaylistTrack has a composite key: raw SQL only.
-        let n = orm_core::raw(count_sql(&db, playlist_track::TABLE, None))
-            .fetch_scalar::<i64>(&db)
-            .await?;
+        let n = orm_core::raw(count_sql(&db, playlist_track::TABLE, None)).fetch_scalar::<i64>(&db).await?;
         assert_eq!(n, Some(8715));
-        let sql = count_sql(
-            &db,
-            playlist_track::TABLE,
-            Some(playlist_track::PLAYLIST_ID),
-        );
-        assert_eq!(
-            orm_core::raw(sql)
-                .bind(1_i32)
-                .fetch_scalar::<i64>(&db)
-                .await?,
-            Some(3290)
-        );
+        let sql = count_sql(&db, playlist_track::TABLE, Some(playlist_track::PLAYLIST_ID));
+        assert_eq!(orm_core::raw(sql).bind(1_i32).fetch_scalar::<i64>(&db).await?, Some(3290));
         Ok(())
     });
 }
@@ -70,13 +55,7 @@ async fn chinook_counts() {
 async fn chinook_find_by_key() {
     each_chinook!("chinook_find_by_key", |db| {
         let ac_dc = Artist::find(&db, 1).await?.expect("artist 1");
-        assert_eq!(
-            ac_dc,
-            Artist {
-                artist_id: 1,
-                name: Some("AC/DC".into())
-            }
-        );
+        assert_eq!(ac_dc, Artist { artist_id: 1, name: Some("AC/DC".into()) });
         let album = Album::find(&db, 1).await?.expect("album 1");
         assert_eq!(album.title, "For Those About To Rock We Salute You");
         assert_eq!(album.artist_id, 1);
@@ -95,37 +74,16 @@ async fn chinook_find_by_key() {
                 unit_price: Decimal::new(99, 2),
             }
         );
-        assert_eq!(
-            Genre::find(&db, 1).await?.and_then(|g| g.name).as_deref(),
-            Some("Rock")
-        );
-        assert_eq!(
-            MediaType::find(&db, 1)
-                .await?
-                .and_then(|m| m.name)
-                .as_deref(),
-            Some("MPEG audio file")
-        );
-        assert_eq!(
-            Playlist::find(&db, 1)
-                .await?
-                .and_then(|p| p.name)
-                .as_deref(),
-            Some("Music")
-        );
+        assert_eq!(Genre::find(&db, 1).await?.and_then(|g| g.name).as_deref(), Some("Rock"));
+        assert_eq!(MediaType::find(&db, 1).await?.and_then(|m| m.name).as_deref(), Some("MPEG audio file"));
+        assert_eq!(Playlist::find(&db, 1).await?.and_then(|p| p.name).as_deref(), Some("Music"));
         assert_eq!(Artist::find(&db, 9999).await?, None);
         // Non-ASCII text and a backslash kept verbatim (the MySQL script is loaded with
         // NO_BACKSLASH_ESCAPES, as the other scripts mean it).
         let luis = Customer::find(&db, 1).await?.expect("customer 1");
-        assert_eq!(
-            (luis.first_name.as_str(), luis.last_name.as_str()),
-            ("Luís", "Gonçalves")
-        );
+        assert_eq!((luis.first_name.as_str(), luis.last_name.as_str()), ("Luís", "Gonçalves"));
         let t = Track::find(&db, 3435).await?.expect("track 3435");
-        assert_eq!(
-            t.name,
-            "Cavalleria Rusticana \\ Act \\ Intermezzo Sinfonico"
-        );
+        assert_eq!(t.name, "Cavalleria Rusticana \\ Act \\ Intermezzo Sinfonico");
         Ok(())
     });
 }
@@ -156,25 +114,9 @@ async fn chinook_filters() {
                 "Spellbound",
             ]
         );
-        assert_eq!(
-            Track::query()
-                .filter(Track::MILLISECONDS.gt(1_000_000))
-                .count(&db)
-                .await?,
-            215
-        );
-        let longest = Track::query()
-            .order_by(Track::MILLISECONDS.desc())
-            .first(&db)
-            .await?
-            .expect("a track");
-        assert!(
-            Track::query()
-                .filter(Track::MILLISECONDS.gt(longest.milliseconds))
-                .all(&db)
-                .await?
-                .is_empty()
-        );
+        assert_eq!(Track::query().filter(Track::MILLISECONDS.gt(1_000_000)).count(&db).await?, 215);
+        let longest = Track::query().order_by(Track::MILLISECONDS.desc()).first(&db).await?.expect("a track");
+        assert!(Track::query().filter(Track::MILLISECONDS.gt(longest.milliseconds)).all(&db).await?.is_empty());
 
         let brazil: Vec<i32> = Customer::query()
             .filter(Customer::COUNTRY.eq("Brazil"))
@@ -195,41 +137,16 @@ async fn chinook_filters() {
             .into_iter()
             .map(|a| a.name)
             .collect();
-        assert_eq!(
-            names,
-            [
-                Some("AC/DC".into()),
-                Some("Accept".into()),
-                Some("Aerosmith".into())
-            ]
-        );
-        assert_eq!(
-            Artist::query()
-                .filter(Artist::ARTIST_ID.is_in(Vec::<i32>::new()))
-                .count(&db)
-                .await?,
-            0
-        );
-        assert_eq!(
-            Track::query()
-                .filter(Track::TRACK_ID.is_in(1..=100))
-                .count(&db)
-                .await?,
-            100
-        );
+        assert_eq!(names, [Some("AC/DC".into()), Some("Accept".into()), Some("Aerosmith".into())]);
+        assert_eq!(Artist::query().filter(Artist::ARTIST_ID.is_in(Vec::<i32>::new())).count(&db).await?, 0);
+        assert_eq!(Track::query().filter(Track::TRACK_ID.is_in(1..=100)).count(&db).await?, 100);
 
         // like on names (patterns whose matches do not depend on case: Chinook's MySQL columns
         // use a case-insensitive collation).
-        let iron = Artist::query()
-            .filter(Artist::NAME.like("Iron%"))
-            .all(&db)
-            .await?;
+        let iron = Artist::query().filter(Artist::NAME.like("Iron%")).all(&db).await?;
         assert_eq!(iron.len(), 1);
         assert_eq!(iron[0].name.as_deref(), Some("Iron Maiden"));
-        let ac = Artist::query()
-            .filter(Artist::NAME.like("AC/%"))
-            .all(&db)
-            .await?;
+        let ac = Artist::query().filter(Artist::NAME.like("AC/%")).all(&db).await?;
         assert_eq!(ac.iter().map(|a| a.artist_id).collect::<Vec<_>>(), [1]);
 
         // Combinators.
@@ -269,26 +186,12 @@ async fn chinook_money_is_exact() {
             }
         );
         assert_eq!(line.unit_price.to_string(), "0.99");
-        let lines: Decimal = InvoiceLine::query()
-            .all(&db)
-            .await?
-            .iter()
-            .map(|l| l.unit_price * Decimal::from(l.quantity))
-            .sum();
+        let lines: Decimal =
+            InvoiceLine::query().all(&db).await?.iter().map(|l| l.unit_price * Decimal::from(l.quantity)).sum();
         assert_eq!(lines, total, "the lines add up to the totals");
         // Filters on money with an exact value.
-        assert_eq!(
-            Track::query()
-                .filter(Track::UNIT_PRICE.eq(Decimal::new(199, 2)))
-                .count(&db)
-                .await?,
-            213
-        );
-        let max = Invoice::query()
-            .order_by(Invoice::TOTAL.desc())
-            .first(&db)
-            .await?
-            .expect("an invoice");
+        assert_eq!(Track::query().filter(Track::UNIT_PRICE.eq(Decimal::new(199, 2))).count(&db).await?, 213);
+        let max = Invoice::query().order_by(Invoice::TOTAL.desc()).first(&db).await?.expect("an invoice");
         assert_eq!((max.invoice_id, max.total), (404, Decimal::new(2586, 2)));
         Ok(())
     });
@@ -307,15 +210,9 @@ async fn chinook_datetimes() {
             (58, at(2025, 12, 22, 0, 0, 0), Decimal::new(199, 2))
         );
 
-        let recent = Invoice::query()
-            .filter(Invoice::INVOICE_DATE.gte(at(2025, 1, 1, 0, 0, 0)))
-            .all(&db)
-            .await?;
+        let recent = Invoice::query().filter(Invoice::INVOICE_DATE.gte(at(2025, 1, 1, 0, 0, 0))).all(&db).await?;
         assert_eq!(recent.len(), 80);
-        assert_eq!(
-            recent.iter().map(|i| i.total).sum::<Decimal>(),
-            Decimal::new(45058, 2)
-        );
+        assert_eq!(recent.iter().map(|i| i.total).sum::<Decimal>(), Decimal::new(45058, 2));
         let ordered = Invoice::query()
             .order_by(Invoice::INVOICE_DATE.desc())
             .order_by(Invoice::INVOICE_ID.desc())
@@ -335,40 +232,13 @@ async fn chinook_nulls_and_self_reference() {
     each_chinook!("chinook_nulls_and_self_reference", |db| {
         // Option columns: NULL is None.
         let c1 = Customer::find(&db, 1).await?.expect("customer 1");
-        assert_eq!(
-            c1.company.as_deref(),
-            Some("Embraer - Empresa Brasileira de Aeronáutica S.A.")
-        );
+        assert_eq!(c1.company.as_deref(), Some("Embraer - Empresa Brasileira de Aeronáutica S.A."));
         let c2 = Customer::find(&db, 2).await?.expect("customer 2");
         assert_eq!(c2.company, None);
-        assert_eq!(
-            Customer::query()
-                .filter(Customer::COMPANY.is_null())
-                .count(&db)
-                .await?,
-            49
-        );
-        assert_eq!(
-            Customer::query()
-                .filter(Customer::COMPANY.is_not_null())
-                .count(&db)
-                .await?,
-            10
-        );
-        assert_eq!(
-            Customer::query()
-                .filter(Customer::COMPANY.eq(None::<String>))
-                .count(&db)
-                .await?,
-            49
-        );
-        assert_eq!(
-            Track::query()
-                .filter(Track::COMPOSER.is_null())
-                .count(&db)
-                .await?,
-            977
-        );
+        assert_eq!(Customer::query().filter(Customer::COMPANY.is_null()).count(&db).await?, 49);
+        assert_eq!(Customer::query().filter(Customer::COMPANY.is_not_null()).count(&db).await?, 10);
+        assert_eq!(Customer::query().filter(Customer::COMPANY.eq(None::<String>)).count(&db).await?, 49);
+        assert_eq!(Track::query().filter(Track::COMPOSER.is_null()).count(&db).await?, 977);
 
         // Employee.ReportsTo refers to another employee.
         let top: Vec<i32> = Employee::query()
@@ -395,28 +265,13 @@ async fn chinook_nulls_and_self_reference() {
             chain.push(format!("{} {}", e.first_name, e.last_name));
             next = e.reports_to;
         }
-        assert_eq!(
-            chain,
-            ["Laura Callahan", "Michael Mitchell", "Andrew Adams"]
-        );
+        assert_eq!(chain, ["Laura Callahan", "Michael Mitchell", "Andrew Adams"]);
 
         // Customers of one support employee.
-        let jane = Employee::query()
-            .filter(Employee::FIRST_NAME.eq("Jane"))
-            .first(&db)
-            .await?
-            .expect("Jane");
-        let hers = Customer::query()
-            .filter(Customer::SUPPORT_REP_ID.eq(jane.employee_id))
-            .count(&db)
-            .await?;
+        let jane = Employee::query().filter(Employee::FIRST_NAME.eq("Jane")).first(&db).await?.expect("Jane");
+        let hers = Customer::query().filter(Customer::SUPPORT_REP_ID.eq(jane.employee_id)).count(&db).await?;
         let all = Customer::query().all(&db).await?;
-        assert_eq!(
-            hers,
-            all.iter()
-                .filter(|c| c.support_rep_id == Some(jane.employee_id))
-                .count() as u64
-        );
+        assert_eq!(hers, all.iter().filter(|c| c.support_rep_id == Some(jane.employee_id)).count() as u64);
         assert!(hers > 0);
         Ok(())
     });
@@ -427,16 +282,9 @@ async fn chinook_write_round_trip_rolled_back() {
     each_chinook!("chinook_write_round_trip_rolled_back", |db| {
         let mut tx = db.begin().await?;
         // Chinook keys are not generated: new rows carry their key.
-        let mut artist = Artist {
-            artist_id: 276,
-            name: Some("Test Artist".into()),
-        };
+        let mut artist = Artist { artist_id: 276, name: Some("Test Artist".into()) };
         artist.insert(&mut tx).await?;
-        let album = Album {
-            album_id: 348,
-            title: "Test Album".into(),
-            artist_id: 276,
-        };
+        let album = Album { album_id: 348, title: "Test Album".into(), artist_id: 276 };
         album.clone().insert(&mut tx).await?;
         let mut track = Track {
             track_id: 3504,
@@ -483,26 +331,11 @@ async fn chinook_write_round_trip_rolled_back() {
         track.update(&mut tx).await?;
         invoice.total = Decimal::new(9999, 2);
         invoice.update(&mut tx).await?;
-        assert_eq!(
-            Artist::find(&mut tx, 276)
-                .await?
-                .and_then(|a| a.name)
-                .as_deref(),
-            Some("Renamed")
-        );
+        assert_eq!(Artist::find(&mut tx, 276).await?.and_then(|a| a.name).as_deref(), Some("Renamed"));
         assert_eq!(Track::find(&mut tx, 3504).await?, Some(track));
-        assert_eq!(
-            Invoice::find(&mut tx, 413).await?.map(|i| i.total),
-            Some(Decimal::new(9999, 2))
-        );
+        assert_eq!(Invoice::find(&mut tx, 413).await?.map(|i| i.total), Some(Decimal::new(9999, 2)));
         assert_eq!(Artist::query().count(&mut tx).await?, 276);
-        assert_eq!(
-            Track::query()
-                .filter(Track::ALBUM_ID.eq(348))
-                .count(&mut tx)
-                .await?,
-            1
-        );
+        assert_eq!(Track::query().filter(Track::ALBUM_ID.eq(348)).count(&mut tx).await?, 1);
 
         // An existing row, changed and restored by the rollback.
         let mut ac_dc = Artist::find(&mut tx, 1).await?.expect("artist 1");
@@ -512,10 +345,7 @@ async fn chinook_write_round_trip_rolled_back() {
 
         assert_eq!(Artist::find(&db, 276).await?, None);
         assert_eq!(Invoice::find(&db, 413).await?, None);
-        assert_eq!(
-            Artist::find(&db, 1).await?.and_then(|a| a.name).as_deref(),
-            Some("AC/DC")
-        );
+        assert_eq!(Artist::find(&db, 1).await?.and_then(|a| a.name).as_deref(), Some("AC/DC"));
         assert_eq!(Artist::query().count(&db).await?, 275);
         assert_eq!(Track::query().count(&db).await?, 3503);
         assert_eq!(InvoiceLine::query().count(&db).await?, 2240);
@@ -534,27 +364,17 @@ async fn chinook_execute_script() {
              /* block comment */ INSERT INTO script_t (id, note) VALUES (3, 'c');",
         )
         .await?;
-        let notes = orm_core::raw("SELECT note FROM script_t ORDER BY id")
-            .fetch_scalars::<Option<String>>(&db)
-            .await?;
+        let notes = orm_core::raw("SELECT note FROM script_t ORDER BY id").fetch_scalars::<Option<String>>(&db).await?;
         assert_eq!(notes, [Some("a;b".to_owned()), None, Some("c".to_owned())]);
         // A failing statement is an error; PostgreSQL runs the batch as one implicit transaction
         // (nothing stays), SQLite and MySQL keep the statements before it (documented).
         let err = db
-            .execute_script(
-                "INSERT INTO script_t (id) VALUES (4); INSERT INTO script_t (id) VALUES (1);",
-            )
+            .execute_script("INSERT INTO script_t (id) VALUES (4); INSERT INTO script_t (id) VALUES (1);")
             .await
             .expect_err("duplicate key");
         assert!(matches!(err, Error::UniqueViolation { .. }), "{err:?}");
-        let n = orm_core::raw("SELECT COUNT(*) FROM script_t")
-            .fetch_scalar::<i64>(&db)
-            .await?;
-        let kept = if db.backend() == orm_core::Backend::Postgres {
-            3
-        } else {
-            4
-        };
+        let n = orm_core::raw("SELECT COUNT(*) FROM script_t").fetch_scalar::<i64>(&db).await?;
+        let kept = if db.backend() == orm_core::Backend::Postgres { 3 } else { 4 };
         assert_eq!(n, Some(kept));
         Ok(())
     });

@@ -129,12 +129,7 @@ fn model<M: Model>(b: Backend, g: Golden) {
     assert_eq!(select, g.select, "select of {name} on {}", b.name());
     assert_eq!(find, g.find, "find of {name} on {}", b.name());
     assert_eq!(insert, g.insert, "insert of {name} on {}", b.name());
-    assert_eq!(
-        insert_generated,
-        g.insert_generated,
-        "insert_generated of {name} on {}",
-        b.name()
-    );
+    assert_eq!(insert_generated, g.insert_generated, "insert_generated of {name} on {}", b.name());
     assert_eq!(update, g.update, "update of {name} on {}", b.name());
     assert_eq!(delete, g.delete, "delete of {name} on {}", b.name());
 }
@@ -142,20 +137,14 @@ fn model<M: Model>(b: Backend, g: Golden) {
 /// Asserts the SELECT of `q` on SQLite, PostgreSQL and MySQL.
 #[track_caller]
 fn query<M: Model>(q: Query<M>, sqlite: &str, postgres: &str, mysql: &str) {
-    for (b, want) in [
-        (Backend::Sqlite, sqlite),
-        (Backend::Postgres, postgres),
-        (Backend::MySql, mysql),
-    ] {
+    for (b, want) in [(Backend::Sqlite, sqlite), (Backend::Postgres, postgres), (Backend::MySql, mysql)] {
         assert_eq!(q.to_sql(b).expect("renders"), want, "on {}", b.name());
     }
 }
 
 /// The SELECT list of `User` on the `"` dialects and on MySQL.
-const USERS: &str =
-    r#"SELECT "users"."id", "users"."email", "users"."full_name", "users"."age" FROM "users""#;
-const USERS_MY: &str =
-    "SELECT `users`.`id`, `users`.`email`, `users`.`full_name`, `users`.`age` FROM `users`";
+const USERS: &str = r#"SELECT "users"."id", "users"."email", "users"."full_name", "users"."age" FROM "users""#;
+const USERS_MY: &str = "SELECT `users`.`id`, `users`.`email`, `users`.`full_name`, `users`.`age` FROM `users`";
 
 // ---- Models' statements -------------------------------------------------------------------
 
@@ -268,9 +257,7 @@ fn screaming_columns_and_key_only_model() {
     model::<Album>(
         Backend::Sqlite,
         Golden {
-            ddl: &[
-                r#"CREATE TABLE IF NOT EXISTS "album" ("ALBUM_ID" INTEGER PRIMARY KEY AUTOINCREMENT)"#,
-            ],
+            ddl: &[r#"CREATE TABLE IF NOT EXISTS "album" ("ALBUM_ID" INTEGER PRIMARY KEY AUTOINCREMENT)"#],
             select: r#"SELECT "album"."ALBUM_ID" FROM "album""#,
             find: r#"SELECT "album"."ALBUM_ID" FROM "album" WHERE "album"."ALBUM_ID" = ?"#,
             insert: r#"INSERT INTO "album" ("ALBUM_ID") VALUES (?)"#,
@@ -310,9 +297,7 @@ fn screaming_columns_and_key_only_model() {
     model::<OnlyKey>(
         Backend::Sqlite,
         Golden {
-            ddl: &[
-                r#"CREATE TABLE IF NOT EXISTS "only_key" ("id" INTEGER PRIMARY KEY AUTOINCREMENT)"#,
-            ],
+            ddl: &[r#"CREATE TABLE IF NOT EXISTS "only_key" ("id" INTEGER PRIMARY KEY AUTOINCREMENT)"#],
             select: r#"SELECT "only_key"."id" FROM "only_key""#,
             find: r#"SELECT "only_key"."id" FROM "only_key" WHERE "only_key"."id" = ?"#,
             insert: r#"INSERT INTO "only_key" ("id") VALUES (?)"#,
@@ -587,13 +572,9 @@ fn null_comparisons_become_is_null() {
 #[test]
 fn in_lists_and_empty_in_lists() {
     query(
-        User::query()
-            .filter(User::ID.is_in([1, 2, 3]))
-            .filter(User::AGE.not_in(vec![4])),
+        User::query().filter(User::ID.is_in([1, 2, 3])).filter(User::AGE.not_in(vec![4])),
         &format!(r#"{USERS} WHERE (("users"."id" IN (?, ?, ?)) AND ("users"."age" NOT IN (?)))"#),
-        &format!(
-            r#"{USERS} WHERE (("users"."id" IN ($1, $2, $3)) AND ("users"."age" NOT IN ($4)))"#
-        ),
+        &format!(r#"{USERS} WHERE (("users"."id" IN ($1, $2, $3)) AND ("users"."age" NOT IN ($4)))"#),
         &format!("{USERS_MY} WHERE ((`users`.`id` IN (?, ?, ?)) AND (`users`.`age` NOT IN (?)))"),
     );
     // `x IN ()` is invalid SQL: an empty IN matches no row, an empty NOT IN every row.
@@ -604,9 +585,7 @@ fn in_lists_and_empty_in_lists() {
         &format!("{USERS_MY} WHERE (1 = 0)"),
     );
     query(
-        User::query()
-            .filter(User::ID.not_in(Vec::<i64>::new()))
-            .filter(User::AGE.eq(3)),
+        User::query().filter(User::ID.not_in(Vec::<i64>::new())).filter(User::AGE.eq(3)),
         &format!(r#"{USERS} WHERE ((1 = 1) AND ("users"."age" = ?))"#),
         &format!(r#"{USERS} WHERE ((1 = 1) AND ("users"."age" = $1))"#),
         &format!("{USERS_MY} WHERE ((1 = 1) AND (`users`.`age` = ?))"),
@@ -616,11 +595,7 @@ fn in_lists_and_empty_in_lists() {
 #[test]
 fn nested_and_or_not_are_parenthesized() {
     // NOT ((a AND b) OR (c AND NOT d)), then (NOT (e OR f)) AND g via the operators.
-    let cond = User::AGE
-        .gte(18)
-        .and(User::AGE.lt(65))
-        .or(User::EMAIL.eq("a").and(User::NAME.eq("b").not()))
-        .not();
+    let cond = User::AGE.gte(18).and(User::AGE.lt(65)).or(User::EMAIL.eq("a").and(User::NAME.eq("b").not())).not();
     let ops = !(User::ID.eq(1) | User::ID.eq(2)) & User::ID.eq(3);
     query(
         User::query().filter(cond).filter(ops),
@@ -636,9 +611,7 @@ fn nested_and_or_not_are_parenthesized() {
     );
     // An OR chain stays flat; an OR inside an AND keeps its parentheses.
     query(
-        User::query()
-            .filter(User::ID.eq(1).or(User::ID.eq(2)).or(User::ID.eq(3)))
-            .filter(User::AGE.eq(4)),
+        User::query().filter(User::ID.eq(1).or(User::ID.eq(2)).or(User::ID.eq(3))).filter(User::AGE.eq(4)),
         &format!(
             r#"{USERS} WHERE ((("users"."id" = ?) OR ("users"."id" = ?) OR ("users"."id" = ?)) AND ("users"."age" = ?))"#
         ),
@@ -654,9 +627,7 @@ fn nested_and_or_not_are_parenthesized() {
 #[test]
 fn queries_quote_names_with_quote_characters() {
     query(
-        Weird::query()
-            .filter(Weird::BACK.eq("x"))
-            .order_by(Weird::ID.desc()),
+        Weird::query().filter(Weird::BACK.eq("x")).order_by(Weird::ID.desc()),
         r#"SELECT "we""ird`t"."i""d", "we""ird`t"."back`tick", "we""ird`t"."someValue" FROM "we""ird`t" WHERE ("we""ird`t"."back`tick" = ?) ORDER BY "we""ird`t"."i""d" DESC"#,
         r#"SELECT "we""ird`t"."i""d", "we""ird`t"."back`tick", "we""ird`t"."someValue" FROM "we""ird`t" WHERE ("we""ird`t"."back`tick" = $1) ORDER BY "we""ird`t"."i""d" DESC"#,
         r#"SELECT `we"ird``t`.`i"d`, `we"ird``t`.`back``tick`, `we"ird``t`.`someValue` FROM `we"ird``t` WHERE (`we"ird``t`.`back``tick` = ?) ORDER BY `we"ird``t`.`i"d` DESC"#,

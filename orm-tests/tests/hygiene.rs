@@ -127,15 +127,9 @@ mod private {
 
     pub(crate) async fn roundtrip(db: &Db) -> orm_core::Result<()> {
         Secret::create_table(db).await?;
-        let mut s = Secret {
-            id: 0,
-            code: "x".into(),
-        };
+        let mut s = Secret { id: 0, code: "x".into() };
         s.save(db).await?;
-        let found = Secret::query()
-            .filter(Secret::CODE.eq("x"))
-            .first(db)
-            .await?;
+        let found = Secret::query().filter(Secret::CODE.eq("x")).first(db).await?;
         assert_eq!(found, Some(s));
         Secret::drop_table(db).await
     }
@@ -151,34 +145,16 @@ async fn shadowed_names_derive_and_work() {
         Item::drop_table(&db).await?;
         Item::create_table(&db).await?;
         Child::create_table(&db).await?;
-        let mut it = Item {
-            id: 0,
-            name: "bolt".into(),
-            qty: None,
-            flag: true,
-            scratch: vec![1],
-        };
+        let mut it = Item { id: 0, name: "bolt".into(), qty: None, flag: true, scratch: vec![1] };
         it.save(&db).await?;
         assert!(it.id > 0);
-        let mut child = Child {
-            id: None,
-            item_id: it.id,
-        };
+        let mut child = Child { id: None, item_id: it.id };
         child.save(&db).await?;
         assert!(child.id.is_some());
         let back = Item::find(&db, it.id).await?.expect("saved row");
         // A skipped field comes back as its Default.
-        assert_eq!(
-            back,
-            Item {
-                scratch: Vec::new(),
-                ..it
-            }
-        );
-        let n = Item::query()
-            .filter(Item::QTY.is_null().and(Item::FLAG.eq(true)))
-            .count(&db)
-            .await?;
+        assert_eq!(back, Item { scratch: Vec::new(), ..it });
+        let n = Item::query().filter(Item::QTY.is_null().and(Item::FLAG.eq(true))).count(&db).await?;
         assert_eq!(n, 1);
         Ok(())
     });
@@ -191,16 +167,9 @@ async fn no_implicit_prelude_derives_and_works() {
     assert_eq!(cols, ["itemId", "displayName", "note"]);
     each_backend!("hygiene_no_prelude", |db| {
         Item::create_table(&db).await?;
-        let mut it = Item {
-            item_id: 0,
-            display_name: "A".into(),
-            note: Some("n".into()),
-        };
+        let mut it = Item { item_id: 0, display_name: "A".into(), note: Some("n".into()) };
         it.insert(&db).await?;
-        let all = Item::query()
-            .filter(Item::DISPLAY_NAME.like("A%"))
-            .all(&db)
-            .await?;
+        let all = Item::query().filter(Item::DISPLAY_NAME.like("A%")).all(&db).await?;
         assert_eq!(all, vec![it]);
         Ok(())
     });
@@ -216,13 +185,7 @@ async fn raw_identifiers_and_keywords() {
     assert_eq!(fields, ["id", "type", "match", "from", "quoted"]);
     each_backend!("hygiene_raw_idents", |db| {
         Order::create_table(&db).await?;
-        let mut o = Order {
-            id: 0,
-            r#type: "t".into(),
-            r#match: Some(false),
-            from: 3,
-            quoted: "q".into(),
-        };
+        let mut o = Order { id: 0, r#type: "t".into(), r#match: Some(false), from: 3, quoted: "q".into() };
         o.save(&db).await?;
         o.r#type = "u".into();
         o.save(&db).await?;
@@ -243,20 +206,10 @@ async fn raw_identifiers_and_keywords() {
 async fn macro_generated_and_private_models() {
     each_backend!("hygiene_macro_private", |db| {
         FromMacro::create_table(&db).await?;
-        let mut m = FromMacro {
-            id: 0,
-            label: "l".into(),
-            weight: Some(1.5),
-        };
+        let mut m = FromMacro { id: 0, label: "l".into(), weight: Some(1.5) };
         m.save(&db).await?;
         assert_eq!(FromMacro::find(&db, m.id).await?, Some(m.clone()));
-        assert_eq!(
-            FromMacro::query()
-                .filter(FromMacro::WEIGHT.gt(1.0))
-                .count(&db)
-                .await?,
-            1
-        );
+        assert_eq!(FromMacro::query().filter(FromMacro::WEIGHT.gt(1.0)).count(&db).await?, 1);
         private::roundtrip(&db).await?;
         Ok(())
     });
