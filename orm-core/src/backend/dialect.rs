@@ -80,6 +80,15 @@ impl Backend {
         matches!(self, Backend::Postgres)
     }
 
+    /// What follows `LIKE pattern`: PostgreSQL and MySQL take `\` as LIKE's escape character by
+    /// default; SQLite has none unless told, so it is told, and `\%`, `\_` match literally everywhere.
+    pub const fn like_escape(self) -> &'static str {
+        match self {
+            Backend::Sqlite => " ESCAPE '\\'",
+            Backend::Postgres | Backend::MySql => "",
+        }
+    }
+
     /// The statement that starts an explicit transaction.
     ///
     /// SQLite takes the write lock up front (`BEGIN IMMEDIATE`) so a transaction that reads and

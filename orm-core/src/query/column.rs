@@ -129,7 +129,7 @@ impl<M: Model, T: SqlType> Column<M, T> {
 
 impl<M: Model, T: SqlType + TextColumn> Column<M, T> {
     /// `column LIKE pattern` (case-sensitive on every backend for tables this crate creates;
-    /// `%` and `_` in `pattern` are wildcards).
+    /// `%` and `_` in `pattern` are wildcards, and `\` escapes them: `"50\\%"` matches `50%`).
     pub fn like(self, pattern: impl IntoValue<T>) -> Cond<M> {
         self.cmp(BinOp::Like, pattern.into_value())
     }
