@@ -454,6 +454,8 @@ pub(crate) async fn connect(url: &str, opts: &DbOptions) -> Result<DbInner> {
                 .statement_cache_capacity(opts.statement_cache_capacity)
                 // LIKE is case-sensitive, as on PostgreSQL and on our utf8mb4_bin MySQL tables.
                 .pragma("case_sensitive_like", "ON");
+            #[cfg(feature = "decimal")]
+            let co = co.collation("orm_decimal", super::types::compare_decimal_text);
             let co = if memory {
                 co
             } else {

@@ -106,8 +106,10 @@ impl Args {
                 Value::Time(x) => add(a, x),
                 #[cfg(feature = "chrono")]
                 Value::DateTime(x) => add(a, x),
+                // As DATETIME: sqlx sends a DateTime<Utc> as TIMESTAMP, which the server turns into
+                // NULL outside TIMESTAMP's 1970-2038 range.
                 #[cfg(feature = "chrono")]
-                Value::DateTimeUtc(x) => add(a, x),
+                Value::DateTimeUtc(x) => add(a, x.naive_utc()),
                 #[cfg(feature = "uuid")]
                 Value::Uuid(x) => add(a, x),
                 // MariaDB's JSON is LONGTEXT with a validity check: send text.
@@ -336,7 +338,7 @@ impl SqlType for rust_decimal::Decimal {
             RowRef::Postgres(r) => r.try_get(idx).map_err(|e| sqlx_err(row, idx, e)),
             #[cfg(feature = "mysql")]
             RowRef::MySql(r) => r.try_get(idx).map_err(|e| sqlx_err(row, idx, e)),
-            // SQLite has no exact decimal: NUMERIC holds an INTEGER, a REAL or (past 15 digits) TEXT.
+            // SQLite: our columns hold the exact text; NUMERIC columns of other schemas an INTEGER or REAL.
             #[allow(unreachable_patterns)]
             _ => {
                 let text = get_text_unchecked(row, idx)?;
@@ -346,5 +348,21 @@ impl SqlType for rust_decimal::Decimal {
                     .map_err(|e| decode_err(row, idx, e))
             }
         }
+    }
+}
+
+/// The `orm_decimal` collation of SQLite decimal columns (stored as exact text): orders by
+/// numeric value ("12.50" = "12.5" < "100"); text that is not a number sorts after numbers.
+#[cfg(all(feature = "decimal", feature = "sqlite"))]
+pub(super) fn compare_decimal_text(a: &str, b: &str) -> std::cmp::Ordering {
+    let parse = |s: &str| {
+        let s = s.trim();
+        s.parse::<rust_decimal::Decimal>().or_else(|_| rust_decimal::Decimal::from_scientific(s)).ok()
+    };
+    match (parse(a), parse(b)) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.cmp(b),
     }
 }
