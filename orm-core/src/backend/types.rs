@@ -176,10 +176,19 @@ fn pg_null(a: &mut sqlx::postgres::PgArguments, k: SqlKind) -> Result<()> {
     }
 }
 
+/// Fails on NULL: sqlx's SQLite driver decodes NULL as 0 or "" into a non-`Option` field.
+fn non_null(row: &RowRef<'_>, idx: usize) -> Result<()> {
+    if row.is_null(idx)? {
+        return Err(decode_err(row, idx, "NULL read into a field that is not an Option"));
+    }
+    Ok(())
+}
+
 /// `row.try_get(idx)` on whichever backend the row is from, as `$t` for each backend.
 macro_rules! get {
     ($row:expr, $idx:expr, sqlite: $s:ty, postgres: $p:ty, mysql: $m:ty) => {{
         use sqlx::Row;
+        non_null($row, $idx)?;
         match $row {
             #[cfg(feature = "sqlite")]
             RowRef::Sqlite(r) => r.try_get::<$s, _>($idx).map(Into::into),
@@ -223,6 +232,7 @@ where
 #[allow(dead_code)]
 fn get_text_unchecked(row: &RowRef<'_>, idx: usize) -> Result<String> {
     use sqlx::Row;
+    non_null(row, idx)?;
     match row {
         #[cfg(feature = "sqlite")]
         RowRef::Sqlite(r) => r.try_get_unchecked::<String, _>(idx),
