@@ -216,6 +216,15 @@ async fn connect_scheme_aliases() {
         .await
         .expect("the scheme is case-insensitive");
     assert_eq!(db.backend(), Backend::Sqlite);
+    Item::create_table(&db).await.expect("create");
+    assert!(
+        !std::path::Path::new("SQLite::memory:").exists(),
+        "in memory, not a file"
+    );
+    assert!(
+        !std::path::Path::new("SQLite:").exists(),
+        "in memory, not a directory"
+    );
 }
 
 #[tokio::test]
