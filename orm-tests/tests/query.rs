@@ -183,6 +183,13 @@ async fn query_in_lists() {
                 .await?,
             0
         );
+        // More values than any backend can bind: a clear error, before anything is sent.
+        let err = Person::query()
+            .filter(Person::ID.is_in(0..70_000_i64))
+            .all(&db)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidValue(_)), "{err:?}");
         // A long list binds every value.
         let many: Vec<i64> = (1..=1000).collect();
         assert_eq!(
