@@ -247,14 +247,8 @@ impl IntoValue<Option<String>> for &str {
         Value::Text(self.to_owned())
     }
 }
-impl IntoValue<Option<String>> for Option<&str> {
-    fn into_value(self) -> Value {
-        match self {
-            Some(v) => Value::Text(v.to_owned()),
-            None => Value::Null(SqlKind::Text),
-        }
-    }
-}
+// No `Option<&str>` impl: with it, `column.eq(None)` on an `Option<String>` column would not
+// compile (two candidate `Option` types).
 impl IntoValue<Vec<u8>> for &[u8] {
     fn into_value(self) -> Value {
         Value::Bytes(self.to_vec())

@@ -80,6 +80,15 @@ impl Backend {
         matches!(self, Backend::Postgres)
     }
 
+    /// What follows `LIKE pattern`: PostgreSQL and MySQL take `\` as LIKE's escape character by
+    /// default; SQLite has none unless told, so it is told, and `\%`, `\_` match literally everywhere.
+    pub const fn like_escape(self) -> &'static str {
+        match self {
+            Backend::Sqlite => " ESCAPE '\\'",
+            Backend::Postgres | Backend::MySql => "",
+        }
+    }
+
     /// The statement that starts an explicit transaction.
     ///
     /// SQLite takes the write lock up front (`BEGIN IMMEDIATE`) so a transaction that reads and
@@ -127,8 +136,10 @@ impl Backend {
             (Backend::Sqlite, Bool | I8 | I16 | I32 | I64) => "INTEGER",
             (Backend::Sqlite, F32 | F64) => "REAL",
             (Backend::Sqlite, Text | Date | Time | DateTime | DateTimeUtc | Json) => "TEXT",
-            // NUMERIC affinity: compares as a number; more than 15 digits stay exact as text.
-            (Backend::Sqlite, Decimal) => "NUMERIC",
+            // NUMERIC affinity would turn "1.2345678901234567890123456789" into a lossy REAL:
+            // keep the exact text, compared as numbers by a collation every connection registers
+            // (so other SQLite tools cannot compare this column without it).
+            (Backend::Sqlite, Decimal) => "TEXT COLLATE orm_decimal",
             (Backend::Sqlite, Bytes | Uuid) => "BLOB",
 
             (Backend::Postgres, Bool) => "BOOLEAN",

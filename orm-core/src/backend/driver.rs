@@ -455,6 +455,16 @@ fn connect_error(backend: Backend, e: sqlx::Error) -> Error {
 /// Opens a pool for `url`.
 pub(crate) async fn connect(url: &str, opts: &DbOptions) -> Result<DbInner> {
     let backend = backend_of(url)?;
+    // The scheme is case-insensitive, but sqlx's SQLite parser would take "SQLite::memory:" for
+    // a file name: hand sqlx a lower-case scheme.
+    let lowered;
+    let url = match url.split_once(':') {
+        Some((scheme, rest)) if scheme.bytes().any(|b| b.is_ascii_uppercase()) => {
+            lowered = format!("{}:{rest}", scheme.to_ascii_lowercase());
+            lowered.as_str()
+        }
+        _ => url,
+    };
     let statements = Arc::new(AtomicU64::new(0));
     let pool = match backend {
         #[cfg(feature = "sqlite")]
@@ -470,6 +480,8 @@ pub(crate) async fn connect(url: &str, opts: &DbOptions) -> Result<DbInner> {
                 .statement_cache_capacity(opts.statement_cache_capacity)
                 // LIKE is case-sensitive, as on PostgreSQL and on our utf8mb4_bin MySQL tables.
                 .pragma("case_sensitive_like", "ON");
+            #[cfg(feature = "decimal")]
+            let co = co.collation("orm_decimal", super::types::compare_decimal_text);
             let co = if memory {
                 co
             } else {

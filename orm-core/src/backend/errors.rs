@@ -24,6 +24,11 @@ pub(crate) fn map_error(e: sqlx::Error, table: Option<&str>) -> Error {
     if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
         info.table = pg.table().map(str::to_owned);
         info.column = pg.column().map(str::to_owned);
+        // Unique and foreign-key violations name the column only in the detail:
+        // "Key (email)=(ann@x.io) already exists." / "Key (user_id)=(9) is not present in ...".
+        if info.column.is_none() {
+            info.column = pg.detail().and_then(|d| between(d, "Key (", ")=")).map(str::to_owned);
+        }
     }
     #[cfg(feature = "sqlite")]
     if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {

@@ -102,8 +102,10 @@ impl Args {
                 Value::Time(x) => add(a, x),
                 #[cfg(feature = "chrono")]
                 Value::DateTime(x) => add(a, x),
+                // As DATETIME: sqlx sends a DateTime<Utc> as TIMESTAMP, which the server turns into
+                // NULL outside TIMESTAMP's 1970-2038 range.
                 #[cfg(feature = "chrono")]
-                Value::DateTimeUtc(x) => add(a, x),
+                Value::DateTimeUtc(x) => add(a, x.naive_utc()),
                 #[cfg(feature = "uuid")]
                 Value::Uuid(x) => add(a, x),
                 // MariaDB's JSON is LONGTEXT with a validity check: send text.
@@ -170,10 +172,19 @@ fn pg_null(a: &mut sqlx::postgres::PgArguments, k: SqlKind) -> Result<()> {
     }
 }
 
+/// Fails on NULL: sqlx's SQLite driver decodes NULL as 0 or "" into a non-`Option` field.
+fn non_null(row: &RowRef<'_>, idx: usize) -> Result<()> {
+    if row.is_null(idx)? {
+        return Err(decode_err(row, idx, "NULL read into a field that is not an Option"));
+    }
+    Ok(())
+}
+
 /// `row.try_get(idx)` on whichever backend the row is from, as `$t` for each backend.
 macro_rules! get {
     ($row:expr, $idx:expr, sqlite: $s:ty, postgres: $p:ty, mysql: $m:ty) => {{
         use sqlx::Row;
+        non_null($row, $idx)?;
         match $row {
             #[cfg(feature = "sqlite")]
             RowRef::Sqlite(r) => r.try_get::<$s, _>($idx).map(Into::into),
@@ -217,6 +228,7 @@ where
 #[allow(dead_code)]
 fn get_text_unchecked(row: &RowRef<'_>, idx: usize) -> Result<String> {
     use sqlx::Row;
+    non_null(row, idx)?;
     match row {
         #[cfg(feature = "sqlite")]
         RowRef::Sqlite(r) => r.try_get_unchecked::<String, _>(idx),
@@ -332,7 +344,7 @@ impl SqlType for rust_decimal::Decimal {
             RowRef::Postgres(r) => r.try_get(idx).map_err(|e| sqlx_err(row, idx, e)),
             #[cfg(feature = "mysql")]
             RowRef::MySql(r) => r.try_get(idx).map_err(|e| sqlx_err(row, idx, e)),
-            // SQLite has no exact decimal: NUMERIC holds an INTEGER, a REAL or (past 15 digits) TEXT.
+            // SQLite: our columns hold the exact text; NUMERIC columns of other schemas an INTEGER or REAL.
             #[allow(unreachable_patterns)]
             _ => {
                 let text = get_text_unchecked(row, idx)?;
@@ -342,5 +354,21 @@ impl SqlType for rust_decimal::Decimal {
                     .map_err(|e| decode_err(row, idx, e))
             }
         }
+    }
+}
+
+/// The `orm_decimal` collation of SQLite decimal columns (stored as exact text): orders by
+/// numeric value ("12.50" = "12.5" < "100"); text that is not a number sorts after numbers.
+#[cfg(all(feature = "decimal", feature = "sqlite"))]
+pub(super) fn compare_decimal_text(a: &str, b: &str) -> std::cmp::Ordering {
+    let parse = |s: &str| {
+        let s = s.trim();
+        s.parse::<rust_decimal::Decimal>().or_else(|_| rust_decimal::Decimal::from_scientific(s)).ok()
+    };
+    match (parse(a), parse(b)) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.cmp(b),
     }
 }

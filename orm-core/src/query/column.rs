@@ -122,7 +122,8 @@ impl<M: Model, T: SqlType> Column<M, T> {
     }
 
     /// `column LIKE pattern` (case-sensitive on every backend for tables this crate creates;
-    /// `%` and `_` in `pattern` are wildcards). Only for text columns; the pattern is text.
+    /// `%` and `_` in `pattern` are wildcards, and `\` escapes them: `"50\\%"` matches `50%`).
+    /// Only for text columns; the pattern is text.
     pub fn like(self, pattern: impl IntoValue<String>) -> Cond<M>
     where
         T: TextColumn,

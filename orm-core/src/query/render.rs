@@ -1,6 +1,6 @@
 //! Renders the query tree into one dialect's SQL, binding values as it goes.
 
-use super::ast::{Expr, OrderTerm, Select};
+use super::ast::{BinOp, Expr, OrderTerm, Select};
 use crate::backend::driver::SqlText;
 use crate::backend::{Args, Backend};
 use crate::error::{Error, Result};
@@ -70,6 +70,9 @@ impl SqlWriter {
                 self.expr(left)?;
                 self.push(op.sql());
                 self.expr(right)?;
+                if *op == BinOp::Like {
+                    self.push(self.backend.like_escape());
+                }
                 self.push(")");
             }
             Expr::InList { expr, values, negated } => {
