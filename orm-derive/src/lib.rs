@@ -8,6 +8,7 @@
 mod ast;
 mod case;
 mod expand;
+mod from_row;
 
 use proc_macro::TokenStream;
 
@@ -16,5 +17,19 @@ use proc_macro::TokenStream;
 #[proc_macro_derive(Model, attributes(orm))]
 pub fn derive_model(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
-    expand::derive(&input).unwrap_or_else(|e| e.to_compile_error()).into()
+    expand::derive(&input)
+        .unwrap_or_else(|e| e.to_compile_error())
+        .into()
+}
+
+/// Derives `orm_core::FromRow` (read a row by column name) and `orm_core::Projection` (the
+/// columns it reads) for a struct with named fields: a smaller struct than a model for
+/// `Query::select_as`, or any row shape for raw SQL. Keys: `#[orm(rename_all = "...")]` on the
+/// struct, `#[orm(column = "...")]` on a field.
+#[proc_macro_derive(FromRow, attributes(orm))]
+pub fn derive_from_row(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    from_row::derive(&input)
+        .unwrap_or_else(|e| e.to_compile_error())
+        .into()
 }

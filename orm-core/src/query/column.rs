@@ -129,7 +129,7 @@ impl<M: Model, T: SqlType> Column<M, T> {
 
 impl<M: Model, T: SqlType + TextColumn> Column<M, T> {
     /// `column LIKE pattern` (case-sensitive on every backend for tables this crate creates;
-    /// `%` and `_` in `pattern` are wildcards).
+    /// `%` and `_` in `pattern` are wildcards, `!` escapes them: see [`crate::escape_like`]).
     pub fn like(self, pattern: impl IntoValue<T>) -> Cond<M> {
         self.cmp(BinOp::Like, pattern.into_value())
     }
@@ -206,6 +206,12 @@ pub struct Order<M> {
 impl<M> Clone for Order<M> {
     fn clone(&self) -> Self {
         Order { term: self.term.clone(), _marker: PhantomData }
+    }
+}
+
+impl<M> Order<M> {
+    pub(crate) fn new(term: OrderTerm) -> Self {
+        Order { term, _marker: PhantomData }
     }
 }
 

@@ -1,6 +1,6 @@
 //! Renders the query tree into one dialect's SQL, binding values as it goes.
 
-use super::ast::{Expr, OrderTerm, Select};
+use super::ast::{BinOp, Expr, OrderTerm, Select};
 use crate::backend::driver::SqlText;
 use crate::backend::{Args, Backend};
 use crate::error::{Error, Result};
@@ -70,6 +70,10 @@ impl SqlWriter {
                 self.expr(left)?;
                 self.push(op.sql());
                 self.expr(right)?;
+                if *op == BinOp::Like {
+                    // The same escape character on every backend (see `escape_like`).
+                    self.backend.write_like_escape(&mut self.sql);
+                }
                 self.push(")");
             }
             Expr::InList { expr, values, negated } => {
@@ -115,6 +119,7 @@ impl SqlWriter {
                 self.expr(x)?;
                 self.push(")");
             }
+            Expr::Ext(x) => self.ext(x)?,
         }
         Ok(())
     }
