@@ -5,7 +5,7 @@ use crate::backend::driver::{self, SqlText};
 use crate::backend::{Args, Exec, TxInner};
 use crate::db::Executor;
 use crate::error::{Error, Result};
-use crate::model::Model;
+use crate::model::{Model, insert_row, update_row};
 
 impl<M: Model> Query<M> {
     /// The one row matching the query's filters, or a new row made by `create` and inserted;
@@ -126,7 +126,7 @@ impl<M: Model> Query<M> {
         };
         if let Some(mut found) = locked.get_one(Exec::Tx(tx)).await? {
             update(&mut found);
-            found.update(Executor(Exec::Tx(tx))).await?;
+            save(&found, Exec::Tx(tx)).await?;
             return Ok((found, false));
         }
         let mut row = create();
@@ -135,7 +135,7 @@ impl<M: Model> Query<M> {
             Err(Error::UniqueViolation(info)) => match locked.get_one(Exec::Tx(tx)).await? {
                 Some(mut found) => {
                     update(&mut found);
-                    found.update(Executor(Exec::Tx(tx))).await?;
+                    save(&found, Exec::Tx(tx)).await?;
                     Ok((found, false))
                 }
                 None => Err(Error::UniqueViolation(info)),
@@ -165,11 +165,11 @@ impl<M: Model> Query<M> {
 /// transaction usable (PostgreSQL aborts a transaction on any error otherwise).
 async fn insert_guarded<M: Model>(row: &mut M, mut exec: Exec<'_>) -> Result<()> {
     if matches!(exec, Exec::Db(_)) {
-        return row.insert(Executor(exec)).await;
+        return insert_row(row, exec).await;
     }
     let [open, release, rollback_to] = exec.backend().savepoint_sql();
     run(exec.reborrow(), open).await?;
-    match row.insert(Executor(exec.reborrow())).await {
+    match insert_row(row, exec.reborrow()).await {
         Ok(()) => {
             run(exec, release).await?;
             Ok(())
@@ -180,6 +180,16 @@ async fn insert_guarded<M: Model>(row: &mut M, mut exec: Exec<'_>) -> Result<()>
             Err(e)
         }
     }
+}
+
+/// Saves the changes of a loaded row (it exists: it was just read in this transaction).
+async fn save<M: Model>(row: &M, exec: Exec<'_>) -> Result<()> {
+    if update_row(row, exec).await? == 0 {
+        return Err(Error::NotFound {
+            table: M::TABLE.to_owned(),
+        });
+    }
+    Ok(())
 }
 
 async fn run(exec: Exec<'_>, sql: &'static str) -> Result<()> {
