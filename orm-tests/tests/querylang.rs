@@ -6,7 +6,7 @@
 //! Run with `CI=1 cargo test -p orm-tests --test querylang` so that no backend is skipped.
 
 use orm_core::prelude::*;
-use orm_core::{Backend, Value, escape_like, raw};
+use orm_core::{Backend, SqlType, Value, escape_like, raw};
 use orm_tests::each_backend;
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -1233,21 +1233,21 @@ fn rendered_sql_per_dialect() {
     assert_eq!(
         q.to_sql(Backend::Postgres).unwrap(),
         "SELECT \"ql_products\".\"category\", COUNT(*), CAST(SUM(\"ql_products\".\"stock\") AS BIGINT), \
-         CAST(AVG(\"ql_products\".\"price\") AS DOUBLE PRECISION), SUM(\"ql_products\".\"cost\") FROM \"ql_products\" \
+         AVG(CAST(\"ql_products\".\"price\" AS DOUBLE PRECISION)), SUM(\"ql_products\".\"cost\") FROM \"ql_products\" \
          WHERE (LOWER(\"ql_products\".\"name\") LIKE LOWER($1) ESCAPE '!') GROUP BY \"ql_products\".\"category\" \
          HAVING (MAX(\"ql_products\".\"weight\") > $2)"
     );
     assert_eq!(
         q.to_sql(Backend::MySql).unwrap(),
         "SELECT `ql_products`.`category`, COUNT(*), CAST(SUM(`ql_products`.`stock`) AS SIGNED), \
-         CAST(AVG(`ql_products`.`price`) AS DOUBLE), SUM(`ql_products`.`cost`) FROM `ql_products` \
+         AVG(CAST(`ql_products`.`price` AS DOUBLE)), SUM(`ql_products`.`cost`) FROM `ql_products` \
          WHERE (LOWER(`ql_products`.`name`) LIKE LOWER(?) ESCAPE '!') GROUP BY `ql_products`.`category` \
          HAVING (MAX(`ql_products`.`weight`) > ?)"
     );
     assert_eq!(
         q.to_sql(Backend::Sqlite).unwrap(),
         "SELECT \"ql_products\".\"category\", COUNT(*), CAST(SUM(\"ql_products\".\"stock\") AS INTEGER), \
-         CAST(AVG(\"ql_products\".\"price\") AS REAL), SUM(\"ql_products\".\"cost\") FROM \"ql_products\" \
+         AVG(CAST(\"ql_products\".\"price\" AS REAL)), SUM(\"ql_products\".\"cost\") FROM \"ql_products\" \
          WHERE (orm_lower(\"ql_products\".\"name\") LIKE orm_lower(?) ESCAPE '!') GROUP BY \"ql_products\".\"category\" \
          HAVING (MAX(\"ql_products\".\"weight\") > ?)"
     );
@@ -1289,4 +1289,385 @@ fn rendered_sql_per_dialect() {
             .unwrap(),
         "SELECT COUNT(*) FROM \"ql_products\" LIMIT $1"
     );
+}
+
+// --- Chinook -------------------------------------------------------------------------------------
+
+#[derive(Model, Debug, Clone, PartialEq)]
+#[orm(table = "ql_genre", rename_all = "PascalCase")]
+struct Genre {
+    #[orm(primary_key)]
+    genre_id: i32,
+    name: Option<String>,
+}
+
+#[derive(Model, Debug, Clone, PartialEq)]
+#[orm(table = "ql_track", rename_all = "PascalCase")]
+struct Track {
+    #[orm(primary_key)]
+    track_id: i32,
+    name: String,
+    album_id: Option<i32>,
+    media_type_id: i32,
+    #[orm(index)]
+    genre_id: Option<i32>,
+    composer: Option<String>,
+    milliseconds: i32,
+    bytes: Option<i32>,
+    unit_price: Decimal,
+}
+
+#[derive(Model, Debug, Clone, PartialEq)]
+#[orm(table = "ql_invoice", rename_all = "PascalCase")]
+struct Invoice {
+    #[orm(primary_key)]
+    invoice_id: i32,
+    customer_id: i32,
+    invoice_date: chrono::NaiveDateTime,
+    billing_country: Option<String>,
+    total: Decimal,
+}
+
+#[derive(Model, Debug, Clone, PartialEq)]
+#[orm(table = "ql_playlist_track", rename_all = "PascalCase")]
+struct PlaylistTrack {
+    #[orm(primary_key)]
+    id: i64,
+    playlist_id: i32,
+    track_id: i32,
+}
+
+/// Inserts rows of values in multi-row INSERTs (test fixture loading, not the ORM under test).
+async fn bulk(db: &Db, table: &str, cols: &[&str], rows: Vec<Vec<Value>>) -> orm_core::Result<()> {
+    let head = format!(
+        "INSERT INTO {} ({}) VALUES ",
+        q(db, table),
+        cols.iter().map(|c| q(db, c)).collect::<Vec<_>>().join(", ")
+    );
+    let one = format!("({})", vec!["?"; cols.len()].join(", "));
+    for chunk in rows.chunks(500) {
+        let sql = format!("{head}{}", vec![one.as_str(); chunk.len()].join(", "));
+        let mut r = raw(sql);
+        for v in chunk.iter().flatten() {
+            r = r.bind_value(v.clone());
+        }
+        r.execute(db).await?;
+    }
+    Ok(())
+}
+
+/// A private copy of the Chinook SQLite file (our connection switches a file to WAL mode).
+async fn chinook_source() -> (Db, std::path::PathBuf) {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data/chinook/Chinook_Sqlite.sqlite");
+    let src = if src.exists() {
+        src
+    } else {
+        "/work/shared/data/chinook/Chinook_Sqlite.sqlite".into()
+    };
+    let copy =
+        std::env::temp_dir().join(format!("querylang_chinook_{}.sqlite", std::process::id()));
+    std::fs::copy(&src, &copy).expect("copy the Chinook database");
+    let db = Db::connect(&format!("sqlite://{}", copy.display()))
+        .await
+        .expect("open the Chinook copy");
+    (db, copy)
+}
+
+fn lower(s: &str) -> String {
+    s.chars()
+        .map(|c| c.to_lowercase().next().unwrap_or(c))
+        .collect()
+}
+
+#[tokio::test]
+async fn chinook_aggregates_and_matching() {
+    let (src, copy) = chinook_source().await;
+    let genres: Vec<Genre> = raw("SELECT GenreId, Name FROM Genre")
+        .fetch_all(&src)
+        .await
+        .unwrap();
+    let tracks: Vec<Track> = raw(
+        "SELECT TrackId, Name, AlbumId, MediaTypeId, GenreId, Composer, Milliseconds, Bytes, UnitPrice FROM Track",
+    )
+    .fetch_all(&src)
+    .await
+    .unwrap();
+    let invoices: Vec<Invoice> =
+        raw("SELECT InvoiceId, CustomerId, InvoiceDate, BillingCountry, Total FROM Invoice")
+            .fetch_all(&src)
+            .await
+            .unwrap();
+    let memberships: Vec<(i32, i32)> = raw("SELECT PlaylistId, TrackId FROM PlaylistTrack")
+        .fetch_all(&src)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            genres.len(),
+            tracks.len(),
+            invoices.len(),
+            memberships.len()
+        ),
+        (25, 3503, 412, 8715)
+    );
+
+    // Expected results, computed by SQLite on the original data with hand-written SQL.
+    let mut per_genre: Vec<(Option<i32>, i64, Option<i64>, Option<i64>)> =
+        raw("SELECT GenreId, COUNT(*), SUM(Milliseconds), SUM(Bytes) FROM Track GROUP BY GenreId")
+            .fetch_all(&src)
+            .await
+            .unwrap();
+    per_genre.sort();
+    let per_customer: Vec<(i32, i64, f64)> =
+        raw("SELECT CustomerId, COUNT(*), SUM(Total) FROM Invoice GROUP BY CustomerId ORDER BY CustomerId")
+            .fetch_all(&src)
+            .await
+            .unwrap();
+    let per_playlist: Vec<(i32, i64)> =
+        raw("SELECT PlaylistId, COUNT(*) FROM PlaylistTrack GROUP BY PlaylistId ORDER BY COUNT(*) DESC, PlaylistId")
+            .fetch_all(&src)
+            .await
+            .unwrap();
+    src.close().await;
+    let _ = std::fs::remove_file(&copy);
+
+    each_backend!("querylang_chinook", |db| {
+        Genre::create_table(&db).await?;
+        Track::create_table(&db).await?;
+        Invoice::create_table(&db).await?;
+        PlaylistTrack::create_table(&db).await?;
+        bulk(
+            &db,
+            "ql_genre",
+            &["GenreId", "Name"],
+            genres
+                .iter()
+                .map(|g| vec![g.genre_id.to_value(), g.name.to_value()])
+                .collect(),
+        )
+        .await?;
+        let track_rows = tracks
+            .iter()
+            .map(|t| {
+                vec![
+                    t.track_id.to_value(),
+                    t.name.to_value(),
+                    t.album_id.to_value(),
+                    t.media_type_id.to_value(),
+                    t.genre_id.to_value(),
+                    t.composer.to_value(),
+                    t.milliseconds.to_value(),
+                    t.bytes.to_value(),
+                    t.unit_price.to_value(),
+                ]
+            })
+            .collect();
+        let track_cols = [
+            "TrackId",
+            "Name",
+            "AlbumId",
+            "MediaTypeId",
+            "GenreId",
+            "Composer",
+            "Milliseconds",
+            "Bytes",
+            "UnitPrice",
+        ];
+        bulk(&db, "ql_track", &track_cols, track_rows).await?;
+        let invoice_rows = invoices
+            .iter()
+            .map(|i| {
+                vec![
+                    i.invoice_id.to_value(),
+                    i.customer_id.to_value(),
+                    i.invoice_date.to_value(),
+                    i.billing_country.to_value(),
+                    i.total.to_value(),
+                ]
+            })
+            .collect();
+        bulk(
+            &db,
+            "ql_invoice",
+            &[
+                "InvoiceId",
+                "CustomerId",
+                "InvoiceDate",
+                "BillingCountry",
+                "Total",
+            ],
+            invoice_rows,
+        )
+        .await?;
+        let pt_rows = memberships
+            .iter()
+            .map(|(p, t)| vec![Value::I32(*p), Value::I32(*t)])
+            .collect();
+        bulk(
+            &db,
+            "ql_playlist_track",
+            &["PlaylistId", "TrackId"],
+            pt_rows,
+        )
+        .await?;
+
+        // Number of tracks, total milliseconds and bytes per genre.
+        let mut got: Vec<(Option<i32>, i64, Option<i64>, Option<i64>)> = Track::query()
+            .select((
+                Track::GENRE_ID,
+                count(),
+                Track::MILLISECONDS.sum(),
+                Track::BYTES.sum(),
+            ))
+            .group_by(Track::GENRE_ID)
+            .all(&db)
+            .await?;
+        got.sort();
+        assert_eq!(got, per_genre);
+        assert_eq!(got[0].0, Some(1));
+        assert_eq!(got[0].1, 1297); // Rock
+
+        // Genres with more than 300 tracks, biggest first, with their average length.
+        let big: Vec<(Option<i32>, i64, Option<f64>)> = Track::query()
+            .select((Track::GENRE_ID, count(), Track::MILLISECONDS.avg()))
+            .group_by(Track::GENRE_ID)
+            .having(count().gt(300))
+            .order_by(count().desc())
+            .all(&db)
+            .await?;
+        let expected: Vec<(Option<i32>, i64)> = {
+            let mut e: Vec<_> = per_genre
+                .iter()
+                .filter(|g| g.1 > 300)
+                .map(|g| (g.0, g.1))
+                .collect();
+            e.sort_by_key(|g| -g.1);
+            e
+        };
+        assert_eq!(big.iter().map(|b| (b.0, b.1)).collect::<Vec<_>>(), expected);
+        let rock_avg = per_genre[0].2.unwrap() as f64 / per_genre[0].1 as f64;
+        assert!(
+            (big[0].2.unwrap() - rock_avg).abs() < 1e-6,
+            "{big:?} {rock_avg}"
+        );
+
+        // Whole-table aggregates: a sum beyond i32, dates, decimals.
+        let (n, bytes, longest, first, last) = Track::query()
+            .aggregate(
+                &db,
+                (
+                    count(),
+                    Track::BYTES.sum(),
+                    Track::MILLISECONDS.max(),
+                    Track::NAME.min(),
+                    Track::NAME.max(),
+                ),
+            )
+            .await?;
+        assert_eq!(
+            (n, bytes, longest),
+            (3503, Some(117_386_255_350), Some(5_286_953))
+        );
+        assert!(first.is_some() && last.is_some());
+        let (from, to) = Invoice::query()
+            .aggregate(
+                &db,
+                (Invoice::INVOICE_DATE.min(), Invoice::INVOICE_DATE.max()),
+            )
+            .await?;
+        assert_eq!(from.unwrap().to_string(), "2021-01-01 00:00:00");
+        assert_eq!(to.unwrap().to_string(), "2025-12-22 00:00:00");
+
+        // Invoices and money spent per customer.
+        let spent: Vec<(i32, i64, Option<Decimal>)> = Invoice::query()
+            .select((Invoice::CUSTOMER_ID, count(), Invoice::TOTAL.sum()))
+            .group_by(Invoice::CUSTOMER_ID)
+            .order_by(Invoice::CUSTOMER_ID.asc())
+            .all(&db)
+            .await?;
+        assert_eq!(spent.len(), per_customer.len());
+        for ((c, n, total), (ec, en, etotal)) in spent.iter().zip(&per_customer) {
+            assert_eq!((c, n), (ec, en));
+            assert_eq!(
+                total.unwrap().round_dp(2),
+                dec(&format!("{etotal:.2}")),
+                "customer {c}"
+            );
+        }
+        let loyal = Invoice::query()
+            .select(Invoice::CUSTOMER_ID)
+            .group_by(Invoice::CUSTOMER_ID)
+            .having(count().gte(7))
+            .all(&db)
+            .await?;
+        assert_eq!(
+            loyal.len(),
+            per_customer.iter().filter(|c| c.1 >= 7).count()
+        );
+
+        // Playlist membership: tracks per playlist, biggest first.
+        let lists: Vec<(i32, i64)> = PlaylistTrack::query()
+            .select((PlaylistTrack::PLAYLIST_ID, count()))
+            .group_by(PlaylistTrack::PLAYLIST_ID)
+            .order_by(count().desc())
+            .order_by(PlaylistTrack::PLAYLIST_ID.asc())
+            .all(&db)
+            .await?;
+        assert_eq!(lists, per_playlist);
+        let distinct_tracks = PlaylistTrack::query()
+            .aggregate(&db, PlaylistTrack::TRACK_ID.count_distinct())
+            .await?;
+        assert_eq!(
+            distinct_tracks,
+            memberships
+                .iter()
+                .map(|m| m.1)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len() as i64
+        );
+
+        // Case-insensitive matching of non-ASCII names agrees with Unicode lower-casing.
+        for needle in ["É", "ç", "Ó", "à", "LOVE"] {
+            let want = tracks
+                .iter()
+                .filter(|t| lower(&t.name).contains(&lower(needle)))
+                .count() as u64;
+            assert_eq!(
+                Track::query()
+                    .filter(Track::NAME.icontains(needle))
+                    .count(&db)
+                    .await?,
+                want,
+                "icontains({needle})"
+            );
+            let exact = tracks.iter().filter(|t| t.name.contains(needle)).count() as u64;
+            assert_eq!(
+                Track::query()
+                    .filter(Track::NAME.contains(needle))
+                    .count(&db)
+                    .await?,
+                exact,
+                "contains({needle})"
+            );
+        }
+
+        // A set-based price rise for one genre, in a transaction that is rolled back.
+        let mut tx = db.begin().await?;
+        let n = Track::query()
+            .filter(Track::GENRE_ID.eq(1))
+            .update(
+                &mut tx,
+                [Track::UNIT_PRICE.set(Track::UNIT_PRICE * dec("1.10"))],
+            )
+            .await?;
+        assert_eq!(n, 1297);
+        let max = Track::query()
+            .filter(Track::GENRE_ID.eq(1))
+            .aggregate(&mut tx, Track::UNIT_PRICE.max())
+            .await?;
+        assert_eq!(max.map(|d| d.round_dp(3)), Some(dec("1.089")));
+        tx.rollback().await?;
+        Ok(())
+    });
 }

@@ -6,7 +6,7 @@
 //! | `sum` of integers | `Option<i64>` | CAST to BIGINT (`SIGNED` on MySQL): PostgreSQL's SUM of BIGINT is NUMERIC, MySQL's SUM is DECIMAL |
 //! | `sum` of floats | `Option<f64>` | CAST to DOUBLE PRECISION / DOUBLE / REAL |
 //! | `sum` of `Decimal` | `Option<Decimal>` | NUMERIC / DECIMAL as is (SQLite: computed in floating point) |
-//! | `avg` | `Option<f64>` (`Option<Decimal>` of decimals) | CAST to DOUBLE (AVG is NUMERIC/DECIMAL on PostgreSQL/MySQL) |
+//! | `avg` | `Option<f64>` (`Option<Decimal>` of decimals) | the argument CAST to DOUBLE (AVG of integers is NUMERIC on PostgreSQL, and a DECIMAL rounded to 4 places on MySQL) |
 //! | `min`, `max` | `Option<T>` of a `T` or `Option<T>` column | the column's own type |
 //!
 //! SUM, AVG, MIN and MAX of no rows (or of only NULLs) are NULL, hence the `Option`.

@@ -94,7 +94,15 @@ impl SqlWriter {
                 cast,
             } => {
                 let cast = cast.and_then(|k| self.backend.cast_type(k));
-                if cast.is_some() {
+                // AVG casts its argument: MySQL's AVG of integers is a DECIMAL rounded to 4
+                // places, so casting the result would keep that rounding. The others cast the
+                // result (SUM of integers stays exact before the cast to BIGINT).
+                let (outer, inner) = if *func == AggFunc::Avg {
+                    (None, cast)
+                } else {
+                    (cast, None)
+                };
+                if outer.is_some() {
                     self.push("CAST(");
                 }
                 self.push(func.sql());
@@ -104,11 +112,19 @@ impl SqlWriter {
                         if *distinct {
                             self.push("DISTINCT ");
                         }
+                        if inner.is_some() {
+                            self.push("CAST(");
+                        }
                         self.expr(a)?;
+                        if let Some(ty) = inner {
+                            self.push(" AS ");
+                            self.push(ty);
+                            self.push(")");
+                        }
                     }
                 }
                 self.push(")");
-                if let Some(ty) = cast {
+                if let Some(ty) = outer {
                     self.push(" AS ");
                     self.push(ty);
                     self.push(")");
