@@ -1671,3 +1671,14 @@ async fn chinook_aggregates_and_matching() {
         Ok(())
     });
 }
+
+#[test]
+fn raw_placeholders_skip_strings_and_comments() {
+    assert_eq!(
+        Backend::Postgres.rewrite_placeholders(
+            "SELECT '?', \"a?\" /* ? */ FROM t -- ?\nWHERE a = ? /*/ ? */ AND b = ?"
+        ),
+        "SELECT '?', \"a?\" /* ? */ FROM t -- ?\nWHERE a = $1 /*/ ? */ AND b = $2"
+    );
+    assert_eq!(Backend::MySql.rewrite_placeholders("a = ?"), "a = ?");
+}

@@ -219,7 +219,8 @@ impl Backend {
 
 impl Backend {
     /// Turns `?` placeholders into the dialect's (`$1`, `$2`, ... on PostgreSQL), skipping quoted
-    /// strings, quoted identifiers and comments. SQL that already uses `$n` is returned as is.
+    /// strings, quoted identifiers and comments (`--` and `/* */`). SQL that already uses `$n` is
+    /// returned as is.
     pub fn rewrite_placeholders(self, sql: &str) -> String {
         if self != Backend::Postgres {
             return sql.to_owned();
@@ -249,6 +250,21 @@ impl Backend {
                         if d == '\n' {
                             break;
                         }
+                    }
+                }
+                '/' if chars.peek().map(|&(_, d)| d) == Some('*') => {
+                    // A block comment: copied up to its `*/` (`/*/` does not close it).
+                    out.push(c);
+                    if let Some((_, star)) = chars.next() {
+                        out.push(star);
+                    }
+                    let mut prev = ' ';
+                    for (_, d) in chars.by_ref() {
+                        out.push(d);
+                        if prev == '*' && d == '/' {
+                            break;
+                        }
+                        prev = d;
                     }
                 }
                 '?' => {
