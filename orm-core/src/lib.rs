@@ -29,7 +29,9 @@
 //! # Ok(()) }
 //! ```
 //!
-//! See the guide in `docs/` for the attributes and the query builder.
+//! See the guide in `docs/` for the attributes and the query builder, and `docs/query-language.md`,
+//! `docs/aggregates.md` and `docs/raw-sql.md` for selections, expressions, aggregates, updates,
+//! text matching, streaming, row locks and raw SQL.
 
 #![warn(missing_docs)]
 
@@ -62,6 +64,17 @@ pub mod prelude {
     pub use crate::{
         Column, Cond, Db, Error, Executor, Expr, FromRow, Model, Order, Query, Result, Tx, count,
     };
+}
+
+/// The guides in `docs/`, whose examples run as doctests.
+#[cfg(doctest)]
+mod guides {
+    #[doc = include_str!("../../docs/query-language.md")]
+    struct QueryLanguage;
+    #[doc = include_str!("../../docs/aggregates.md")]
+    struct Aggregates;
+    #[doc = include_str!("../../docs/raw-sql.md")]
+    struct RawSql;
 }
 
 /// What the derive's generated code uses. Not a public API.
