@@ -5,6 +5,9 @@
 //!
 //! Run with `CI=1 cargo test -p orm-tests --test querylang` so that no backend is skipped.
 
+// The tuple types spell out what each query returns: that is the point of these tests.
+#![allow(clippy::type_complexity)]
+
 use orm_core::prelude::*;
 use orm_core::{Backend, SqlType, Value, escape_like, raw};
 use orm_tests::each_backend;
