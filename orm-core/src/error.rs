@@ -47,6 +47,12 @@ pub enum Error {
         /// The model's table.
         table: String,
     },
+    /// A lookup that must find at most one row (`get_or_create`, `update_or_create`) found more.
+    #[error("more than one row of table `{table}` matches the lookup")]
+    MultipleRows {
+        /// The model's table.
+        table: String,
+    },
     /// A row would duplicate a UNIQUE or PRIMARY KEY value.
     #[error("unique constraint violated{0}")]
     UniqueViolation(ConstraintInfo),

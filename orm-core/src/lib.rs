@@ -30,7 +30,9 @@
 //! ```
 //!
 //! The guide, `docs/guide.md` in the repository, covers every `#[orm(...)]` attribute, CRUD, the
-//! query builder, transactions, errors, the supported types and connection URLs.
+//! query builder, transactions, errors, the supported types and connection URLs;
+//! `docs/query-language.md`, `docs/aggregates.md` and `docs/raw-sql.md` cover selections,
+//! expressions, aggregates, updates, text matching, streaming, row locks and raw SQL.
 
 #![warn(missing_docs)]
 
@@ -42,20 +44,38 @@ mod error;
 mod model;
 mod query;
 mod raw;
+mod row;
 mod value;
 
 pub use backend::{Backend, DbOptions};
 pub use db::{Db, Executor, Tx};
 pub use error::{ConstraintInfo, Error, Result};
 pub use model::{ColumnDef, ForeignKeyDef, Model, OnDelete, create_table_sql, crud_sql};
-pub use orm_derive::Model;
-pub use query::{Column, Cond, Order, Query, TextColumn};
-pub use raw::{Raw, raw};
+pub use orm_derive::{FromRow, Model};
+pub use query::{
+    Assignment, Column, Comparable, Cond, Expr, ExprList, IntoExpr, Numeric, Order, Query,
+    RowStream, SelectQuery, Selection, TextColumn, count, escape_like,
+};
+pub use raw::{Param, Raw, raw};
+pub use row::{FromRow, Projection, Row, RowIndex};
 pub use value::{IntoValue, SqlKind, SqlType, Value};
 
 /// Everything an application needs: `use orm_core::prelude::*;`.
 pub mod prelude {
-    pub use crate::{Column, Cond, Db, Error, Executor, Model, Order, Query, Result, Tx};
+    pub use crate::{
+        Column, Cond, Db, Error, Executor, Expr, FromRow, Model, Order, Query, Result, Tx, count,
+    };
+}
+
+/// The guides in `docs/`, whose examples run as doctests.
+#[cfg(doctest)]
+mod guides {
+    #[doc = include_str!("../../docs/query-language.md")]
+    struct QueryLanguage;
+    #[doc = include_str!("../../docs/aggregates.md")]
+    struct Aggregates;
+    #[doc = include_str!("../../docs/raw-sql.md")]
+    struct RawSql;
 }
 
 /// What the derive's generated code uses. Not a public API.
@@ -64,10 +84,16 @@ pub mod __private {
     pub use crate::backend::{Args, RowRef};
     pub use crate::model::{ColumnDef, ForeignKeyDef, OnDelete, SqlCache};
     pub use crate::value::{KeyField, SqlKind, SqlType};
-    pub use crate::{Column, Error, Model, Result};
+    pub use crate::{Column, Error, FromRow, Model, Projection, Result, Row};
 
     /// Compile-time check that a field type is supported.
     pub fn __assert_sql_type<T: SqlType>() {}
+    /// Reads column `name` of a row as `T`, for `#[derive(FromRow)]`.
+    #[inline]
+    pub fn get_named<T: SqlType>(row: &Row<'_>, name: &str) -> Result<T> {
+        row.get(name)
+    }
+
     /// Compile-time check that a primary-key type is supported.
     pub fn __assert_key_field<T: KeyField>() {}
 

@@ -199,7 +199,7 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     }
 }
 
-async fn insert_row<M: Model>(m: &mut M, exec: crate::backend::Exec<'_>) -> Result<()> {
+pub(crate) async fn insert_row<M: Model>(m: &mut M, exec: crate::backend::Exec<'_>) -> Result<()> {
     let backend = exec.backend();
     let sql = model_sql::<M>(backend);
     let generate = m.__key_unset() && M::COLUMNS[M::PRIMARY_KEY].auto_increment;
@@ -220,7 +220,7 @@ async fn insert_row<M: Model>(m: &mut M, exec: crate::backend::Exec<'_>) -> Resu
     m.__set_generated_key(id)
 }
 
-async fn update_row<M: Model>(m: &M, exec: crate::backend::Exec<'_>) -> Result<u64> {
+pub(crate) async fn update_row<M: Model>(m: &M, exec: crate::backend::Exec<'_>) -> Result<u64> {
     let backend = exec.backend();
     let mut args = Args::new(backend);
     m.__bind(&mut args, false)?;

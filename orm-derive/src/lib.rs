@@ -15,6 +15,7 @@ mod check;
 mod ctxt;
 mod expand;
 mod fallback;
+mod from_row;
 
 use proc_macro::TokenStream;
 
@@ -24,6 +25,16 @@ use proc_macro::TokenStream;
 pub fn derive_model(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     expand::derive(&input).into()
+}
+
+/// Derives `orm_core::FromRow` (read a row by column name) and `orm_core::Projection` (the
+/// columns it reads) for a struct with named fields: a smaller struct than a model for
+/// `Query::select_as`, or any row shape for raw SQL. Keys: `#[orm(rename_all = "...")]` on the
+/// struct, `#[orm(column = "...")]` on a field.
+#[proc_macro_derive(FromRow, attributes(orm))]
+pub fn derive_from_row(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    from_row::derive(&input).unwrap_or_else(|e| e.to_compile_error()).into()
 }
 
 #[cfg(test)]

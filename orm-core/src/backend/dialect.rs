@@ -230,7 +230,8 @@ impl Backend {
 
 impl Backend {
     /// Turns `?` placeholders into the dialect's (`$1`, `$2`, ... on PostgreSQL), skipping quoted
-    /// strings, quoted identifiers and comments. SQL that already uses `$n` is returned as is.
+    /// strings, quoted identifiers and comments (`--` and `/* */`). SQL that already uses `$n` is
+    /// returned as is.
     pub fn rewrite_placeholders(self, sql: &str) -> String {
         if self != Backend::Postgres {
             return sql.to_owned();
@@ -262,6 +263,21 @@ impl Backend {
                         }
                     }
                 }
+                '/' if chars.peek().map(|&(_, d)| d) == Some('*') => {
+                    // A block comment: copied up to its `*/` (`/*/` does not close it).
+                    out.push(c);
+                    if let Some((_, star)) = chars.next() {
+                        out.push(star);
+                    }
+                    let mut prev = ' ';
+                    for (_, d) in chars.by_ref() {
+                        out.push(d);
+                        if prev == '*' && d == '/' {
+                            break;
+                        }
+                        prev = d;
+                    }
+                }
                 '?' => {
                     n += 1;
                     self.write_placeholder(&mut out, n);
@@ -270,5 +286,86 @@ impl Backend {
             }
         }
         out
+    }
+}
+
+/// The escape character of the LIKE patterns the query language builds (`starts_with`,
+/// `contains`, ...). `!` needs no escaping in any dialect's string literal, unlike `\`, which
+/// MySQL's literals and LIKE treat specially.
+pub(crate) const LIKE_ESCAPE: char = '!';
+
+/// The name of the Unicode-aware lower-case function registered on every SQLite connection
+/// (SQLite's own `lower()` folds ASCII only).
+pub(crate) const SQLITE_LOWER_FN: &str = "orm_lower";
+
+/// Query-language rules: casts of aggregates, arithmetic, text matching, row locks, savepoints.
+impl Backend {
+    /// The SQL type an aggregate is CAST to so that it decodes as `kind` on this backend, or
+    /// `None` when the aggregate already has a type that decodes as `kind`.
+    ///
+    /// `SUM` of an integer column is NUMERIC on PostgreSQL (for BIGINT) and DECIMAL on MySQL, and
+    /// `AVG` is NUMERIC/DECIMAL there too: casting to BIGINT/DOUBLE gives every backend the same
+    /// Rust type (`i64`, `f64`). MySQL spells them `SIGNED` and `DOUBLE`.
+    pub(crate) const fn cast_type(self, kind: SqlKind) -> Option<&'static str> {
+        match (self, kind) {
+            (Backend::Sqlite, SqlKind::I64) => Some("INTEGER"),
+            (Backend::Postgres, SqlKind::I64) => Some("BIGINT"),
+            (Backend::MySql, SqlKind::I64) => Some("SIGNED"),
+            (Backend::Sqlite, SqlKind::F64) => Some("REAL"),
+            (Backend::Postgres, SqlKind::F64) => Some("DOUBLE PRECISION"),
+            (Backend::MySql, SqlKind::F64) => Some("DOUBLE"),
+            _ => None,
+        }
+    }
+
+    /// The division operator for operands of an integer type: MySQL's `/` always yields a
+    /// DECIMAL, its `DIV` truncates like `/` on integers does on PostgreSQL and SQLite.
+    pub(crate) const fn integer_division(self) -> &'static str {
+        match self {
+            Backend::MySql => " DIV ",
+            Backend::Sqlite | Backend::Postgres => " / ",
+        }
+    }
+
+    /// The function that lower-cases text the same way on every backend: `LOWER` on PostgreSQL
+    /// and MySQL (Unicode-aware; PostgreSQL's follows the database's `LC_CTYPE`), and on SQLite
+    /// a Unicode-aware function this crate registers on each connection.
+    pub(crate) const fn lower_fn(self) -> &'static str {
+        match self {
+            Backend::Sqlite => SQLITE_LOWER_FN,
+            Backend::Postgres | Backend::MySql => "LOWER",
+        }
+    }
+
+    /// Writes the ESCAPE clause of a LIKE built by the query language.
+    pub(crate) fn write_like_escape(self, out: &mut String) {
+        out.push_str(" ESCAPE '");
+        out.push(LIKE_ESCAPE);
+        out.push('\'');
+    }
+
+    /// Whether `SELECT ... FOR UPDATE` exists (PostgreSQL and MySQL; SQLite has no row locks:
+    /// its `BEGIN IMMEDIATE` transactions already hold the database's write lock).
+    pub const fn supports_for_update(self) -> bool {
+        !matches!(self, Backend::Sqlite)
+    }
+
+    /// The row-locking clause ending a SELECT, where the backend has one.
+    pub(crate) const fn for_update_sql(self) -> Option<&'static str> {
+        match self {
+            Backend::Postgres | Backend::MySql => Some(" FOR UPDATE"),
+            Backend::Sqlite => None,
+        }
+    }
+
+    /// The statements that open, release and roll back to the savepoint the ORM sets around a
+    /// statement that may fail inside a transaction (PostgreSQL aborts the whole transaction on
+    /// any error otherwise). The same text on all three backends.
+    pub(crate) const fn savepoint_sql(self) -> [&'static str; 3] {
+        [
+            "SAVEPOINT orm_sp",
+            "RELEASE SAVEPOINT orm_sp",
+            "ROLLBACK TO SAVEPOINT orm_sp",
+        ]
     }
 }

@@ -414,6 +414,30 @@ pub(crate) async fn execute_script(exec: Exec<'_>, sql: String) -> Result<()> {
     Ok(())
 }
 
+/// Runs a query and maps its rows with `f` as the returned stream is polled; the stream borrows
+/// the executor (a pool or a transaction's connection) for its whole life.
+pub(crate) fn fetch_stream<'e, T, F>(
+    exec: Exec<'e>,
+    sql: SqlText,
+    args: Args,
+    mut f: F,
+) -> futures_util::stream::BoxStream<'e, Result<T>>
+where
+    F: FnMut(&RowRef<'_>) -> Result<T> + Send + 'e,
+    T: Send + 'e,
+{
+    use futures_util::StreamExt;
+    exec.count();
+    let sql = sql.into_sqlx();
+    let stream: Result<futures_util::stream::BoxStream<'e, Result<T>>> = dispatch!(exec, args, |e, a, row| {
+        Ok(sqlx::query_with(sql, a)
+            .fetch(e)
+            .map(move |r| r.map_err(Error::from).and_then(|r| f(&row(&r))))
+            .boxed())
+    });
+    stream.unwrap_or_else(|e| futures_util::stream::once(async move { Err(e) }).boxed())
+}
+
 /// Redacts the password of a URL for error messages.
 fn redact(url: &str) -> String {
     if let Some((scheme, rest)) = url.split_once("://")
@@ -487,7 +511,10 @@ pub(crate) async fn connect(url: &str, opts: &DbOptions) -> Result<DbInner> {
             } else {
                 co.journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Normal)
             };
-            let po = SqlitePoolOptions::new().acquire_timeout(opts.acquire_timeout);
+            // Every connection gets the SQL functions of `sqlite_fns` (Unicode-aware lower()).
+            let po = SqlitePoolOptions::new()
+                .acquire_timeout(opts.acquire_timeout)
+                .after_connect(|conn, _| Box::pin(super::sqlite_fns::register(conn)));
             // One in-memory database lives as long as one connection to it: keep exactly one,
             // forever, so every user of the Db sees the same database.
             let po = if memory {

@@ -11,6 +11,8 @@
 pub(crate) mod dialect;
 pub(crate) mod driver;
 mod errors;
+#[cfg(feature = "sqlite")]
+mod sqlite_fns;
 mod types;
 
 pub use dialect::Backend;

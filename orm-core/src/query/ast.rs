@@ -47,6 +47,8 @@ pub(crate) enum Expr {
     Or(Vec<Expr>),
     /// `NOT expr`
     Not(Box<Expr>),
+    /// The query language's other nodes (arithmetic, aggregates, LIKE helpers...): `ast_ext.rs`.
+    Ext(Box<super::ast_ext::ExprExt>),
 }
 
 impl Expr {
@@ -95,4 +97,6 @@ pub(crate) struct Select {
     pub(crate) order: Vec<OrderTerm>,
     pub(crate) limit: Option<u64>,
     pub(crate) offset: Option<u64>,
+    /// `FOR UPDATE` (row locks until the transaction ends).
+    pub(crate) for_update: bool,
 }

@@ -69,9 +69,10 @@ impl<M: Model> Query<M> {
         self
     }
 
-    fn render_select(&self, backend: crate::backend::Backend) -> Result<SqlWriter> {
+    pub(crate) fn render_select(&self, backend: crate::backend::Backend) -> Result<SqlWriter> {
         let mut w = SqlWriter::with_prefix(backend, &model_sql::<M>(backend).select);
         w.select_tail(&self.select)?;
+        super::select::write_lock(&mut w, &self.select)?;
         Ok(w)
     }
 

@@ -216,6 +216,12 @@ impl<M> Clone for Order<M> {
     }
 }
 
+impl<M> Order<M> {
+    pub(crate) fn new(term: OrderTerm) -> Self {
+        Order { term, _marker: PhantomData }
+    }
+}
+
 impl<M> fmt::Debug for Order<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.term.fmt(f)

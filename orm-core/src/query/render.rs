@@ -71,7 +71,8 @@ impl SqlWriter {
                 self.push(op.sql());
                 self.expr(right)?;
                 if *op == BinOp::Like {
-                    self.push(self.backend.like_escape());
+                    // The same escape character on every backend (see `escape_like`).
+                    self.backend.write_like_escape(&mut self.sql);
                 }
                 self.push(")");
             }
@@ -118,6 +119,7 @@ impl SqlWriter {
                 self.expr(x)?;
                 self.push(")");
             }
+            Expr::Ext(x) => self.ext(x)?,
         }
         Ok(())
     }

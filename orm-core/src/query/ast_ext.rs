@@ -1,0 +1,169 @@
+//! The query language's nodes beyond plain comparisons (arithmetic, aggregates, text matching,
+//! ranges), hung under [`Expr::Ext`], and how [`SqlWriter`] renders them.
+
+use super::ast::Expr;
+use super::render::SqlWriter;
+use crate::error::Result;
+use crate::value::SqlKind;
+
+/// An arithmetic operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ArithOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+/// An aggregate function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AggFunc {
+    Count,
+    Sum,
+    Avg,
+    Min,
+    Max,
+}
+
+impl AggFunc {
+    fn sql(self) -> &'static str {
+        match self {
+            AggFunc::Count => "COUNT(",
+            AggFunc::Sum => "SUM(",
+            AggFunc::Avg => "AVG(",
+            AggFunc::Min => "MIN(",
+            AggFunc::Max => "MAX(",
+        }
+    }
+}
+
+/// A query-language node.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum ExprExt {
+    /// `(left op right)`; `integer` picks the dialect's integer division for `/`.
+    Arith {
+        op: ArithOp,
+        left: Expr,
+        right: Expr,
+        integer: bool,
+    },
+    /// `FUNC([DISTINCT] arg)`, or `COUNT(*)` without an argument; CAST so that it decodes as
+    /// `cast` where the dialect's own result type differs.
+    Agg {
+        func: AggFunc,
+        arg: Option<Expr>,
+        distinct: bool,
+        cast: Option<SqlKind>,
+    },
+    /// `expr LIKE pattern ESCAPE '!'`, both sides lower-cased when case-insensitive.
+    Like {
+        expr: Expr,
+        pattern: Expr,
+        case_insensitive: bool,
+    },
+    /// `expr BETWEEN low AND high` (inclusive).
+    Between { expr: Expr, low: Expr, high: Expr },
+}
+
+impl SqlWriter {
+    /// Renders a query-language node.
+    pub(crate) fn ext(&mut self, e: &ExprExt) -> Result<()> {
+        match e {
+            ExprExt::Arith {
+                op,
+                left,
+                right,
+                integer,
+            } => {
+                self.push("(");
+                self.expr(left)?;
+                self.push(match op {
+                    ArithOp::Add => " + ",
+                    ArithOp::Sub => " - ",
+                    ArithOp::Mul => " * ",
+                    ArithOp::Div if *integer => self.backend.integer_division(),
+                    ArithOp::Div => " / ",
+                });
+                self.expr(right)?;
+                self.push(")");
+            }
+            ExprExt::Agg {
+                func,
+                arg,
+                distinct,
+                cast,
+            } => {
+                let cast = cast.and_then(|k| self.backend.cast_type(k));
+                // AVG casts its argument: MySQL's AVG of integers is a DECIMAL rounded to 4
+                // places, so casting the result would keep that rounding. The others cast the
+                // result (SUM of integers stays exact before the cast to BIGINT).
+                let (outer, inner) = if *func == AggFunc::Avg {
+                    (None, cast)
+                } else {
+                    (cast, None)
+                };
+                if outer.is_some() {
+                    self.push("CAST(");
+                }
+                self.push(func.sql());
+                match arg {
+                    None => self.push("*"),
+                    Some(a) => {
+                        if *distinct {
+                            self.push("DISTINCT ");
+                        }
+                        if inner.is_some() {
+                            self.push("CAST(");
+                        }
+                        self.expr(a)?;
+                        if let Some(ty) = inner {
+                            self.push(" AS ");
+                            self.push(ty);
+                            self.push(")");
+                        }
+                    }
+                }
+                self.push(")");
+                if let Some(ty) = outer {
+                    self.push(" AS ");
+                    self.push(ty);
+                    self.push(")");
+                }
+            }
+            ExprExt::Like {
+                expr,
+                pattern,
+                case_insensitive,
+            } => {
+                self.push("(");
+                self.lowered(expr, *case_insensitive)?;
+                self.push(" LIKE ");
+                self.lowered(pattern, *case_insensitive)?;
+                self.backend.write_like_escape(&mut self.sql);
+                self.push(")");
+            }
+            ExprExt::Between { expr, low, high } => {
+                self.push("(");
+                self.expr(expr)?;
+                self.push(" BETWEEN ");
+                self.expr(low)?;
+                self.push(" AND ");
+                self.expr(high)?;
+                self.push(")");
+            }
+        }
+        Ok(())
+    }
+
+    fn lowered(&mut self, e: &Expr, lower: bool) -> Result<()> {
+        if lower {
+            self.push(self.backend.lower_fn());
+            self.push("(");
+            self.expr(e)?;
+            self.push(")");
+            Ok(())
+        } else {
+            self.expr(e)
+        }
+    }
+}
