@@ -41,6 +41,7 @@ mod error;
 mod model;
 mod query;
 mod raw;
+mod relation;
 mod value;
 
 pub use backend::{Backend, DbOptions};
@@ -49,12 +50,17 @@ pub use error::{ConstraintInfo, Error, Result};
 pub use model::{ColumnDef, ForeignKeyDef, Model, OnDelete, create_table_sql, crud_sql};
 pub use orm_derive::Model;
 pub use raw::{Raw, raw};
+pub use relation::{
+    BelongsTo, Children, ForeignKey, ForeignKeyType, LoadRelated, ManyToMany, ParentOf, Related, Relation,
+    RelationKey,
+};
 pub use query::{Column, Cond, Order, Query, TextColumn};
-pub use value::{IntoValue, SqlKind, SqlType, Value};
+pub use value::{IntoKey, IntoValue, SqlKind, SqlType, Value};
 
 /// Everything an application needs: `use orm_core::prelude::*;`.
 pub mod prelude {
     pub use crate::{Column, Cond, Db, Error, Executor, Model, Order, Query, Result, Tx};
+    pub use crate::{LoadRelated, Related};
 }
 
 /// What the derive's generated code uses. Not a public API.
@@ -62,7 +68,8 @@ pub mod prelude {
 pub mod __private {
     pub use crate::backend::{Args, RowRef};
     pub use crate::model::{ColumnDef, ForeignKeyDef, OnDelete, SqlCache};
-    pub use crate::value::{KeyField, SqlKind, SqlType};
+    pub use crate::value::{KeyField, KeyValue, SqlKind, SqlType};
+    pub use crate::{BelongsTo, ForeignKey, ForeignKeyType};
     pub use crate::{Column, Error, Model, Result};
 
     /// Compile-time check that a field type is supported.

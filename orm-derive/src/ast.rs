@@ -16,7 +16,7 @@ const SKIP: &str = "skip";
 const MAX_LENGTH: &str = "max_length";
 const BELONGS_TO: &str = "belongs_to";
 const ON_DELETE: &str = "on_delete";
-const STRUCT_KEYS: &str = "`table = \"...\"`, `rename_all = \"...\"`";
+const STRUCT_KEYS: &str = "`table = \"...\"`, `rename_all = \"...\"`, `primary_key(field, field, ...)`";
 const FIELD_KEYS: &str = "`primary_key`, `unique`, `index`, `column = \"...\"`, `skip`, \
     `max_length = N`, `belongs_to = Parent`, `on_delete = \"...\"`";
 
@@ -66,6 +66,8 @@ pub(crate) struct ModelDef {
     pub(crate) ident: Ident,
     pub(crate) table: String,
     pub(crate) fields: Vec<FieldDef>,
+    /// The primary-key fields in key order: one, or several for `#[orm(primary_key(a, b))]`.
+    pub(crate) key: Vec<Ident>,
 }
 
 impl ModelDef {
@@ -125,6 +127,7 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<ModelDef> {
     // Struct attributes.
     let mut table: Option<String> = None;
     let mut rename: Option<RenameRule> = None;
+    let mut composite: Option<(Vec<Ident>, Span)> = None;
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("orm")) {
         let r = attr.parse_nested_meta(|meta| {
             let span = meta.path.span();
@@ -134,6 +137,24 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<ModelDef> {
                     errs.at(lit.span(), "the table name must not be empty");
                 }
                 once(&mut errs, &mut table, lit.value(), TABLE, span);
+            } else if meta.path.is_ident(PRIMARY_KEY) {
+                // `primary_key(a, b)`: a composite key, in this order.
+                let mut names: Vec<Ident> = Vec::new();
+                meta.parse_nested_meta(|inner| {
+                    match inner.path.get_ident() {
+                        Some(i) if inner.input.is_empty() || inner.input.peek(syn::Token![,]) => names.push(i.clone()),
+                        _ => errs.at(inner.path.span(), "expected a field name, as in `primary_key(playlist_id, track_id)`"),
+                    }
+                    Ok(())
+                })?;
+                if names.len() < 2 {
+                    errs.at(
+                        span,
+                        "a composite key names at least two fields, as in `primary_key(playlist_id, track_id)`; \
+                         mark a single key field #[orm(primary_key)]",
+                    );
+                }
+                once(&mut errs, &mut composite, (names, span), PRIMARY_KEY, span);
             } else if meta.path.is_ident(RENAME_ALL) {
                 let lit: LitStr = meta.value()?.parse()?;
                 match RenameRule::from_str(&lit.value()) {
@@ -208,6 +229,12 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<ModelDef> {
                             "no action" => Some(OnDelete::NoAction),
                             _ => None,
                         };
+                        if matches!(v, Some(OnDelete::SetNull)) && !is_option(&f.ty) {
+                            errs.at(
+                                lit.span(),
+                                "`on_delete = \"set null\"` needs an `Option<...>` field, so the key can become NULL",
+                            );
+                        }
                         match v {
                             Some(v) => once(&mut errs, &mut on_delete, (v, span), ON_DELETE, span),
                             None => errs.at(
@@ -258,14 +285,36 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<ModelDef> {
         }
 
         // Validate the whole.
+        if let Some((names, _)) = &composite {
+            if let Some(f) = fields.iter().find(|f| f.primary_key) {
+                errs.at(
+                    f.ident.span(),
+                    "the struct declares a composite `primary_key(...)`; remove #[orm(primary_key)] from this field",
+                );
+            }
+            for (i, name) in names.iter().enumerate() {
+                if names[..i].contains(name) {
+                    errs.at(name.span(), format!("`{name}` is named twice in `primary_key(...)`"));
+                    continue;
+                }
+                match fields.iter_mut().find(|f| f.ident == *name) {
+                    None => errs.at(name.span(), format!("no field named `{name}`")),
+                    Some(f) if f.skip => errs.at(name.span(), format!("`{name}` is `skip`: not a column")),
+                    Some(f) if is_option(&f.ty) => {
+                        errs.at(name.span(), format!("`{name}` is an `Option`: a primary-key column cannot be NULL"))
+                    }
+                    Some(f) => f.primary_key = true,
+                }
+            }
+        }
         let pks: Vec<&FieldDef> = fields.iter().filter(|f| f.primary_key).collect();
-        if pks.is_empty() {
+        if pks.is_empty() && composite.is_none() {
             errs.at(
                 input.ident.span(),
                 "a model needs a primary key: mark one field #[orm(primary_key)]",
             );
         }
-        for extra in pks.iter().skip(1) {
+        for extra in pks.iter().skip(1).filter(|_| composite.is_none()) {
             errs.at(
                 extra.ident.span(),
                 format!(
@@ -284,5 +333,21 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<ModelDef> {
     }
 
     errs.finish()?;
-    Ok(ModelDef { ident: input.ident.clone(), table, fields })
+    let key = match composite {
+        Some((names, _)) => names,
+        None => fields.iter().filter(|f| f.primary_key).map(|f| f.ident.clone()).collect(),
+    };
+    Ok(ModelDef { ident: input.ident.clone(), table, fields, key })
+}
+
+/// Whether `ty` is spelled `Option<...>` (`Option`, `std::option::Option`, `core::option::Option`).
+pub(crate) fn is_option(ty: &Type) -> bool {
+    match ty {
+        Type::Path(p) if p.qself.is_none() => p.path.segments.last().is_some_and(|s| {
+            s.ident == "Option" && matches!(s.arguments, syn::PathArguments::AngleBracketed(_))
+        }),
+        Type::Group(g) => is_option(&g.elem),
+        Type::Paren(p) => is_option(&p.elem),
+        _ => false,
+    }
 }

@@ -152,13 +152,25 @@ impl<M: Model> Query<M> {
         w.push("DELETE FROM ");
         w.ident(M::TABLE);
         if self.select.limit.is_some() || self.select.offset.is_some() {
-            let pk = M::COLUMNS[M::PRIMARY_KEY].name;
-            w.push(" WHERE ");
-            w.ident(pk);
-            w.push(" IN (SELECT ");
-            w.ident(pk);
+            // `(k1, k2) IN (...)`: a row value, so composite keys work too.
+            let keys = |w: &mut SqlWriter, qualified: bool| {
+                for (i, c) in crate::model::key_columns::<M>().enumerate() {
+                    if i > 0 {
+                        w.push(", ");
+                    }
+                    if qualified {
+                        w.column(M::TABLE, c.name);
+                    } else {
+                        w.ident(c.name);
+                    }
+                }
+            };
+            w.push(" WHERE (");
+            keys(&mut w, false);
+            w.push(") IN (SELECT ");
+            keys(&mut w, false);
             w.push(" FROM (SELECT ");
-            w.column(M::TABLE, pk);
+            keys(&mut w, true);
             w.push(" FROM ");
             w.ident(M::TABLE);
             w.select_tail(&self.select)?;
