@@ -60,7 +60,7 @@ pub use value::{IntoKey, IntoValue, SqlKind, SqlType, Value};
 /// Everything an application needs: `use orm_core::prelude::*;`.
 pub mod prelude {
     pub use crate::{Column, Cond, Db, Error, Executor, Model, Order, Query, Result, Tx};
-    pub use crate::{LoadRelated, Related};
+    pub use crate::{LoadRelated, Related, Relation};
 }
 
 /// What the derive's generated code uses. Not a public API.

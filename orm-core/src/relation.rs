@@ -635,10 +635,16 @@ where
 /// one per row. Implemented for a model, a `Vec`, an `Option` and a pair `(A, rest)`, so the
 /// result of one load is the input of the next, one level deeper:
 ///
-/// ```ignore
+/// ```
+/// # include!("../../docs/relations_schema.rs");
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> orm_core::Result<()> {
+/// # let db = demo_db().await?;
 /// let tree: Vec<(Artist, Vec<(Album, Vec<Track>)>)> = Artist::query().all(&db).await?
 ///     .with_children::<Album>(&db).await?   // one query for the albums of every artist
 ///     .with_children::<Track>(&db).await?;  // one query for the tracks of every album
+/// # assert_eq!(tree.len(), 3);
+/// # Ok(()) }
 /// ```
 ///
 /// The rows that receive the related ones (the *leaves*) are the models at the far right of the

@@ -6,7 +6,7 @@
 //! Run with `CI=1 cargo test -p orm-tests --test relations` so that no backend is skipped.
 
 use orm_core::prelude::*;
-use orm_core::{Backend, ManyToMany, Relation, create_table_sql, crud_sql};
+use orm_core::{Backend, ManyToMany, create_table_sql, crud_sql};
 use orm_tests::each_backend;
 
 // --- a small Chinook-like schema ------------------------------------------------------------------
