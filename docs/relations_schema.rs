@@ -76,13 +76,33 @@ async fn demo_db() -> orm_core::Result<Db> {
     PlaylistTrack::create_table(&db).await?;
     Employee::create_table(&db).await?;
     for name in ["AC/DC", "Accept", "Aerosmith"] {
-        Artist { id: 0, name: name.into() }.insert(&db).await?;
+        Artist {
+            id: 0,
+            name: name.into(),
+        }
+        .insert(&db)
+        .await?;
     }
-    for (title, artist_id) in [("For Those About To Rock", 1), ("Let There Be Rock", 1), ("Balls to the Wall", 2)] {
-        Album { id: 0, title: title.into(), artist_id }.insert(&db).await?;
+    for (title, artist_id) in [
+        ("For Those About To Rock", 1),
+        ("Let There Be Rock", 1),
+        ("Balls to the Wall", 2),
+    ] {
+        Album {
+            id: 0,
+            title: title.into(),
+            artist_id,
+        }
+        .insert(&db)
+        .await?;
     }
     for name in ["Rock", "Metal"] {
-        Genre { id: 0, name: name.into() }.insert(&db).await?;
+        Genre {
+            id: 0,
+            name: name.into(),
+        }
+        .insert(&db)
+        .await?;
     }
     for (name, album_id, genre_id, milliseconds) in [
         ("For Those About To Rock", 1, Some(1), 343_719),
@@ -90,15 +110,44 @@ async fn demo_db() -> orm_core::Result<Db> {
         ("Go Down", 2, None, 331_180),
         ("Balls to the Wall", 3, Some(2), 342_562),
     ] {
-        Track { id: 0, name: name.into(), album_id, genre_id, milliseconds }.insert(&db).await?;
+        Track {
+            id: 0,
+            name: name.into(),
+            album_id,
+            genre_id,
+            milliseconds,
+        }
+        .insert(&db)
+        .await?;
     }
-    Playlist { id: 0, name: "Music".into() }.insert(&db).await?;
-    Playlist { id: 0, name: "Empty".into() }.insert(&db).await?;
+    Playlist {
+        id: 0,
+        name: "Music".into(),
+    }
+    .insert(&db)
+    .await?;
+    Playlist {
+        id: 0,
+        name: "Empty".into(),
+    }
+    .insert(&db)
+    .await?;
     for track_id in [1, 3] {
-        PlaylistTrack { playlist_id: 1, track_id }.insert(&db).await?;
+        PlaylistTrack {
+            playlist_id: 1,
+            track_id,
+        }
+        .insert(&db)
+        .await?;
     }
     for (name, reports_to) in [("Andrew", None), ("Nancy", Some(1)), ("Jane", Some(2))] {
-        Employee { id: 0, name: name.into(), reports_to }.insert(&db).await?;
+        Employee {
+            id: 0,
+            name: name.into(),
+            reports_to,
+        }
+        .insert(&db)
+        .await?;
     }
     Ok(db)
 }

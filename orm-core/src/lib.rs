@@ -51,8 +51,8 @@ pub use model::{ColumnDef, ForeignKeyDef, Model, OnDelete, create_table_sql, cru
 pub use orm_derive::Model;
 pub use raw::{Raw, raw};
 pub use relation::{
-    BelongsTo, Children, ForeignKey, ForeignKeyType, LoadRelated, ManyToMany, ParentOf, Related, Relation,
-    RelationKey,
+    BelongsTo, Children, ForeignKey, ForeignKeyType, LoadRelated, ManyToMany, ParentOf, Related,
+    Relation, RelationKey,
 };
 pub use query::{Column, Cond, Order, Query, TextColumn};
 pub use value::{IntoKey, IntoValue, SqlKind, SqlType, Value};

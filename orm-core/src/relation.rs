@@ -73,7 +73,9 @@ impl<K: SqlType + Clone> ForeignKeyType<K> for K {
     }
     fn __parent<P: Send>(found: Option<P>, table: &'static str) -> Result<P> {
         // Only possible where the database does not enforce the foreign key.
-        found.ok_or_else(|| Error::NotFound { table: table.to_owned() })
+        found.ok_or_else(|| Error::NotFound {
+            table: table.to_owned(),
+        })
     }
 }
 
@@ -92,7 +94,8 @@ impl<K: SqlType + Clone> ForeignKeyType<K> for Option<K> {
 
 /// What loading the parent `P` of a `C` gives: `P`, or `Option<P>` when the foreign-key field
 /// is an `Option`.
-pub type ParentOf<C, P> = <<C as BelongsTo<P>>::Field as ForeignKeyType<<P as Model>::Key>>::Parent<P>;
+pub type ParentOf<C, P> =
+    <<C as BelongsTo<P>>::Field as ForeignKeyType<<P as Model>::Key>>::Parent<P>;
 
 // --- ForeignKey -----------------------------------------------------------------------------------
 
@@ -126,8 +129,17 @@ impl<C, P: Model, T> ForeignKey<C, P, T> {
     /// Used by the derive: the child's column, how to read the parent key from a child, and how
     /// to point a child at a parent.
     #[doc(hidden)]
-    pub const fn __new(column: &'static str, key: fn(&C) -> Option<P::Key>, set: fn(&mut C, P::Key)) -> Self {
-        ForeignKey { column, key, set, _marker: PhantomData }
+    pub const fn __new(
+        column: &'static str,
+        key: fn(&C) -> Option<P::Key>,
+        set: fn(&mut C, P::Key),
+    ) -> Self {
+        ForeignKey {
+            column,
+            key,
+            set,
+            _marker: PhantomData,
+        }
     }
 
     /// The child's foreign-key column, to filter or order on.
@@ -163,19 +175,37 @@ where
     /// A child without a parent (a NULL key) matches `!fk.has(cond)`, as it has no parent that
     /// matches.
     pub fn has(self, cond: Cond<P>) -> Cond<C> {
-        Cond::new(exists_related(P::TABLE, pk_column::<P>(), C::TABLE, self.column, Some(cond.expr)))
+        Cond::new(exists_related(
+            P::TABLE,
+            pk_column::<P>(),
+            C::TABLE,
+            self.column,
+            Some(cond.expr),
+        ))
     }
 
     /// The parents that have at least one child along this key, as an `EXISTS` subquery:
     /// `Artist::query().filter(Album::ARTIST.any())` are the artists with an album.
     pub fn any(self) -> Cond<P> {
-        Cond::new(exists_related(C::TABLE, self.column, P::TABLE, pk_column::<P>(), None))
+        Cond::new(exists_related(
+            C::TABLE,
+            self.column,
+            P::TABLE,
+            pk_column::<P>(),
+            None,
+        ))
     }
 
     /// The parents that have at least one child matching `cond`:
     /// `Album::ARTIST.any_where(Album::TITLE.like("%Live%"))`.
     pub fn any_where(self, cond: Cond<C>) -> Cond<P> {
-        Cond::new(exists_related(C::TABLE, self.column, P::TABLE, pk_column::<P>(), Some(cond.expr)))
+        Cond::new(exists_related(
+            C::TABLE,
+            self.column,
+            P::TABLE,
+            pk_column::<P>(),
+            Some(cond.expr),
+        ))
     }
 
     /// The parents without any child along this key (`NOT EXISTS`); the same as `!fk.any()`.
@@ -192,7 +222,11 @@ where
     /// The children of many parents, for [`LoadRelated::with`] or [`Children::load`]; filter and
     /// order them with [`Children::filter`] and [`Children::order_by`].
     pub fn children(self) -> Children<P, C> {
-        Children { column: self.column, key: self.key, query: Query::new() }
+        Children {
+            column: self.column,
+            key: self.key,
+            query: Query::new(),
+        }
     }
 
     /// Loads the parent of `child`: one query, or none when the optional key is empty.
@@ -200,7 +234,11 @@ where
     /// Returns `P` for a required key (or [`Error::NotFound`] if the row is missing, which only
     /// happens where the database does not enforce the foreign key) and `Option<P>` for an
     /// `Option` field.
-    pub async fn parent_of<'e>(self, exec: impl Into<Executor<'e>>, child: &C) -> Result<T::Parent<P>> {
+    pub async fn parent_of<'e>(
+        self,
+        exec: impl Into<Executor<'e>>,
+        child: &C,
+    ) -> Result<T::Parent<P>> {
         let found = match (self.key)(child) {
             None => None,
             Some(key) => find_one::<P>(exec.into().0, key.to_value()).await?,
@@ -219,30 +257,35 @@ where
 {
     type Output = T::Parent<P>;
 
-    fn __load<'a>(
+    async fn __load<'a>(
         &'a self,
         exec: Executor<'a>,
         rows: Vec<&'a C>,
-    ) -> impl Future<Output = Result<Vec<Self::Output>>> + Send + 'a {
-        async move {
-            let keys: Vec<Option<P::Key>> = rows.iter().map(|c| (self.key)(c)).collect();
-            let values = distinct_values(keys.iter().flatten());
-            let mut found: HashMap<P::Key, P> = HashMap::new();
-            if !values.is_empty() {
-                let backend = exec.backend();
-                let spec = InQuery {
-                    head: model_sql::<P>(backend).select.clone(),
-                    column: Expr::Column { table: P::TABLE, column: pk_column::<P>() },
-                    filter: None,
-                    order: Vec::new(),
-                };
-                let parents = fetch_in(exec.0, &spec, values, |r| P::__from_row(r)).await?;
-                found.extend(parents.into_iter().filter_map(|p| p.__key().map(|k| (k, p))));
-            }
-            keys.into_iter()
-                .map(|k| T::__parent(k.and_then(|k| found.get(&k).cloned()), P::TABLE))
-                .collect()
+    ) -> Result<Vec<Self::Output>> {
+        let keys: Vec<Option<P::Key>> = rows.iter().map(|c| (self.key)(c)).collect();
+        let values = distinct_values(keys.iter().flatten());
+        let mut found: HashMap<P::Key, P> = HashMap::new();
+        if !values.is_empty() {
+            let backend = exec.backend();
+            let spec = InQuery {
+                head: model_sql::<P>(backend).select.clone(),
+                column: Expr::Column {
+                    table: P::TABLE,
+                    column: pk_column::<P>(),
+                },
+                filter: None,
+                order: Vec::new(),
+            };
+            let parents = fetch_in(exec.0, &spec, values, |r| P::__from_row(r)).await?;
+            found.extend(
+                parents
+                    .into_iter()
+                    .filter_map(|p| p.__key().map(|k| (k, p))),
+            );
         }
+        keys.into_iter()
+            .map(|k| T::__parent(k.and_then(|k| found.get(&k).cloned()), P::TABLE))
+            .collect()
     }
 }
 
@@ -276,13 +319,20 @@ pub struct Children<P: Model, C> {
 
 impl<P: Model, C> Clone for Children<P, C> {
     fn clone(&self) -> Self {
-        Children { column: self.column, key: self.key, query: self.query.clone() }
+        Children {
+            column: self.column,
+            key: self.key,
+            query: self.query.clone(),
+        }
     }
 }
 
 impl<P: Model, C> fmt::Debug for Children<P, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Children").field("column", &self.column).field("query", &self.query).finish()
+        f.debug_struct("Children")
+            .field("column", &self.column)
+            .field("query", &self.query)
+            .finish()
     }
 }
 
@@ -309,31 +359,28 @@ where
 {
     type Output = Vec<C>;
 
-    fn __load<'a>(
-        &'a self,
-        exec: Executor<'a>,
-        rows: Vec<&'a P>,
-    ) -> impl Future<Output = Result<Vec<Vec<C>>>> + Send + 'a {
-        async move {
-            let keys: Vec<Option<P::Key>> = rows.iter().map(|p| row_key(*p)).collect();
-            let values = distinct_values(keys.iter().flatten());
-            let mut groups: HashMap<P::Key, Vec<C>> = HashMap::new();
-            if !values.is_empty() {
-                let backend = exec.backend();
-                let spec = InQuery {
-                    head: model_sql::<C>(backend).select.clone(),
-                    column: Expr::Column { table: C::TABLE, column: self.column },
-                    filter: self.query.select.filter.as_ref(),
-                    order: order_or_key::<C>(&self.query.select.order),
-                };
-                for child in fetch_in(exec.0, &spec, values, |r| C::__from_row(r)).await? {
-                    if let Some(k) = (self.key)(&child) {
-                        groups.entry(k).or_default().push(child);
-                    }
+    async fn __load<'a>(&'a self, exec: Executor<'a>, rows: Vec<&'a P>) -> Result<Vec<Vec<C>>> {
+        let keys: Vec<Option<P::Key>> = rows.iter().map(|p| row_key(*p)).collect();
+        let values = distinct_values(keys.iter().flatten());
+        let mut groups: HashMap<P::Key, Vec<C>> = HashMap::new();
+        if !values.is_empty() {
+            let backend = exec.backend();
+            let spec = InQuery {
+                head: model_sql::<C>(backend).select.clone(),
+                column: Expr::Column {
+                    table: C::TABLE,
+                    column: self.column,
+                },
+                filter: self.query.select.filter.as_ref(),
+                order: order_or_key::<C>(&self.query.select.order),
+            };
+            for child in fetch_in(exec.0, &spec, values, |r| C::__from_row(r)).await? {
+                if let Some(k) = (self.key)(&child) {
+                    groups.entry(k).or_default().push(child);
                 }
             }
-            Ok(distribute(&keys, groups))
         }
+        Ok(distribute(&keys, groups))
     }
 }
 
@@ -366,7 +413,15 @@ impl<J, A: Model, B: Model> Clone for ManyToMany<J, A, B> {
 
 impl<J, A: Model, B: Model> fmt::Debug for ManyToMany<J, A, B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ManyToMany({} -> {}.{}/{} -> {})", A::TABLE, self.from, self.to, B::TABLE, B::TABLE)
+        write!(
+            f,
+            "ManyToMany({} -> {}.{}/{} -> {})",
+            A::TABLE,
+            self.from,
+            self.to,
+            B::TABLE,
+            B::TABLE
+        )
     }
 }
 
@@ -380,12 +435,24 @@ where
 {
     /// The relation from `A` to `B`: `from` is the join model's key to `A`, `to` its key to `B`.
     pub fn new<TA, TB>(from: ForeignKey<J, A, TA>, to: ForeignKey<J, B, TB>) -> Self {
-        ManyToMany { from: from.column, to: to.column, set_from: from.set, set_to: to.set, query: Query::new() }
+        ManyToMany {
+            from: from.column,
+            to: to.column,
+            set_from: from.set,
+            set_to: to.set,
+            query: Query::new(),
+        }
     }
 
     /// The same relation from `B` to `A`.
     pub fn reverse(self) -> ManyToMany<J, B, A> {
-        ManyToMany { from: self.to, to: self.from, set_from: self.set_to, set_to: self.set_from, query: Query::new() }
+        ManyToMany {
+            from: self.to,
+            to: self.from,
+            set_from: self.set_to,
+            set_to: self.set_from,
+            query: Query::new(),
+        }
     }
 
     /// Keeps only the `B` rows matching `cond` (for [`of`](Self::of) and eager loading).
@@ -410,8 +477,20 @@ where
     /// The `A` rows linked to at least one `B` matching `cond` (`EXISTS` through the join table):
     /// the playlists that hold a track of a given album.
     pub fn any(&self, cond: Cond<B>) -> Cond<A> {
-        let target = exists_related(B::TABLE, pk_column::<B>(), J::TABLE, self.to, Some(cond.expr));
-        Cond::new(exists_related(J::TABLE, self.from, A::TABLE, pk_column::<A>(), Some(target)))
+        let target = exists_related(
+            B::TABLE,
+            pk_column::<B>(),
+            J::TABLE,
+            self.to,
+            Some(cond.expr),
+        );
+        Cond::new(exists_related(
+            J::TABLE,
+            self.from,
+            A::TABLE,
+            pk_column::<A>(),
+            Some(target),
+        ))
     }
 
     /// Links `a` and `b`: inserts the join row (built from `J::default()` with its two keys set).
@@ -429,13 +508,20 @@ where
 
     /// Unlinks `a` and `b` (deletes their join rows); returns whether there was a link.
     pub async fn unlink<'e>(&self, exec: impl Into<Executor<'e>>, a: &A, b: &B) -> Result<bool> {
-        let cond = key_eq(J::TABLE, self.from, Some(saved_key(a)?)).and(key_eq(J::TABLE, self.to, Some(saved_key(b)?)));
+        let cond = key_eq(J::TABLE, self.from, Some(saved_key(a)?)).and(key_eq(
+            J::TABLE,
+            self.to,
+            Some(saved_key(b)?),
+        ));
         Ok(J::query().filter(Cond::new(cond)).delete(exec).await? > 0)
     }
 
     /// Unlinks `a` from every `B`; returns how many links were deleted.
     pub async fn clear<'e>(&self, exec: impl Into<Executor<'e>>, a: &A) -> Result<u64> {
-        J::query().filter(Cond::new(key_eq(J::TABLE, self.from, Some(saved_key(a)?)))).delete(exec).await
+        J::query()
+            .filter(Cond::new(key_eq(J::TABLE, self.from, Some(saved_key(a)?))))
+            .delete(exec)
+            .await
     }
 }
 
@@ -451,46 +537,44 @@ where
 {
     type Output = Vec<B>;
 
-    fn __load<'a>(
-        &'a self,
-        exec: Executor<'a>,
-        rows: Vec<&'a A>,
-    ) -> impl Future<Output = Result<Vec<Vec<B>>>> + Send + 'a {
-        async move {
-            let keys: Vec<Option<A::Key>> = rows.iter().map(|a| row_key(*a)).collect();
-            let values = distinct_values(keys.iter().flatten());
-            let mut groups: HashMap<A::Key, Vec<B>> = HashMap::new();
-            if !values.is_empty() {
-                // SELECT "b".*, "j"."from" FROM "b" INNER JOIN "j" ON "j"."to" = "b"."pk"
-                let mut w = SqlWriter::new(exec.backend());
-                w.push("SELECT ");
-                for c in B::COLUMNS {
-                    w.column(B::TABLE, c.name);
-                    w.push(", ");
-                }
-                w.column(J::TABLE, self.from);
-                w.push(" FROM ");
-                w.ident(B::TABLE);
-                w.push(" INNER JOIN ");
-                w.ident(J::TABLE);
-                w.push(" ON ");
-                w.column(J::TABLE, self.to);
-                w.push(" = ");
-                w.column(B::TABLE, pk_column::<B>());
-                let spec = InQuery {
-                    head: w.sql,
-                    column: Expr::Column { table: J::TABLE, column: self.from },
-                    filter: self.query.select.filter.as_ref(),
-                    order: order_or_key::<B>(&self.query.select.order),
-                };
-                let n = B::COLUMNS.len();
-                let decode = |r: &RowRef<'_>| Ok((B::__from_row(r)?, <A::Key as SqlType>::decode(r, n)?));
-                for (b, a) in fetch_in(exec.0, &spec, values, decode).await? {
-                    groups.entry(a).or_default().push(b);
-                }
+    async fn __load<'a>(&'a self, exec: Executor<'a>, rows: Vec<&'a A>) -> Result<Vec<Vec<B>>> {
+        let keys: Vec<Option<A::Key>> = rows.iter().map(|a| row_key(*a)).collect();
+        let values = distinct_values(keys.iter().flatten());
+        let mut groups: HashMap<A::Key, Vec<B>> = HashMap::new();
+        if !values.is_empty() {
+            // SELECT "b".*, "j"."from" FROM "b" INNER JOIN "j" ON "j"."to" = "b"."pk"
+            let mut w = SqlWriter::new(exec.backend());
+            w.push("SELECT ");
+            for c in B::COLUMNS {
+                w.column(B::TABLE, c.name);
+                w.push(", ");
             }
-            Ok(distribute(&keys, groups))
+            w.column(J::TABLE, self.from);
+            w.push(" FROM ");
+            w.ident(B::TABLE);
+            w.push(" INNER JOIN ");
+            w.ident(J::TABLE);
+            w.push(" ON ");
+            w.column(J::TABLE, self.to);
+            w.push(" = ");
+            w.column(B::TABLE, pk_column::<B>());
+            let spec = InQuery {
+                head: w.sql,
+                column: Expr::Column {
+                    table: J::TABLE,
+                    column: self.from,
+                },
+                filter: self.query.select.filter.as_ref(),
+                order: order_or_key::<B>(&self.query.select.order),
+            };
+            let n = B::COLUMNS.len();
+            let decode =
+                |r: &RowRef<'_>| Ok((B::__from_row(r)?, <A::Key as SqlType>::decode(r, n)?));
+            for (b, a) in fetch_in(exec.0, &spec, values, decode).await? {
+                groups.entry(a).or_default().push(b);
+            }
         }
+        Ok(distribute(&keys, groups))
     }
 }
 
@@ -561,7 +645,10 @@ relation_tuple!(R1 v1, R2 v2, R3 v3);
 pub trait Related: Model {
     /// Loads this row's parent `P`: `album.parent::<Artist>(&db).await?`. One query (none for an
     /// empty optional key). See [`ForeignKey::parent_of`].
-    fn parent<'e, P>(&self, exec: impl Into<Executor<'e>>) -> impl Future<Output = Result<ParentOf<Self, P>>> + Send
+    fn parent<'e, P>(
+        &self,
+        exec: impl Into<Executor<'e>>,
+    ) -> impl Future<Output = Result<ParentOf<Self, P>>> + Send
     where
         Self: BelongsTo<P>,
         P: Model,
@@ -594,7 +681,11 @@ pub trait Related: Model {
     }
 
     /// Links this row to `other` through the join model `J` (see [`ManyToMany::link`]).
-    fn link<'e, J, B>(&self, exec: impl Into<Executor<'e>>, other: &B) -> impl Future<Output = Result<()>> + Send
+    fn link<'e, J, B>(
+        &self,
+        exec: impl Into<Executor<'e>>,
+        other: &B,
+    ) -> impl Future<Output = Result<()>> + Send
     where
         J: BelongsTo<Self> + BelongsTo<B> + Default,
         B: Model,
@@ -606,7 +697,11 @@ pub trait Related: Model {
     }
 
     /// Unlinks this row from `other` (see [`ManyToMany::unlink`]); returns whether they were linked.
-    fn unlink<'e, J, B>(&self, exec: impl Into<Executor<'e>>, other: &B) -> impl Future<Output = Result<bool>> + Send
+    fn unlink<'e, J, B>(
+        &self,
+        exec: impl Into<Executor<'e>>,
+        other: &B,
+    ) -> impl Future<Output = Result<bool>> + Send
     where
         J: BelongsTo<Self> + BelongsTo<B>,
         B: Model,
@@ -628,7 +723,10 @@ where
     B: Model,
     B::Key: RelationKey,
 {
-    ManyToMany::new(<J as BelongsTo<A>>::FOREIGN_KEY, <J as BelongsTo<B>>::FOREIGN_KEY)
+    ManyToMany::new(
+        <J as BelongsTo<A>>::FOREIGN_KEY,
+        <J as BelongsTo<B>>::FOREIGN_KEY,
+    )
 }
 
 /// Eager loading: attaches related rows to every row of a list in one query per relation, never
@@ -667,7 +765,11 @@ pub trait LoadRelated: Sized + Send {
     /// `albums.with(&db, Album::ARTIST)` gives `Vec<(Album, Artist)>`;
     /// `artists.with(&db, Album::ARTIST.children().order_by(Album::TITLE.asc()))` gives
     /// `Vec<(Artist, Vec<Album>)>`.
-    fn with<'e, R>(self, exec: impl Into<Executor<'e>>, relation: R) -> impl Future<Output = Result<Self::With<R::Output>>> + Send
+    fn with<'e, R>(
+        self,
+        exec: impl Into<Executor<'e>>,
+        relation: R,
+    ) -> impl Future<Output = Result<Self::With<R::Output>>> + Send
     where
         R: Relation<Self::Leaf>,
     {
@@ -698,7 +800,10 @@ pub trait LoadRelated: Sized + Send {
 
     /// Loads the children `C` of every leaf, ordered by the child's primary key:
     /// `artists.with_children::<Album>(&db)` gives `Vec<(Artist, Vec<Album>)>`.
-    fn with_children<'e, C>(self, exec: impl Into<Executor<'e>>) -> impl Future<Output = Result<Self::With<Vec<C>>>> + Send
+    fn with_children<'e, C>(
+        self,
+        exec: impl Into<Executor<'e>>,
+    ) -> impl Future<Output = Result<Self::With<Vec<C>>>> + Send
     where
         C: BelongsTo<Self::Leaf> + Clone,
         <Self::Leaf as Model>::Key: RelationKey,
@@ -708,7 +813,10 @@ pub trait LoadRelated: Sized + Send {
 
     /// Loads the `B` rows linked to every leaf through the join model `J`, in one query:
     /// `playlists.with_through::<PlaylistTrack, Track>(&db)` gives `Vec<(Playlist, Vec<Track>)>`.
-    fn with_through<'e, J, B>(self, exec: impl Into<Executor<'e>>) -> impl Future<Output = Result<Self::With<Vec<B>>>> + Send
+    fn with_through<'e, J, B>(
+        self,
+        exec: impl Into<Executor<'e>>,
+    ) -> impl Future<Output = Result<Self::With<Vec<B>>>> + Send
     where
         J: BelongsTo<Self::Leaf> + BelongsTo<B>,
         B: Model + Clone,
@@ -784,7 +892,10 @@ fn row_key<M: Model>(row: &M) -> Option<M::Key> {
 /// The key of a row that must be saved.
 fn saved_key<M: Model>(row: &M) -> Result<M::Key> {
     row_key(row).ok_or_else(|| {
-        Error::InvalidValue(format!("a `{}` row without a primary key cannot be related; save it first", M::TABLE))
+        Error::InvalidValue(format!(
+            "a `{}` row without a primary key cannot be related; save it first",
+            M::TABLE
+        ))
     })
 }
 
@@ -792,8 +903,16 @@ fn saved_key<M: Model>(row: &M) -> Result<M::Key> {
 fn key_eq<K: SqlType>(table: &'static str, column: &'static str, key: Option<K>) -> Expr {
     let col = Box::new(Expr::Column { table, column });
     match key {
-        Some(k) => Expr::Binary { op: BinOp::Eq, left: col, right: Box::new(Expr::Value(k.to_value())) },
-        None => Expr::InList { expr: col, values: Vec::new(), negated: false },
+        Some(k) => Expr::Binary {
+            op: BinOp::Eq,
+            left: col,
+            right: Box::new(Expr::Value(k.to_value())),
+        },
+        None => Expr::InList {
+            expr: col,
+            values: Vec::new(),
+            negated: false,
+        },
     }
 }
 
@@ -811,19 +930,30 @@ fn exists_related(
     let mut parts = Vec::with_capacity(2);
     parts.push(Expr::Binary {
         op: BinOp::Eq,
-        left: Box::new(Expr::Scoped { up: 0, column: sub_col }),
-        right: Box::new(Expr::Column { table: outer, column: outer_col }),
+        left: Box::new(Expr::Scoped {
+            up: 0,
+            column: sub_col,
+        }),
+        right: Box::new(Expr::Column {
+            table: outer,
+            column: outer_col,
+        }),
     });
     if let Some(c) = cond {
         parts.push(c.rescope(sub, 0));
     }
-    Expr::Exists { table: sub, filter: Box::new(Expr::And(parts)) }
+    Expr::Exists {
+        table: sub,
+        filter: Box::new(Expr::And(parts)),
+    }
 }
 
 /// The distinct keys as values to bind.
 fn distinct_values<'k, K: RelationKey>(keys: impl Iterator<Item = &'k K>) -> Vec<Value> {
     let mut seen = HashSet::new();
-    keys.filter(|k| seen.insert(*k)).map(SqlType::to_value).collect()
+    keys.filter(|k| seen.insert(*k))
+        .map(SqlType::to_value)
+        .collect()
 }
 
 /// The given order, or the model's primary key ascending.
@@ -832,13 +962,22 @@ fn order_or_key<M: Model>(order: &[OrderTerm]) -> Vec<OrderTerm> {
         return order.to_vec();
     }
     key_columns::<M>()
-        .map(|c| OrderTerm { expr: Expr::Column { table: M::TABLE, column: c.name }, desc: false })
+        .map(|c| OrderTerm {
+            expr: Expr::Column {
+                table: M::TABLE,
+                column: c.name,
+            },
+            desc: false,
+        })
         .collect()
 }
 
 /// One group per key, aligned with `keys`; a key that appears several times gets a copy of its
 /// group each time.
-fn distribute<K: Eq + Hash, V: Clone>(keys: &[Option<K>], mut groups: HashMap<K, Vec<V>>) -> Vec<Vec<V>> {
+fn distribute<K: Eq + Hash, V: Clone>(
+    keys: &[Option<K>],
+    mut groups: HashMap<K, Vec<V>>,
+) -> Vec<Vec<V>> {
     let mut left: HashMap<&K, usize> = HashMap::new();
     for k in keys.iter().flatten() {
         *left.entry(k).or_default() += 1;
@@ -895,7 +1034,11 @@ async fn fetch_in<T: Send>(
     for part in keys.chunks(chunk) {
         let mut w = SqlWriter::with_prefix(backend, &spec.head);
         w.push(" WHERE ");
-        w.expr(&Expr::InList { expr: Box::new(spec.column.clone()), values: part.to_vec(), negated: false })?;
+        w.expr(&Expr::InList {
+            expr: Box::new(spec.column.clone()),
+            values: part.to_vec(),
+            negated: false,
+        })?;
         if let Some(f) = spec.filter {
             w.push(" AND ");
             w.expr(f)?;
@@ -913,5 +1056,7 @@ async fn find_one<M: Model>(exec: Exec<'_>, key: Value) -> Result<Option<M>> {
     let mut args = crate::backend::Args::new(backend);
     args.push_value(key)?;
     let sql = driver::SqlText::Shared(model_sql::<M>(backend).find.clone());
-    driver::fetch_optional(exec, sql, args, |r| M::__from_row(r)).await.map_err(|e| e.for_table(M::TABLE))
+    driver::fetch_optional(exec, sql, args, |r| M::__from_row(r))
+        .await
+        .map_err(|e| e.for_table(M::TABLE))
 }

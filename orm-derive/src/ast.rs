@@ -16,7 +16,8 @@ const SKIP: &str = "skip";
 const MAX_LENGTH: &str = "max_length";
 const BELONGS_TO: &str = "belongs_to";
 const ON_DELETE: &str = "on_delete";
-const STRUCT_KEYS: &str = "`table = \"...\"`, `rename_all = \"...\"`, `primary_key(field, field, ...)`";
+const STRUCT_KEYS: &str =
+    "`table = \"...\"`, `rename_all = \"...\"`, `primary_key(field, field, ...)`";
 const FIELD_KEYS: &str = "`primary_key`, `unique`, `index`, `column = \"...\"`, `skip`, \
     `max_length = N`, `belongs_to = Parent`, `on_delete = \"...\"`";
 
@@ -261,10 +262,10 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<ModelDef> {
                     "a `skip` field is not a column; it takes no other #[orm(...)] key",
                 );
             }
-            if let Some((_, span)) = on_delete {
-                if belongs_to.is_none() {
-                    errs.at(span, "`on_delete` needs `belongs_to = Parent` on the same field");
-                }
+            if let Some((_, span)) = on_delete
+                && belongs_to.is_none()
+            {
+                errs.at(span, "`on_delete` needs `belongs_to = Parent` on the same field");
             }
             let name = ident.to_string();
             let name = name.strip_prefix("r#").unwrap_or(&name);
@@ -294,15 +295,21 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<ModelDef> {
             }
             for (i, name) in names.iter().enumerate() {
                 if names[..i].contains(name) {
-                    errs.at(name.span(), format!("`{name}` is named twice in `primary_key(...)`"));
+                    errs.at(
+                        name.span(),
+                        format!("`{name}` is named twice in `primary_key(...)`"),
+                    );
                     continue;
                 }
                 match fields.iter_mut().find(|f| f.ident == *name) {
                     None => errs.at(name.span(), format!("no field named `{name}`")),
-                    Some(f) if f.skip => errs.at(name.span(), format!("`{name}` is `skip`: not a column")),
-                    Some(f) if is_option(&f.ty) => {
-                        errs.at(name.span(), format!("`{name}` is an `Option`: a primary-key column cannot be NULL"))
+                    Some(f) if f.skip => {
+                        errs.at(name.span(), format!("`{name}` is `skip`: not a column"))
                     }
+                    Some(f) if is_option(&f.ty) => errs.at(
+                        name.span(),
+                        format!("`{name}` is an `Option`: a primary-key column cannot be NULL"),
+                    ),
                     Some(f) => f.primary_key = true,
                 }
             }
@@ -335,9 +342,18 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<ModelDef> {
     errs.finish()?;
     let key = match composite {
         Some((names, _)) => names,
-        None => fields.iter().filter(|f| f.primary_key).map(|f| f.ident.clone()).collect(),
+        None => fields
+            .iter()
+            .filter(|f| f.primary_key)
+            .map(|f| f.ident.clone())
+            .collect(),
     };
-    Ok(ModelDef { ident: input.ident.clone(), table, fields, key })
+    Ok(ModelDef {
+        ident: input.ident.clone(),
+        table,
+        fields,
+        key,
+    })
 }
 
 /// Whether `ty` is spelled `Option<...>` (`Option`, `std::option::Option`, `core::option::Option`).

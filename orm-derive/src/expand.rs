@@ -17,8 +17,11 @@ fn generate(m: &ModelDef, vis: &syn::Visibility) -> TokenStream {
     let table = &m.table;
     let cols: Vec<_> = m.columns().collect();
     // Positions in COLUMNS of the key fields, in key order (validated to exist by `ast`).
-    let key_idxs: Vec<usize> =
-        m.key.iter().filter_map(|k| cols.iter().position(|f| f.ident == *k)).collect();
+    let key_idxs: Vec<usize> = m
+        .key
+        .iter()
+        .filter_map(|k| cols.iter().position(|f| f.ident == *k))
+        .collect();
     let composite = key_idxs.len() > 1;
     let pk_idx = key_idxs.first().copied().unwrap_or(0);
     let pk = cols[pk_idx];
@@ -128,7 +131,8 @@ fn generate(m: &ModelDef, vis: &syn::Visibility) -> TokenStream {
     let key_fields: Vec<_> = key_idxs.iter().map(|&i| &cols[i].ident).collect();
     let key_types: Vec<_> = key_idxs.iter().map(|&i| &cols[i].ty).collect();
     let key_items = if composite {
-        let table_msg = format!("`{table}` has a composite primary key, which the database does not generate");
+        let table_msg =
+            format!("`{table}` has a composite primary key, which the database does not generate");
         quote! {
             type Key = (#(#key_types,)*);
 
@@ -232,10 +236,17 @@ fn generate(m: &ModelDef, vis: &syn::Visibility) -> TokenStream {
 /// when it is the child's only foreign key to that parent.
 fn relations(m: &ModelDef, vis: &syn::Visibility, cols: &[&FieldDef]) -> TokenStream {
     let name = &m.ident;
-    let fks: Vec<(&FieldDef, &syn::Path)> =
-        cols.iter().filter_map(|f| f.belongs_to.as_ref().map(|p| (*f, p))).collect();
+    let fks: Vec<(&FieldDef, &syn::Path)> = cols
+        .iter()
+        .filter_map(|f| f.belongs_to.as_ref().map(|p| (*f, p)))
+        .collect();
     // Parents named by the same last path segment are taken to be the same type.
-    let parent_name = |p: &syn::Path| p.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+    let parent_name = |p: &syn::Path| {
+        p.segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default()
+    };
     let field_names: Vec<String> = cols.iter().map(|f| field_name(f)).collect();
     let mut consts = Vec::new();
     let mut impls = Vec::new();
@@ -245,12 +256,21 @@ fn relations(m: &ModelDef, vis: &syn::Visibility, cols: &[&FieldDef]) -> TokenSt
         let col = &f.column;
         let field = field_name(f);
         let rel = match field.strip_suffix("_id") {
-            Some(base) if !base.is_empty() && !field_names.iter().any(|n| n == base) => base.to_uppercase(),
+            Some(base) if !base.is_empty() && !field_names.iter().any(|n| n == base) => {
+                base.to_uppercase()
+            }
             _ => format!("{}_REL", field.to_uppercase()),
         };
         let rel = format_ident!("{}", rel, span = ident.span());
-        let doc = format!("The relation to the parent `{}` through the field `{field}` (column `{col}`).", parent_name(parent));
-        let fvis = if matches!(f.vis, syn::Visibility::Inherited) { vis } else { &f.vis };
+        let doc = format!(
+            "The relation to the parent `{}` through the field `{field}` (column `{col}`).",
+            parent_name(parent)
+        );
+        let fvis = if matches!(f.vis, syn::Visibility::Inherited) {
+            vis
+        } else {
+            &f.vis
+        };
         let key = quote!(<#parent as __orm::Model>::Key);
         // The obligations sit on the field's type: "cannot hold the parent's key" points at it.
         let get = quote_spanned! {ty.span()=>
@@ -263,7 +283,10 @@ fn relations(m: &ModelDef, vis: &syn::Visibility, cols: &[&FieldDef]) -> TokenSt
             #[doc = #doc]
             #fvis const #rel: __orm::ForeignKey<#name, #parent, #ty> = __orm::ForeignKey::__new(#col, #get, #set);
         });
-        let same_parent = fks.iter().filter(|(_, p)| parent_name(p) == parent_name(parent)).count();
+        let same_parent = fks
+            .iter()
+            .filter(|(_, p)| parent_name(p) == parent_name(parent))
+            .count();
         if same_parent == 1 {
             impls.push(quote! {
                 #[automatically_derived]

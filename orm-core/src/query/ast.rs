@@ -51,7 +51,10 @@ pub(crate) enum Expr {
     /// aliased after its nesting depth, so it may be the outer query's own table (a model that
     /// refers to itself); `filter` names the subquery's row with [`Expr::Scoped`] and the outer
     /// query's rows with [`Expr::Column`]. Built by the relation filters (see [`Expr::rescope`]).
-    Exists { table: &'static str, filter: Box<Expr> },
+    Exists {
+        table: &'static str,
+        filter: Box<Expr>,
+    },
     /// A column of the row of an enclosing [`Expr::Exists`] subquery, `up` levels out (0: the
     /// innermost one).
     Scoped { up: usize, column: &'static str },
@@ -82,15 +85,33 @@ impl Expr {
         match self {
             Expr::Column { table: t, column } if t == table => Expr::Scoped { up: depth, column },
             e @ (Expr::Column { .. } | Expr::Value(_) | Expr::Scoped { .. }) => e,
-            Expr::Binary { op, left, right } => Expr::Binary { op, left: re(left), right: re(right) },
-            Expr::InList { expr, values, negated } => Expr::InList { expr: re(expr), values, negated },
-            Expr::IsNull { expr, negated } => Expr::IsNull { expr: re(expr), negated },
-            Expr::And(list) => Expr::And(list.into_iter().map(|e| e.rescope(table, depth)).collect()),
+            Expr::Binary { op, left, right } => Expr::Binary {
+                op,
+                left: re(left),
+                right: re(right),
+            },
+            Expr::InList {
+                expr,
+                values,
+                negated,
+            } => Expr::InList {
+                expr: re(expr),
+                values,
+                negated,
+            },
+            Expr::IsNull { expr, negated } => Expr::IsNull {
+                expr: re(expr),
+                negated,
+            },
+            Expr::And(list) => {
+                Expr::And(list.into_iter().map(|e| e.rescope(table, depth)).collect())
+            }
             Expr::Or(list) => Expr::Or(list.into_iter().map(|e| e.rescope(table, depth)).collect()),
             Expr::Not(e) => Expr::Not(re(e)),
-            Expr::Exists { table: t, filter } => {
-                Expr::Exists { table: t, filter: Box::new(filter.rescope(table, depth + 1)) }
-            }
+            Expr::Exists { table: t, filter } => Expr::Exists {
+                table: t,
+                filter: Box::new(filter.rescope(table, depth + 1)),
+            },
         }
     }
 

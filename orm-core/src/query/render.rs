@@ -148,7 +148,9 @@ impl SqlWriter {
             }
             Expr::Scoped { up, column } => {
                 let depth = self.scopes.len().checked_sub(up + 1).ok_or_else(|| {
-                    Error::Unsupported(format!("the related column `{column}` is used outside its subquery"))
+                    Error::Unsupported(format!(
+                        "the related column `{column}` is used outside its subquery"
+                    ))
                 })?;
                 let alias = self.scope_alias(depth);
                 self.column(&alias, column);
