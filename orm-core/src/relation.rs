@@ -103,7 +103,8 @@ pub type ParentOf<C, P> =
 ///
 /// The derive generates one as a constant on the child, named after the field without its `_id`
 /// suffix (`Album::ARTIST` for `artist_id`), or the field's name followed by `_REL` when it has no
-/// such suffix (`Employee::REPORTS_TO_REL` for `reports_to`). These constants tell apart two
+/// such suffix (`Employee::REPORTS_TO_REL` for `reports_to`) or when another field already has
+/// the shorter name (`ARTIST_ID_REL` beside a field `artist`). These constants tell apart two
 /// foreign keys to the same parent; when there is only one, [`BelongsTo`] names it by the types.
 pub struct ForeignKey<C, P: Model, T> {
     column: &'static str,
@@ -411,15 +412,15 @@ impl<J, A: Model, B: Model> Clone for ManyToMany<J, A, B> {
     }
 }
 
-impl<J, A: Model, B: Model> fmt::Debug for ManyToMany<J, A, B> {
+impl<J: Model, A: Model, B: Model> fmt::Debug for ManyToMany<J, A, B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "ManyToMany({} -> {}.{}/{} -> {})",
+            "ManyToMany({} -> {}({}, {}) -> {})",
             A::TABLE,
+            J::TABLE,
             self.from,
             self.to,
-            B::TABLE,
             B::TABLE
         )
     }

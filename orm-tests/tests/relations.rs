@@ -1350,3 +1350,45 @@ async fn relations_text_keys() {
         Ok(())
     });
 }
+
+/// The generated code names everything by full path: it compiles where the prelude's names are
+/// shadowed.
+#[allow(dead_code, non_camel_case_types)]
+mod hygiene {
+    struct Result;
+    struct Ok;
+    struct Option;
+    struct Some;
+    struct None;
+    struct String;
+    struct Clone;
+    struct Vec;
+
+    #[derive(orm_core::Model)]
+    pub struct Parent {
+        #[orm(primary_key)]
+        pub id: i64,
+    }
+
+    #[derive(orm_core::Model)]
+    #[orm(primary_key(parent_id, n))]
+    pub struct Child {
+        #[orm(belongs_to = Parent, on_delete = "cascade")]
+        pub parent_id: i64,
+        pub n: i32,
+        #[orm(belongs_to = Parent, on_delete = "set null")]
+        pub other: ::core::option::Option<i64>,
+    }
+
+    #[test]
+    fn relations_generated_code_is_hygienic() {
+        use orm_core::Model;
+        assert_eq!(<Child as Model>::KEY_COLUMNS, &[0, 1]);
+        assert_eq!(Child::PARENT.column().name(), "parent_id");
+        assert_eq!(Child::OTHER_REL.column().name(), "other");
+        assert_eq!(
+            format!("{:?}", Child::PARENT),
+            "ForeignKey(parent_id -> parent)"
+        );
+    }
+}
