@@ -32,7 +32,9 @@
 //! The guide, `docs/guide.md` in the repository, covers every `#[orm(...)]` attribute, CRUD, the
 //! query builder, transactions, errors, the supported types and connection URLs;
 //! `docs/query-language.md`, `docs/aggregates.md` and `docs/raw-sql.md` cover selections,
-//! expressions, aggregates, updates, text matching, streaming, row locks and raw SQL.
+//! expressions, aggregates, updates, text matching, streaming, row locks and raw SQL;
+//! `docs/relations.md` covers foreign keys, eager loading, many-to-many, relation filters and
+//! composite keys.
 
 #![warn(missing_docs)]
 
@@ -44,6 +46,7 @@ mod error;
 mod model;
 mod query;
 mod raw;
+mod relation;
 mod row;
 mod value;
 
@@ -53,18 +56,20 @@ pub use error::{ConstraintInfo, Error, Result};
 pub use model::{ColumnDef, ForeignKeyDef, Model, OnDelete, create_table_sql, crud_sql};
 pub use orm_derive::{FromRow, Model};
 pub use query::{
-    Assignment, Column, Comparable, Cond, Expr, ExprList, IntoExpr, Numeric, Order, Query,
-    RowStream, SelectQuery, Selection, TextColumn, count, escape_like,
+    Assignment, Column, Comparable, Cond, Expr, ExprList, IntoExpr, Numeric, Order, Query, RowStream, SelectQuery,
+    Selection, TextColumn, count, escape_like,
 };
 pub use raw::{Param, Raw, raw};
+pub use relation::{
+    BelongsTo, Children, ForeignKey, ForeignKeyType, LoadRelated, ManyToMany, ParentOf, Related, Relation, RelationKey,
+};
 pub use row::{FromRow, Projection, Row, RowIndex};
-pub use value::{IntoValue, SqlKind, SqlType, Value};
+pub use value::{IntoKey, IntoValue, SqlKind, SqlType, Value};
 
 /// Everything an application needs: `use orm_core::prelude::*;`.
 pub mod prelude {
-    pub use crate::{
-        Column, Cond, Db, Error, Executor, Expr, FromRow, Model, Order, Query, Result, Tx, count,
-    };
+    pub use crate::{Column, Cond, Db, Error, Executor, Expr, FromRow, Model, Order, Query, Result, Tx, count};
+    pub use crate::{LoadRelated, Related, Relation};
 }
 
 /// The guides in `docs/`, whose examples run as doctests.
@@ -83,7 +88,8 @@ mod guides {
 pub mod __private {
     pub use crate::backend::{Args, RowRef};
     pub use crate::model::{ColumnDef, ForeignKeyDef, OnDelete, SqlCache};
-    pub use crate::value::{KeyField, SqlKind, SqlType};
+    pub use crate::value::{KeyField, KeyValue, SqlKind, SqlType};
+    pub use crate::{BelongsTo, ForeignKey, ForeignKeyType};
     pub use crate::{Column, Error, FromRow, Model, Projection, Result, Row};
 
     /// Compile-time check that a field type is supported.

@@ -6,7 +6,7 @@ use crate::db::Executor;
 use crate::error::{Error, Result};
 use crate::query::Query;
 use crate::query::render::SqlWriter;
-use crate::value::{IntoValue, SqlKind, SqlType};
+use crate::value::{IntoKey, KeyValue, SqlKind, SqlType};
 use std::future::Future;
 use std::sync::{Arc, OnceLock};
 
@@ -78,14 +78,18 @@ pub struct ColumnDef {
     note = "add #[derive(Model)] to the struct"
 )]
 pub trait Model: Sized + Send + Sync + Unpin + 'static {
-    /// The primary key's value type (`i64` for an `i64` or `Option<i64>` key field).
-    type Key: SqlType + Send + Sync;
+    /// The primary key's value type (`i64` for an `i64` or `Option<i64>` key field; a tuple such
+    /// as `(i32, i32)` for a composite key declared `#[orm(primary_key(a, b))]`).
+    type Key: KeyValue;
     /// The table name.
     const TABLE: &'static str;
     /// The columns, in declaration order (skipped fields excluded).
     const COLUMNS: &'static [ColumnDef];
-    /// The index of the primary key in [`Model::COLUMNS`].
+    /// The index of the primary key in [`Model::COLUMNS`] (of its first column for a composite key).
     const PRIMARY_KEY: usize;
+    /// The indexes in [`Model::COLUMNS`] of every primary-key column, in key order (one for a
+    /// single-column key).
+    const KEY_COLUMNS: &'static [usize] = &[Self::PRIMARY_KEY];
 
     #[doc(hidden)]
     fn __sql_cache() -> &'static SqlCache;
@@ -99,6 +103,9 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     fn __bind_key(&self, args: &mut Args) -> Result<()>;
     #[doc(hidden)]
     fn __key_unset(&self) -> bool;
+    /// The primary key's value (`None` for an `Option` key holding `None`).
+    #[doc(hidden)]
+    fn __key(&self) -> Option<Self::Key>;
     #[doc(hidden)]
     fn __set_generated_key(&mut self, id: i64) -> Result<()>;
 
@@ -176,18 +183,20 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
         }
     }
 
-    /// The row with this primary key, if any.
+    /// The row with this primary key, if any (a tuple for a composite key: `find(&db, (1, 2))`).
     fn find<'e>(
         exec: impl Into<Executor<'e>>,
-        key: impl IntoValue<Self::Key>,
+        key: impl IntoKey<Self::Key>,
     ) -> impl Future<Output = Result<Option<Self>>> + Send {
         let exec = exec.into();
-        let key = key.into_value();
+        let key = key.into_key_values();
         async move {
             let exec = exec.0;
             let backend = exec.backend();
             let mut args = Args::new(backend);
-            args.push_value(key)?;
+            for v in key {
+                args.push_value(v)?;
+            }
             let sql = SqlText::Shared(model_sql::<Self>(backend).find.clone());
             driver::fetch_optional(exec, sql, args, |r| Self::__from_row(r)).await.map_err(|e| e.for_table(Self::TABLE))
         }
@@ -277,13 +286,24 @@ fn build_model_sql<M: Model>(b: Backend) -> ModelSql {
     let select = w.sql;
 
     let placeholder = |s: &mut String, n: usize| b.write_placeholder(s, n);
+    // ` WHERE k1 = ? AND k2 = ?`, the placeholders numbered from `first`.
+    let key_where = |s: &mut String, qualified: bool, first: usize| {
+        s.push_str(" WHERE ");
+        for (i, c) in key_columns::<M>().enumerate() {
+            if i > 0 {
+                s.push_str(" AND ");
+            }
+            if qualified {
+                b.write_ident(s, M::TABLE);
+                s.push('.');
+            }
+            b.write_ident(s, c.name);
+            s.push_str(" = ");
+            placeholder(s, first + i);
+        }
+    };
     let mut find = select.clone();
-    find.push_str(" WHERE ");
-    b.write_ident(&mut find, M::TABLE);
-    find.push('.');
-    b.write_ident(&mut find, pk.name);
-    find.push_str(" = ");
-    placeholder(&mut find, 1);
+    key_where(&mut find, true, 1);
 
     let insert_of = |with_key: bool| {
         let chosen: Vec<&ColumnDef> = cols.iter().filter(|c| with_key || !c.primary_key).collect();
@@ -335,17 +355,11 @@ fn build_model_sql<M: Model>(b: Backend) -> ModelSql {
         update.push_str(" = ");
         b.write_ident(&mut update, pk.name);
     }
-    update.push_str(" WHERE ");
-    b.write_ident(&mut update, pk.name);
-    update.push_str(" = ");
-    placeholder(&mut update, n + 1);
+    key_where(&mut update, false, n + 1);
 
     let mut delete = String::from("DELETE FROM ");
     b.write_ident(&mut delete, M::TABLE);
-    delete.push_str(" WHERE ");
-    b.write_ident(&mut delete, pk.name);
-    delete.push_str(" = ");
-    placeholder(&mut delete, 1);
+    key_where(&mut delete, false, 1);
 
     ModelSql {
         select,
@@ -358,8 +372,14 @@ fn build_model_sql<M: Model>(b: Backend) -> ModelSql {
     }
 }
 
+/// The primary-key columns of `M`, in key order.
+pub(crate) fn key_columns<M: Model>() -> impl Iterator<Item = &'static ColumnDef> {
+    M::KEY_COLUMNS.iter().map(|&i| &M::COLUMNS[i])
+}
+
 /// The CREATE TABLE statement and the CREATE INDEX statements of `M` on backend `b`.
 pub fn create_table_sql<M: Model>(b: Backend) -> Vec<String> {
+    let composite = M::KEY_COLUMNS.len() > 1;
     let mut s = String::from("CREATE TABLE IF NOT EXISTS ");
     b.write_ident(&mut s, M::TABLE);
     s.push_str(" (");
@@ -379,14 +399,27 @@ pub fn create_table_sql<M: Model>(b: Backend) -> Vec<String> {
         if !c.nullable {
             s.push_str(" NOT NULL");
         }
-        if c.primary_key {
+        if c.primary_key && !composite {
             s.push_str(" PRIMARY KEY");
         } else if c.unique {
             s.push_str(" UNIQUE");
         }
-        if (c.index || c.references.is_some()) && !c.unique && !c.primary_key {
+        // The primary key's (first) column is indexed already; the other columns of a composite
+        // key are not, and a foreign key among them needs its own index.
+        let leads_key = i == M::KEY_COLUMNS[0];
+        if (c.index || c.references.is_some()) && !c.unique && !leads_key {
             indexes.push(c.name);
         }
+    }
+    if composite {
+        s.push_str(", PRIMARY KEY (");
+        for (i, c) in key_columns::<M>().enumerate() {
+            if i > 0 {
+                s.push_str(", ");
+            }
+            b.write_ident(&mut s, c.name);
+        }
+        s.push(')');
     }
     for c in M::COLUMNS {
         if let Some(fk) = &c.references {

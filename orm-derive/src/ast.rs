@@ -1,8 +1,8 @@
-//! The description of a model built from the input: the struct's shape, its table, and per
-//! field the column name and attributes. Built even when there are errors, as far as the input
+//! The description of a model built from the input: the struct's shape, its table, its key, and
+//! per field the column name and attributes. Built even when there are errors, as far as the input
 //! allows, so that the fallback expansion can still declare the model and its columns.
 
-use crate::attr::{self, FieldAttrs, OnDelete, StructAttrs};
+use crate::attr::{self, Attr, FieldAttrs, OnDelete, StructAttrs};
 use crate::case::to_snake;
 use crate::ctxt::Ctxt;
 use proc_macro2::Span;
@@ -19,6 +19,9 @@ pub(crate) struct Field<'a> {
     /// The SQL column name (`column = ".."`, else the name after `rename_all`).
     pub(crate) column: String,
     pub(crate) attrs: FieldAttrs,
+    /// Whether the field is (part of) the primary key: marked #[orm(primary_key)], or named in the
+    /// struct's `primary_key(...)` when there is one.
+    pub(crate) in_key: bool,
 }
 
 impl Field<'_> {
@@ -47,6 +50,10 @@ impl Field<'_> {
     pub(crate) fn const_name(&self) -> Ident {
         Ident::new(&self.name.to_uppercase(), self.ident.span())
     }
+    /// Whether the field's type is spelled `Option<...>` (a nullable column).
+    pub(crate) fn is_option(&self) -> bool {
+        is_option(self.ty)
+    }
 }
 
 /// The whole model.
@@ -58,6 +65,10 @@ pub(crate) struct Model<'a> {
     pub(crate) named: bool,
     pub(crate) table: String,
     pub(crate) fields: Vec<Field<'a>>,
+    /// The struct's `primary_key(a, b)`, declaring a composite key.
+    pub(crate) composite_key: Option<Attr<Vec<Ident>>>,
+    /// A `primary_key` on the struct without its list of fields (already reported).
+    pub(crate) malformed_composite_key: bool,
 }
 
 impl<'a> Model<'a> {
@@ -99,7 +110,8 @@ impl<'a> Model<'a> {
             );
         }
 
-        let StructAttrs { table, rename_all } = attr::struct_attrs(cx, &input.attrs);
+        let StructAttrs { table, rename_all, primary_key, malformed_primary_key } =
+            attr::struct_attrs(cx, &input.attrs);
         let table = table.map_or_else(|| to_snake(&strip_raw(&input.ident)), |a| a.value);
         let rename = rename_all.map(|a| a.value);
 
@@ -117,13 +129,30 @@ impl<'a> Model<'a> {
                             Some(c) => c.value.clone(),
                             None => rename.map_or_else(|| name.clone(), |r| r.apply(&name)),
                         };
-                        Some(Field { ident, ty: &f.ty, vis: &f.vis, name, column, attrs })
+                        let in_key = attrs.primary_key.is_some() && attrs.skip.is_none();
+                        Some(Field { ident, ty: &f.ty, vis: &f.vis, name, column, attrs, in_key })
                     })
                     .collect()
             })
             .unwrap_or_default();
 
-        Model { ident: &input.ident, vis: &input.vis, generics: &input.generics, named: named.is_some(), table, fields }
+        let mut m = Model {
+            ident: &input.ident,
+            vis: &input.vis,
+            generics: &input.generics,
+            named: named.is_some(),
+            table,
+            fields,
+            composite_key: primary_key,
+            malformed_composite_key: malformed_primary_key,
+        };
+        if let Some(names) = &m.composite_key {
+            // The key is the struct's list; `check` reports the fields that cannot be in it.
+            for f in &mut m.fields {
+                f.in_key = !f.skip() && names.value.iter().any(|n| n == f.ident);
+            }
+        }
+        m
     }
 
     /// The fields that are columns, in declaration order (the order of `COLUMNS`).
@@ -131,14 +160,70 @@ impl<'a> Model<'a> {
         self.fields.iter().filter(|f| !f.skip())
     }
 
-    /// The fields marked `primary_key` (exactly one in a valid model).
+    /// The fields marked `primary_key` (exactly one in a valid model without a composite key).
     pub(crate) fn primary_keys(&self) -> impl Iterator<Item = &Field<'a>> {
         self.fields.iter().filter(|f| f.primary_key())
+    }
+
+    /// The key's fields in key order: the struct's `primary_key(...)` list (each field once), or
+    /// the fields marked #[orm(primary_key)]. Only columns.
+    pub(crate) fn key_fields(&self) -> Vec<&Field<'a>> {
+        match &self.composite_key {
+            Some(names) => {
+                let mut out: Vec<&Field<'a>> = Vec::new();
+                for n in &names.value {
+                    if let Some(f) = self.fields.iter().find(|f| f.ident == n && f.in_key)
+                        && !out.iter().any(|o| o.ident == f.ident)
+                    {
+                        out.push(f);
+                    }
+                }
+                out
+            }
+            None => self.fields.iter().filter(|f| f.in_key).collect(),
+        }
+    }
+
+    /// The fields with `belongs_to = Parent`, with the parent.
+    pub(crate) fn foreign_keys(&self) -> impl Iterator<Item = (&Field<'a>, &Path)> {
+        self.columns().filter_map(|f| f.belongs_to().map(|p| (f, p)))
+    }
+
+    /// The name of the relation constant of a `belongs_to` field: the field's name without its
+    /// `_id` suffix (`ARTIST` for `artist_id`), or with `_REL` appended when it has no such suffix
+    /// or when a column already has the shorter name (`ARTIST_ID_REL` beside a field `artist`).
+    pub(crate) fn relation_const_name(&self, f: &Field<'_>) -> Ident {
+        let name = match f.name.strip_suffix("_id") {
+            Some(base) if !base.is_empty() && !self.columns().any(|c| c.name == base) => base.to_uppercase(),
+            _ => format!("{}_REL", f.name.to_uppercase()),
+        };
+        Ident::new(&name, f.ident.span())
+    }
+
+    /// Whether `f` is the model's only `belongs_to` field to its parent (parents are compared by
+    /// the last segment of their path), so that the model gets `BelongsTo<Parent>`.
+    pub(crate) fn only_foreign_key_to_parent(&self, parent: &Path) -> bool {
+        let last = |p: &Path| p.segments.last().map(|s| s.ident.to_string());
+        self.foreign_keys().filter(|(_, p)| last(p) == last(parent)).count() == 1
     }
 
     /// The span to report model-wide problems on: the struct's name.
     pub(crate) fn span(&self) -> Span {
         self.ident.span()
+    }
+}
+
+/// Whether `ty` is spelled `Option<...>` (`Option`, `std::option::Option`, `core::option::Option`).
+pub(crate) fn is_option(ty: &Type) -> bool {
+    match ty {
+        Type::Path(p) if p.qself.is_none() => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "Option" && matches!(s.arguments, syn::PathArguments::AngleBracketed(_))),
+        Type::Group(g) => is_option(&g.elem),
+        Type::Paren(p) => is_option(&p.elem),
+        _ => false,
     }
 }
 

@@ -6,13 +6,14 @@ use crate::case::RenameRule;
 use crate::ctxt::Ctxt;
 use proc_macro2::Span;
 use syn::meta::ParseNestedMeta;
+use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{Attribute, Expr, Lit, LitStr, Path};
+use syn::{Attribute, Expr, Ident, Lit, LitStr, Path};
 
 /// The attribute path this derive owns; every other attribute is left alone.
 pub(crate) const ORM: &str = "orm";
 
-// Struct keys.
+// Struct keys (and `primary_key(a, b)`, a composite key).
 pub(crate) const TABLE: &str = "table";
 pub(crate) const RENAME_ALL: &str = "rename_all";
 // Field keys.
@@ -25,10 +26,13 @@ pub(crate) const MAX_LENGTH: &str = "max_length";
 pub(crate) const BELONGS_TO: &str = "belongs_to";
 pub(crate) const ON_DELETE: &str = "on_delete";
 
-const STRUCT_KEYS: &[&str] = &[TABLE, RENAME_ALL];
+const STRUCT_KEYS: &[&str] = &[TABLE, RENAME_ALL, PRIMARY_KEY];
 const FIELD_KEYS: &[&str] = &[PRIMARY_KEY, UNIQUE, INDEX, COLUMN, SKIP, MAX_LENGTH, BELONGS_TO, ON_DELETE];
 
-/// How each key is written, for "expected" messages.
+/// How the struct's `primary_key` is written.
+pub(crate) const COMPOSITE_USAGE: &str = "primary_key(playlist_id, track_id)";
+
+/// How each key is written, for "expected" messages (`primary_key` as on a field).
 fn usage(key: &str) -> &'static str {
     match key {
         TABLE => "table = \"name\"",
@@ -45,8 +49,14 @@ fn usage(key: &str) -> &'static str {
     }
 }
 
-fn usage_list(keys: &[&str]) -> String {
-    let all: Vec<String> = keys.iter().map(|k| format!("`{}`", usage(k))).collect();
+/// How each key is written on the struct (`primary_key` takes the list of key fields there).
+fn struct_usage(key: &str) -> &'static str {
+    if key == PRIMARY_KEY { COMPOSITE_USAGE } else { usage(key) }
+}
+
+fn usage_list(keys: &[&str], on_field: bool) -> String {
+    let all: Vec<String> =
+        keys.iter().map(|k| format!("`{}`", if on_field { usage(k) } else { struct_usage(k) })).collect();
     all.join(", ")
 }
 
@@ -85,6 +95,10 @@ impl OnDelete {
 pub(crate) struct StructAttrs {
     pub(crate) table: Option<Attr<String>>,
     pub(crate) rename_all: Option<Attr<RenameRule>>,
+    /// `primary_key(a, b)`: the key fields in key order (the value span is the parenthesized list).
+    pub(crate) primary_key: Option<Attr<Vec<Ident>>>,
+    /// A `primary_key` on the struct without its list (reported; "no primary key" would be noise).
+    pub(crate) malformed_primary_key: bool,
 }
 
 /// The keys of one field's `#[orm(...)]` attributes. A flag holds the span of its key.
@@ -154,7 +168,12 @@ fn value(cx: &mut Ctxt, meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<Op
     }
     if meta.input.peek(syn::token::Paren) {
         let group: proc_macro2::TokenTree = meta.input.parse()?;
-        cx.error(group.span(), format!("expected `{}`, not a parenthesized list", usage(key)));
+        let hint = if key == PRIMARY_KEY {
+            format!("; a composite key is declared on the struct: `#[orm({COMPOSITE_USAGE})]`")
+        } else {
+            String::new()
+        };
+        cx.error(group.span(), format!("expected `{}`, not a parenthesized list{hint}", usage(key)));
     }
     Ok(None)
 }
@@ -236,7 +255,8 @@ fn unknown(cx: &mut Ctxt, meta: &ParseNestedMeta<'_>, on_field: bool) -> syn::Re
         (STRUCT_KEYS, FIELD_KEYS, "the struct", "a field")
     };
     if there.contains(&key.as_str()) {
-        cx.error(span, format!("`{key}` belongs on {other_place}, not on {place}: `#[orm({})]`", usage(&key)));
+        let usage = if on_field { usage(&key) } else { struct_usage(&key) };
+        cx.error(span, format!("`{key}` belongs on {other_place}, not on {place}: `#[orm({usage})]`"));
         return Ok(None);
     }
     match closest(&key, here) {
@@ -245,7 +265,10 @@ fn unknown(cx: &mut Ctxt, meta: &ParseNestedMeta<'_>, on_field: bool) -> syn::Re
             Ok(Some(good))
         }
         None => {
-            cx.error(span, format!("unknown key `{key}` in #[orm(...)] on {place}; expected {}", usage_list(here)));
+            cx.error(
+                span,
+                format!("unknown key `{key}` in #[orm(...)] on {place}; expected {}", usage_list(here, on_field)),
+            );
             Ok(None)
         }
     }
@@ -316,6 +339,11 @@ pub(crate) fn struct_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> StructAttrs {
                 if let Some(v) = parsed {
                     set(cx, &mut out.rename_all, v, RENAME_ALL, span);
                 }
+            } else if meta.path.is_ident(PRIMARY_KEY) {
+                match composite_key(cx, &meta)? {
+                    Some(v) => set(cx, &mut out.primary_key, v, PRIMARY_KEY, span),
+                    None => out.malformed_primary_key = true,
+                }
             } else {
                 unknown(cx, &meta, false)?;
             }
@@ -326,6 +354,41 @@ pub(crate) fn struct_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> StructAttrs {
         }
     }
     out
+}
+
+/// The struct's `primary_key(a, b, ...)`: the names in the list, each checked to be a plain
+/// field name (the rules on the fields themselves are in `check.rs`).
+fn composite_key(cx: &mut Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<Attr<Vec<Ident>>>> {
+    let key_span = meta.path.span();
+    if !meta.input.peek(syn::token::Paren) {
+        // Skip a `= value`, if any, so that the keys after it are still checked.
+        let _ = value(cx, meta, PRIMARY_KEY)?;
+        cx.error(
+            key_span,
+            format!(
+                "on the struct, `{PRIMARY_KEY}` declares a composite key and lists its fields: \
+                 `#[orm({COMPOSITE_USAGE})]`; mark a single key field #[orm({PRIMARY_KEY})] instead"
+            ),
+        );
+        return Ok(None);
+    }
+    let content;
+    let paren = syn::parenthesized!(content in meta.input);
+    let entries = Punctuated::<Expr, syn::Token![,]>::parse_terminated(&content)?;
+    let mut names = Vec::new();
+    for entry in entries {
+        let mut entry = entry;
+        while let Expr::Group(g) = entry {
+            entry = *g.expr;
+        }
+        match &entry {
+            Expr::Path(p) if p.qself.is_none() && p.attrs.is_empty() && p.path.get_ident().is_some() => {
+                names.extend(p.path.get_ident().cloned());
+            }
+            other => cx.error(other.span(), format!("expected a field name, as in `{COMPOSITE_USAGE}`")),
+        }
+    }
+    Ok(Some(Attr { value: names, key_span, value_span: paren.span.join() }))
 }
 
 /// Parses one field's `#[orm(...)]` attributes, reporting every problem to `cx`.

@@ -1,4 +1,5 @@
-//! Generates the `Model` impl and the column constants from a checked [`Model`].
+//! Generates the `Model` impl, the column constants, and per `belongs_to` field a relation
+//! constant (and `BelongsTo<Parent>`) from a checked [`Model`].
 //!
 //! Hygiene: every path is absolute (`::core::...`) or goes through the hidden module
 //! `::orm_core::__private` (imported as `__orm` inside the `const _` block); locals are `__`
@@ -60,11 +61,7 @@ pub(crate) fn column_consts(m: &Model<'_>) -> TokenStream {
         let col = &f.column;
         let const_name = f.const_name();
         let doc = format!("The column `{col}` of table `{}` (field `{}`).", m.table, f.name);
-        // A private field's column is usable wherever the struct is: a handle reveals no value.
-        let vis = match f.vis {
-            Visibility::Inherited | Visibility::Public(_) => m.vis,
-            restricted => restricted,
-        };
+        let vis = const_vis(m, f);
         quote! {
             #[doc = #doc]
             #vis const #const_name: __orm::Column<#name #ty_generics, #ty> = __orm::Column::new(#col);
@@ -75,6 +72,84 @@ pub(crate) fn column_consts(m: &Model<'_>) -> TokenStream {
         impl #impl_generics #name #ty_generics #where_clause {
             #(#consts)*
         }
+    }
+}
+
+/// The visibility of a constant for field `f`: a private field's column or relation is usable
+/// wherever the struct is (a handle reveals no value).
+fn const_vis<'a>(m: &'a Model<'_>, f: &'a Field<'_>) -> &'a Visibility {
+    match f.vis {
+        Visibility::Inherited | Visibility::Public(_) => m.vis,
+        restricted => restricted,
+    }
+}
+
+/// Per `belongs_to` field, the relation constant `pub const ARTIST: ForeignKey<Album, Artist,
+/// i64>`, and `impl BelongsTo<Artist> for Album` when it is the model's only foreign key to that
+/// parent. With `stub`, the constants' accessors are never-called stubs (for the fallback, so
+/// that code naming them type-checks without more errors about the fields).
+///
+/// Spans: what needs the parent to be a model is spanned on the parent's path, and the
+/// conversions between the field and the parent's key on the field's type (a field that cannot
+/// hold the parent's key is an error there).
+pub(crate) fn relation_items(m: &Model<'_>, stub: bool) -> TokenStream {
+    let name = m.ident;
+    let mut consts = Vec::new();
+    let mut impls = Vec::new();
+    let mut seen = Vec::new();
+    for (f, parent) in m.foreign_keys() {
+        let ident = f.ident;
+        let ty = f.ty;
+        let col = &f.column;
+        let rel = m.relation_const_name(f);
+        // A clash of names is reported by `check`; the fallback declares the first only.
+        if seen.contains(&rel) || m.columns().any(|c| c.const_name() == rel) {
+            continue;
+        }
+        seen.push(rel.clone());
+        let parent_name = parent.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        let doc =
+            format!("The relation to the parent `{parent_name}` through the field `{}` (column `{col}`).", f.name);
+        let vis = const_vis(m, f);
+        let key = quote_spanned! {parent.span()=> <#parent as __orm::Model>::Key };
+        let (get, set) = if stub {
+            (
+                quote! { |_: &#name| -> ::core::option::Option<#key> { ::core::unreachable!() } },
+                quote! { |_: &mut #name, _: #key| ::core::unreachable!() },
+            )
+        } else {
+            let fk = quote_spanned! {ty.span()=> <#ty as __orm::ForeignKeyType<#key>> };
+            (
+                quote! { |__c: &#name| #fk::parent_key(&__c.#ident) },
+                quote! { |__c: &mut #name, __k: #key| { __c.#ident = #fk::from_parent_key(__k); } },
+            )
+        };
+        let fk_ty = quote_spanned! {parent.span()=> __orm::ForeignKey<#name, #parent, #ty> };
+        consts.push(quote! {
+            #[doc = #doc]
+            #vis const #rel: #fk_ty = __orm::ForeignKey::__new(#col, #get, #set);
+        });
+        if m.only_foreign_key_to_parent(parent) {
+            let belongs_to = quote_spanned! {parent.span()=> __orm::BelongsTo<#parent> };
+            impls.push(quote! {
+                #[automatically_derived]
+                impl #belongs_to for #name {
+                    type Field = #ty;
+                    const FOREIGN_KEY: #fk_ty = #name::#rel;
+                }
+            });
+        }
+    }
+    if consts.is_empty() {
+        return TokenStream::new();
+    }
+    quote! {
+        #[automatically_derived]
+        impl #name {
+            #(#consts)*
+        }
+
+        #(#impls)*
     }
 }
 
@@ -93,19 +168,21 @@ fn generate(m: &Model<'_>) -> TokenStream {
     let name = m.ident;
     let table = &m.table;
     let cols: Vec<&Field<'_>> = m.columns().collect();
-    // `check` guarantees exactly one primary key, and that it is a column.
-    let Some(pk_idx) = cols.iter().position(|f| f.primary_key()) else {
+    // `check` guarantees one primary-key column, or at least two for a composite key.
+    let key_fields = m.key_fields();
+    let key_idxs: Vec<usize> = key_fields.iter().filter_map(|k| cols.iter().position(|f| f.ident == k.ident)).collect();
+    let Some(&pk_idx) = key_idxs.first() else {
         return TokenStream::new();
     };
-    let pk = cols[pk_idx];
-    let pk_ident = pk.ident;
-    let pk_key = key_field(pk);
+    let composite = key_idxs.len() > 1;
 
     let col_defs = cols.iter().map(|f| {
         let st = sql_type(f);
         let col = &f.column;
         let field = &f.name;
-        let is_pk = f.primary_key();
+        let is_pk = f.in_key;
+        // A composite key is never generated by the database.
+        let generated = is_pk && !composite;
         let unique = f.unique();
         let index = f.index();
         let max_length = match f.max_length() {
@@ -137,7 +214,7 @@ fn generate(m: &Model<'_>) -> TokenStream {
                 kind: #st::KIND,
                 nullable: #st::NULLABLE,
                 primary_key: #is_pk,
-                auto_increment: #is_pk && #st::KIND.is_integer(),
+                auto_increment: #generated && #st::KIND.is_integer(),
                 unique: #unique,
                 index: #index,
                 max_length: #max_length,
@@ -171,26 +248,24 @@ fn generate(m: &Model<'_>) -> TokenStream {
     let binds = cols.iter().map(|f| {
         let ident = f.ident;
         let st = sql_type(f);
-        if f.primary_key() {
+        if f.in_key {
             quote! { if __with_key { #st::bind(&self.#ident, __args)?; } }
         } else {
             quote! { #st::bind(&self.#ident, __args)?; }
         }
     });
-    let pk_st = sql_type(pk);
     let consts = column_consts(m);
-
-    // The whole item on the key's type: an unsupported key type is one error, on the field.
-    let key_ty = pk.ty;
-    let key_item = quote_spanned! {key_ty.span()=> type Key = #pk_key::Key; };
+    let relations = relation_items(m, false);
+    let key_items = key_items(m, &key_fields);
 
     wrap(quote! {
         #[automatically_derived]
         impl __orm::Model for #name {
-            #key_item
+            #key_items
             const TABLE: &'static ::core::primitive::str = #table;
             const COLUMNS: &'static [__orm::ColumnDef] = &[#(#col_defs),*];
             const PRIMARY_KEY: ::core::primitive::usize = #pk_idx;
+            const KEY_COLUMNS: &'static [::core::primitive::usize] = &[#(#key_idxs),*];
 
             fn __sql_cache() -> &'static __orm::SqlCache {
                 static __ORM_SQL: __orm::SqlCache = __orm::SqlCache::new();
@@ -215,6 +290,31 @@ fn generate(m: &Model<'_>) -> TokenStream {
                 #(#binds)*
                 ::core::result::Result::Ok(())
             }
+        }
+
+        #consts
+
+        #relations
+    })
+}
+
+/// The `Model` items about the key: one field's (whose `KeyField` impl knows "unset" and
+/// generated keys), or a composite key's, a tuple that the database never generates.
+fn key_items(m: &Model<'_>, key_fields: &[&Field<'_>]) -> TokenStream {
+    if let [pk] = key_fields {
+        let pk_ident = pk.ident;
+        let pk_key = key_field(pk);
+        let pk_st = sql_type(pk);
+        // The whole item on the key's type: an unsupported key type is one error, on the field.
+        let key_ty = pk.ty;
+        let key_item = quote_spanned! {key_ty.span()=> type Key = #pk_key::Key; };
+        let key_fn = quote_spanned! {key_ty.span()=>
+            fn __key(&self) -> ::core::option::Option<Self::Key> {
+                #pk_key::key(&self.#pk_ident)
+            }
+        };
+        return quote! {
+            #key_item
 
             fn __bind_key(&self, __args: &mut __orm::Args) -> __orm::Result<()> {
                 #pk_st::bind(&self.#pk_ident, __args)
@@ -224,11 +324,39 @@ fn generate(m: &Model<'_>) -> TokenStream {
                 #pk_key::is_unset(&self.#pk_ident)
             }
 
+            #key_fn
+
             fn __set_generated_key(&mut self, __id: ::core::primitive::i64) -> __orm::Result<()> {
                 #pk_key::set_generated(&mut self.#pk_ident, __id)
             }
+        };
+    }
+    let idents = key_fields.iter().map(|f| f.ident);
+    let types = key_fields.iter().map(|f| f.ty);
+    let binds = key_fields.iter().map(|f| {
+        let ident = f.ident;
+        let st = sql_type(f);
+        quote! { #st::bind(&self.#ident, __args)?; }
+    });
+    let msg = format!("`{}` has a composite primary key, which the database does not generate", m.table);
+    quote! {
+        type Key = (#(#types,)*);
+
+        fn __bind_key(&self, __args: &mut __orm::Args) -> __orm::Result<()> {
+            #(#binds)*
+            ::core::result::Result::Ok(())
         }
 
-        #consts
-    })
+        fn __key_unset(&self) -> ::core::primitive::bool {
+            false
+        }
+
+        fn __key(&self) -> ::core::option::Option<Self::Key> {
+            ::core::option::Option::Some((#(::core::clone::Clone::clone(&self.#idents),)*))
+        }
+
+        fn __set_generated_key(&mut self, _: ::core::primitive::i64) -> __orm::Result<()> {
+            ::core::result::Result::Err(__orm::Error::Unsupported(::std::string::String::from(#msg)))
+        }
+    }
 }

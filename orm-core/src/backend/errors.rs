@@ -9,7 +9,15 @@ pub(crate) fn map_error(e: sqlx::Error, table: Option<&str>) -> Error {
         sqlx::Error::Database(db) => db,
         _ => return Error::Database(e),
     };
-    let kind = db.kind();
+    let mut kind = db.kind();
+    #[cfg(feature = "sqlite")]
+    if matches!(kind, ErrorKind::Other)
+        && db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
+        && db.message().starts_with("FOREIGN KEY constraint failed")
+    {
+        // ON DELETE RESTRICT fails with SQLITE_CONSTRAINT_TRIGGER, which sqlx leaves unclassified.
+        kind = ErrorKind::ForeignKeyViolation;
+    }
     if matches!(kind, ErrorKind::Other) {
         return Error::Database(e);
     }

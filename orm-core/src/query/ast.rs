@@ -49,6 +49,14 @@ pub(crate) enum Expr {
     Not(Box<Expr>),
     /// The query language's other nodes (arithmetic, aggregates, LIKE helpers...): `ast_ext.rs`.
     Ext(Box<super::ast_ext::ExprExt>),
+    /// `EXISTS (SELECT 1 FROM "table" AS "table_<depth>" WHERE filter)`. The subquery's table is
+    /// aliased after its nesting depth, so it may be the outer query's own table (a model that
+    /// refers to itself); `filter` names the subquery's row with [`Expr::Scoped`] and the outer
+    /// query's rows with [`Expr::Column`]. Built by the relation filters (see [`Expr::rescope`]).
+    Exists { table: &'static str, filter: Box<Expr> },
+    /// A column of the row of an enclosing [`Expr::Exists`] subquery, `up` levels out (0: the
+    /// innermost one).
+    Scoped { up: usize, column: &'static str },
 }
 
 impl Expr {
@@ -64,6 +72,28 @@ impl Expr {
                 Expr::And(a)
             }
             (a, b) => Expr::And(vec![a, b]),
+        }
+    }
+
+    /// Moves `self` one subquery level in: the columns of `table` become [`Expr::Scoped`]
+    /// references to the row of the [`Expr::Exists`] subquery `self` is about to be put in, and
+    /// scoped references already there now point one more level out when they sit in nested
+    /// subqueries. `depth` counts the subqueries entered so far (start with 0).
+    pub(crate) fn rescope(self, table: &str, depth: usize) -> Expr {
+        let re = |e: Box<Expr>| Box::new(e.rescope(table, depth));
+        match self {
+            Expr::Column { table: t, column } if t == table => Expr::Scoped { up: depth, column },
+            e @ (Expr::Column { .. } | Expr::Value(_) | Expr::Scoped { .. }) => e,
+            Expr::Binary { op, left, right } => Expr::Binary { op, left: re(left), right: re(right) },
+            Expr::InList { expr, values, negated } => Expr::InList { expr: re(expr), values, negated },
+            Expr::IsNull { expr, negated } => Expr::IsNull { expr: re(expr), negated },
+            Expr::And(list) => Expr::And(list.into_iter().map(|e| e.rescope(table, depth)).collect()),
+            Expr::Or(list) => Expr::Or(list.into_iter().map(|e| e.rescope(table, depth)).collect()),
+            Expr::Not(e) => Expr::Not(re(e)),
+            Expr::Exists { table: t, filter } => {
+                Expr::Exists { table: t, filter: Box::new(filter.rescope(table, depth + 1)) }
+            }
+            Expr::Ext(x) => Expr::Ext(Box::new(x.rescope(table, depth))),
         }
     }
 

@@ -41,40 +41,39 @@ impl AggFunc {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum ExprExt {
     /// `(left op right)`; `integer` picks the dialect's integer division for `/`.
-    Arith {
-        op: ArithOp,
-        left: Expr,
-        right: Expr,
-        integer: bool,
-    },
+    Arith { op: ArithOp, left: Expr, right: Expr, integer: bool },
     /// `FUNC([DISTINCT] arg)`, or `COUNT(*)` without an argument; CAST so that it decodes as
     /// `cast` where the dialect's own result type differs.
-    Agg {
-        func: AggFunc,
-        arg: Option<Expr>,
-        distinct: bool,
-        cast: Option<SqlKind>,
-    },
+    Agg { func: AggFunc, arg: Option<Expr>, distinct: bool, cast: Option<SqlKind> },
     /// `expr LIKE pattern ESCAPE '!'`, both sides lower-cased when case-insensitive.
-    Like {
-        expr: Expr,
-        pattern: Expr,
-        case_insensitive: bool,
-    },
+    Like { expr: Expr, pattern: Expr, case_insensitive: bool },
     /// `expr BETWEEN low AND high` (inclusive).
     Between { expr: Expr, low: Expr, high: Expr },
+}
+
+impl ExprExt {
+    /// [`Expr::rescope`] of every expression inside the node (exhaustive on purpose: a new node
+    /// must say how its expressions move into a subquery).
+    pub(crate) fn rescope(self, table: &str, depth: usize) -> ExprExt {
+        let re = |e: Expr| e.rescope(table, depth);
+        match self {
+            ExprExt::Arith { op, left, right, integer } => {
+                ExprExt::Arith { op, left: re(left), right: re(right), integer }
+            }
+            ExprExt::Agg { func, arg, distinct, cast } => ExprExt::Agg { func, arg: arg.map(re), distinct, cast },
+            ExprExt::Like { expr, pattern, case_insensitive } => {
+                ExprExt::Like { expr: re(expr), pattern: re(pattern), case_insensitive }
+            }
+            ExprExt::Between { expr, low, high } => ExprExt::Between { expr: re(expr), low: re(low), high: re(high) },
+        }
+    }
 }
 
 impl SqlWriter {
     /// Renders a query-language node.
     pub(crate) fn ext(&mut self, e: &ExprExt) -> Result<()> {
         match e {
-            ExprExt::Arith {
-                op,
-                left,
-                right,
-                integer,
-            } => {
+            ExprExt::Arith { op, left, right, integer } => {
                 self.push("(");
                 self.expr(left)?;
                 self.push(match op {
@@ -87,21 +86,12 @@ impl SqlWriter {
                 self.expr(right)?;
                 self.push(")");
             }
-            ExprExt::Agg {
-                func,
-                arg,
-                distinct,
-                cast,
-            } => {
+            ExprExt::Agg { func, arg, distinct, cast } => {
                 let cast = cast.and_then(|k| self.backend.cast_type(k));
                 // AVG casts its argument: MySQL's AVG of integers is a DECIMAL rounded to 4
                 // places, so casting the result would keep that rounding. The others cast the
                 // result (SUM of integers stays exact before the cast to BIGINT).
-                let (outer, inner) = if *func == AggFunc::Avg {
-                    (None, cast)
-                } else {
-                    (cast, None)
-                };
+                let (outer, inner) = if *func == AggFunc::Avg { (None, cast) } else { (cast, None) };
                 if outer.is_some() {
                     self.push("CAST(");
                 }
@@ -130,11 +120,7 @@ impl SqlWriter {
                     self.push(")");
                 }
             }
-            ExprExt::Like {
-                expr,
-                pattern,
-                case_insensitive,
-            } => {
+            ExprExt::Like { expr, pattern, case_insensitive } => {
                 self.push("(");
                 self.lowered(expr, *case_insensitive)?;
                 self.push(" LIKE ");

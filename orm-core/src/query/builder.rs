@@ -153,23 +153,46 @@ impl<M: Model> Query<M> {
         w.push("DELETE FROM ");
         w.ident(M::TABLE);
         if self.select.limit.is_some() || self.select.offset.is_some() {
-            let pk = M::COLUMNS[M::PRIMARY_KEY].name;
-            w.push(" WHERE ");
-            w.ident(pk);
-            w.push(" IN (SELECT ");
-            w.ident(pk);
-            w.push(" FROM (SELECT ");
-            w.column(M::TABLE, pk);
-            w.push(" FROM ");
-            w.ident(M::TABLE);
-            w.select_tail(&self.select)?;
-            w.push(") ");
-            w.ident("sub");
-            w.push(")");
+            self.where_key_in_subquery(&mut w)?;
         } else {
             w.where_clause(&self.select.filter)?;
         }
         let (sql, args) = w.finish();
         Ok(driver::execute(exec, sql, args).await.map_err(|e| e.for_table(M::TABLE))?.rows_affected)
+    }
+}
+
+impl<M: Model> Query<M> {
+    /// ` WHERE (k1, k2) IN (SELECT k1, k2 FROM (SELECT "t"."k1", "t"."k2" FROM "t" ...) "sub")`:
+    /// the rows this query picks with its order, limit and offset, by primary key (a row value,
+    /// so composite keys work too), for a DELETE or UPDATE of `M`'s table. The keys go through a
+    /// derived table, which MySQL accepts on the table being changed and which allows LIMIT in
+    /// the subquery.
+    pub(crate) fn where_key_in_subquery(&self, w: &mut SqlWriter) -> Result<()> {
+        let keys = |w: &mut SqlWriter, qualified: bool| {
+            for (i, c) in crate::model::key_columns::<M>().enumerate() {
+                if i > 0 {
+                    w.push(", ");
+                }
+                if qualified {
+                    w.column(M::TABLE, c.name);
+                } else {
+                    w.ident(c.name);
+                }
+            }
+        };
+        w.push(" WHERE (");
+        keys(w, false);
+        w.push(") IN (SELECT ");
+        keys(w, false);
+        w.push(" FROM (SELECT ");
+        keys(w, true);
+        w.push(" FROM ");
+        w.ident(M::TABLE);
+        w.select_tail(&self.select)?;
+        w.push(") ");
+        w.ident("sub");
+        w.push(")");
+        Ok(())
     }
 }

@@ -12,11 +12,13 @@ pub(crate) struct SqlWriter {
     pub(crate) args: Args,
     pub(crate) backend: Backend,
     params: usize,
+    /// The tables of the [`Expr::Exists`] subqueries being rendered, outermost first.
+    scopes: Vec<&'static str>,
 }
 
 impl SqlWriter {
     pub(crate) fn new(backend: Backend) -> Self {
-        SqlWriter { sql: String::with_capacity(128), args: Args::new(backend), backend, params: 0 }
+        SqlWriter { sql: String::with_capacity(128), args: Args::new(backend), backend, params: 0, scopes: Vec::new() }
     }
 
     /// Starts from already-rendered text (a cached prefix).
@@ -53,6 +55,16 @@ impl SqlWriter {
         }
         self.backend.write_placeholder(&mut self.sql, self.params);
         self.args.push_value(v)
+    }
+
+    /// How many parameters have been bound so far.
+    pub(crate) fn param_count(&self) -> usize {
+        self.params
+    }
+
+    /// The alias of the [`Expr::Exists`] subquery at nesting `depth` (0: the outermost one).
+    fn scope_alias(&self, depth: usize) -> String {
+        format!("{}_{}", self.scopes[depth], depth + 1)
     }
 
     /// Reserves the next placeholder number without writing it (for LIMIT/OFFSET).
@@ -120,6 +132,26 @@ impl SqlWriter {
                 self.push(")");
             }
             Expr::Ext(x) => self.ext(x)?,
+            Expr::Exists { table, filter } => {
+                self.scopes.push(table);
+                let alias = self.scope_alias(self.scopes.len() - 1);
+                self.push("(EXISTS (SELECT 1 FROM ");
+                self.ident(table);
+                self.push(" AS ");
+                self.ident(&alias);
+                self.push(" WHERE ");
+                let r = self.expr(filter);
+                self.scopes.pop();
+                r?;
+                self.push("))");
+            }
+            Expr::Scoped { up, column } => {
+                let depth = self.scopes.len().checked_sub(up + 1).ok_or_else(|| {
+                    Error::Unsupported(format!("the related column `{column}` is used outside its subquery"))
+                })?;
+                let alias = self.scope_alias(depth);
+                self.column(&alias, column);
+            }
         }
         Ok(())
     }

@@ -21,20 +21,13 @@ pub struct Assignment<M> {
 
 impl<M> Clone for Assignment<M> {
     fn clone(&self) -> Self {
-        Assignment {
-            column: self.column,
-            value: self.value.clone(),
-            _marker: PhantomData,
-        }
+        Assignment { column: self.column, value: self.value.clone(), _marker: PhantomData }
     }
 }
 
 impl<M> std::fmt::Debug for Assignment<M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Assignment")
-            .field("column", &self.column)
-            .field("value", &self.value)
-            .finish()
+        f.debug_struct("Assignment").field("column", &self.column).field("value", &self.value).finish()
     }
 }
 
@@ -42,11 +35,7 @@ impl<M: Model, T: SqlType> Column<M, T> {
     /// `column = value` in [`Query::update`]: a value of the column's type, another column, or an
     /// expression (`Product::STOCK.set(Product::STOCK - 1)`), evaluated by the database on each row.
     pub fn set(self, value: impl IntoExpr<M, T>) -> Assignment<M> {
-        Assignment {
-            column: self.name(),
-            value: value.into_expr().node,
-            _marker: PhantomData,
-        }
+        Assignment { column: self.name(), value: value.into_expr().node, _marker: PhantomData }
     }
 }
 
@@ -105,26 +94,11 @@ impl<M: Model> Query<M> {
         }
         if self.select.limit.is_some() || self.select.offset.is_some() {
             // As in `delete`: the keys in a derived table, which MySQL accepts on the updated table.
-            let pk = M::COLUMNS[M::PRIMARY_KEY].name;
-            w.push(" WHERE ");
-            w.ident(pk);
-            w.push(" IN (SELECT ");
-            w.ident(pk);
-            w.push(" FROM (SELECT ");
-            w.column(M::TABLE, pk);
-            w.push(" FROM ");
-            w.ident(M::TABLE);
-            w.select_tail(&self.select)?;
-            w.push(") ");
-            w.ident("sub");
-            w.push(")");
+            self.where_key_in_subquery(&mut w)?;
         } else {
             w.where_clause(&self.select.filter)?;
         }
         let (sql, args) = w.finish();
-        Ok(driver::execute(exec, sql, args)
-            .await
-            .map_err(|e| e.for_table(M::TABLE))?
-            .rows_affected)
+        Ok(driver::execute(exec, sql, args).await.map_err(|e| e.for_table(M::TABLE))?.rows_affected)
     }
 }

@@ -28,7 +28,7 @@ pub struct User {
     pub name: String,
     /// The team.
     #[orm(belongs_to = Team, on_delete = "set null")]
-    pub team_id: Option<i64>,
+    pub team_id: Option<i32>,
     /// Not stored.
     #[orm(skip)]
     pub scratch: Vec<String>,
@@ -43,6 +43,18 @@ pub struct Team {
     pub id: Option<i32>,
 }
 
+/// A membership, with a composite key of two foreign keys.
+#[derive(Model, Debug)]
+#[orm(primary_key(user_id, team_id))]
+pub struct Membership {
+    /// The user.
+    #[orm(belongs_to = User, on_delete = "cascade")]
+    pub user_id: i64,
+    /// The team.
+    #[orm(belongs_to = Team)]
+    pub team_id: i32,
+}
+
 fn main() {
     let q = User::query()
         .filter(User::NAME.like("A%").or(User::TEAM_ID.is_null()))
@@ -50,4 +62,7 @@ fn main() {
         .order_by(User::ID.desc());
     let _q = q.limit(1);
     let _t = Team::query().filter(Team::ID.eq(3));
+    let _r = User::query().filter(User::TEAM.has(Team::ID.eq(3)));
+    let _m = Membership::query().filter(Membership::USER.has(User::NAME.eq("a")));
+    let _n = Team::query().filter(Membership::TEAM.any_where(Membership::USER_ID.eq(1)));
 }
