@@ -38,10 +38,7 @@ pub struct Raw {
 
 /// Starts a raw statement; see [`Raw`].
 pub fn raw(sql: impl Into<String>) -> Raw {
-    Raw {
-        sql: sql.into(),
-        values: Vec::new(),
-    }
+    Raw { sql: sql.into(), values: Vec::new() }
 }
 
 /// A value [`Raw::bind`] accepts: any column type ([`SqlType`], `Option`s included), `&str`,
@@ -122,10 +119,7 @@ impl Raw {
     }
 
     /// The first row, if any, as `R`.
-    pub async fn fetch_optional<'e, R: FromRow>(
-        self,
-        exec: impl Into<Executor<'e>>,
-    ) -> Result<Option<R>> {
+    pub async fn fetch_optional<'e, R: FromRow>(self, exec: impl Into<Executor<'e>>) -> Result<Option<R>> {
         let exec = exec.into().0;
         let (sql, args) = self.prepare(exec.backend())?;
         driver::fetch_optional(exec, sql, args, |r| R::from_row(&Row::new(r))).await
@@ -133,34 +127,23 @@ impl Raw {
 
     /// The rows as a stream of `R`, read as they are consumed (see
     /// [`Query::stream`](crate::Query::stream)).
-    pub fn fetch_stream<'e, R: FromRow + 'e>(
-        self,
-        exec: impl Into<Executor<'e>>,
-    ) -> RowStream<'e, R> {
+    pub fn fetch_stream<'e, R: FromRow + 'e>(self, exec: impl Into<Executor<'e>>) -> RowStream<'e, R> {
         let exec = exec.into().0;
         match self.prepare(exec.backend()) {
-            Ok((sql, args)) => RowStream::new(driver::fetch_stream(exec, sql, args, |r| {
-                R::from_row(&Row::new(r))
-            })),
+            Ok((sql, args)) => RowStream::new(driver::fetch_stream(exec, sql, args, |r| R::from_row(&Row::new(r)))),
             Err(e) => RowStream::failed(e),
         }
     }
 
     /// The first column of every row, as `T`.
-    pub async fn fetch_scalars<'e, T: SqlType + 'static>(
-        self,
-        exec: impl Into<Executor<'e>>,
-    ) -> Result<Vec<T>> {
+    pub async fn fetch_scalars<'e, T: SqlType + 'static>(self, exec: impl Into<Executor<'e>>) -> Result<Vec<T>> {
         let exec = exec.into().0;
         let (sql, args) = self.prepare(exec.backend())?;
         driver::fetch_all(exec, sql, args, |r| T::decode(r, 0)).await
     }
 
     /// The first column of the first row, if any, as `T`.
-    pub async fn fetch_scalar<'e, T: SqlType + 'static>(
-        self,
-        exec: impl Into<Executor<'e>>,
-    ) -> Result<Option<T>> {
+    pub async fn fetch_scalar<'e, T: SqlType + 'static>(self, exec: impl Into<Executor<'e>>) -> Result<Option<T>> {
         let exec = exec.into().0;
         let (sql, args) = self.prepare(exec.backend())?;
         driver::fetch_optional(exec, sql, args, |r| T::decode(r, 0)).await
@@ -170,12 +153,10 @@ impl Raw {
 impl RowRef<'_> {
     /// The position of the column named `name`.
     pub fn index_of(&self, name: &str) -> Result<usize> {
-        (0..self.len())
-            .find(|&i| self.column_name(i) == name)
-            .ok_or_else(|| crate::Error::Decode {
-                table: String::new(),
-                column: name.to_owned(),
-                source: sqlx::Error::ColumnNotFound(name.to_owned()),
-            })
+        (0..self.len()).find(|&i| self.column_name(i) == name).ok_or_else(|| crate::Error::Decode {
+            table: String::new(),
+            column: name.to_owned(),
+            source: sqlx::Error::ColumnNotFound(name.to_owned()),
+        })
     }
 }

@@ -79,10 +79,7 @@ impl RowIndex for usize {
             Err(Error::Decode {
                 table: String::new(),
                 column: format!("#{self}"),
-                source: sqlx::Error::ColumnIndexOutOfBounds {
-                    index: *self,
-                    len: row.len(),
-                },
+                source: sqlx::Error::ColumnIndexOutOfBounds { index: *self, len: row.len() },
             })
         }
     }

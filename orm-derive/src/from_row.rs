@@ -3,8 +3,8 @@
 //!
 //! Keys: `#[orm(rename_all = "...")]` on the struct, `#[orm(column = "...")]` on a field.
 
-use crate::ctxt::Ctxt as Errors;
 use crate::case::RenameRule;
+use crate::ctxt::Ctxt as Errors;
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -26,33 +26,21 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
         Data::Struct(s) => match &s.fields {
             Fields::Named(n) => Some(n),
             other => {
-                errs.error(
-                    other.span(),
-                    "#[derive(FromRow)] needs a struct with named fields, one per column",
-                );
+                errs.error(other.span(), "#[derive(FromRow)] needs a struct with named fields, one per column");
                 None
             }
         },
         Data::Enum(e) => {
-            errs.error(
-                e.enum_token.span,
-                "#[derive(FromRow)] works on structs, not enums",
-            );
+            errs.error(e.enum_token.span, "#[derive(FromRow)] works on structs, not enums");
             None
         }
         Data::Union(u) => {
-            errs.error(
-                u.union_token.span,
-                "#[derive(FromRow)] works on structs, not unions",
-            );
+            errs.error(u.union_token.span, "#[derive(FromRow)] works on structs, not unions");
             None
         }
     };
     if !input.generics.params.is_empty() {
-        errs.error(
-            input.generics.span(),
-            "#[derive(FromRow)] does not support generic structs",
-        );
+        errs.error(input.generics.span(), "#[derive(FromRow)] does not support generic structs");
     }
 
     let mut rename: Option<RenameRule> = None;
@@ -61,7 +49,9 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
             if meta.path.is_ident(RENAME_ALL) {
                 let lit: LitStr = meta.value()?.parse()?;
                 match RenameRule::from_str(&lit.value()) {
-                    Some(_) if rename.is_some() => errs.error(meta.path.span(), "duplicate `rename_all` in #[orm(...)]"),
+                    Some(_) if rename.is_some() => {
+                        errs.error(meta.path.span(), "duplicate `rename_all` in #[orm(...)]")
+                    }
                     Some(r) => rename = Some(r),
                     None => errs.error(
                         lit.span(),
@@ -72,7 +62,9 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
                 let key = meta.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
                 errs.error(
                     meta.path.span(),
-                    format!("unknown key `{key}` in #[orm(...)] of #[derive(FromRow)]; expected `rename_all = \"...\"`"),
+                    format!(
+                        "unknown key `{key}` in #[orm(...)] of #[derive(FromRow)]; expected `rename_all = \"...\"`"
+                    ),
                 );
                 if meta.input.peek(syn::Token![=]) {
                     let _: syn::Expr = meta.value()?.parse()?;
@@ -120,19 +112,11 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
         }
         let name = ident.to_string();
         let name = name.strip_prefix("r#").unwrap_or(&name).to_owned();
-        let column =
-            column.unwrap_or_else(|| rename.map_or_else(|| name.clone(), |r| r.apply(&name)));
+        let column = column.unwrap_or_else(|| rename.map_or_else(|| name.clone(), |r| r.apply(&name)));
         if fields.iter().any(|g: &Field| g.column == column) {
-            errs.error(
-                ident.span(),
-                format!("two fields read the column `{column}`"),
-            );
+            errs.error(ident.span(), format!("two fields read the column `{column}`"));
         }
-        fields.push(Field {
-            ident,
-            ty: f.ty.clone(),
-            column,
-        });
+        fields.push(Field { ident, ty: f.ty.clone(), column });
     }
     if let Some(e) = errs.finish() {
         return Err(e);

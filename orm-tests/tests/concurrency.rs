@@ -30,13 +30,8 @@ struct TempFile(PathBuf);
 
 impl TempFile {
     fn new(name: &str) -> TempFile {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let path = std::env::temp_dir().join(format!(
-            "orm_tests_{name}_{}_{nanos}.db",
-            std::process::id()
-        ));
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let path = std::env::temp_dir().join(format!("orm_tests_{name}_{}_{nanos}.db", std::process::id()));
         TempFile(path)
     }
 
@@ -58,9 +53,7 @@ impl Drop for TempFile {
 /// The harness's databases plus a fresh SQLite file (which must be created, as it is missing).
 async fn all_dbs(name: &str, file: &TempFile) -> Vec<Db> {
     assert!(!file.0.exists());
-    let db = Db::connect(&file.url())
-        .await
-        .expect("a missing SQLite file is created");
+    let db = Db::connect(&file.url()).await.expect("a missing SQLite file is created");
     assert!(file.0.exists(), "{} was created", file.0.display());
     let mut dbs = orm_tests::databases(name).await;
     dbs.insert(1, db);
@@ -86,12 +79,7 @@ async fn concurrent_writers(db: &Db, what: &str) -> Result<()> {
         tasks.push(tokio::spawn(async move {
             let mut mine = Vec::new();
             for seq in 0..ROWS_EACH {
-                let mut w = Write {
-                    id: 0,
-                    writer,
-                    seq,
-                    tag: format!("{writer}-{seq}"),
-                };
+                let mut w = Write { id: 0, writer, seq, tag: format!("{writer}-{seq}") };
                 w.save(&db).await?;
                 mine.push(w);
             }
@@ -104,35 +92,20 @@ async fn concurrent_writers(db: &Db, what: &str) -> Result<()> {
     }
     let total = (WRITERS * ROWS_EACH) as usize;
     let ids: HashSet<i64> = written.iter().map(|w| w.id).collect();
-    assert_eq!(
-        ids.len(),
-        total,
-        "[{what}] every insert read back its own, distinct key"
-    );
-    assert_eq!(
-        Write::query().count(db).await?,
-        total as u64,
-        "[{what}] no lost row"
-    );
+    assert_eq!(ids.len(), total, "[{what}] every insert read back its own, distinct key");
+    assert_eq!(Write::query().count(db).await?, total as u64, "[{what}] no lost row");
     // Each generated key belongs to the row that received it.
     let mut stored = Write::query().order_by(Write::ID.asc()).all(db).await?;
     written.sort_by_key(|w| w.id);
     stored.sort_by_key(|w| w.id);
-    assert_eq!(
-        stored, written,
-        "[{what}] keys read back match the stored rows"
-    );
+    assert_eq!(stored, written, "[{what}] keys read back match the stored rows");
     Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrency_fifty_writers_lose_no_row() {
     let file = TempFile::new("writers");
-    for (i, db) in all_dbs("concurrency_writers", &file)
-        .await
-        .into_iter()
-        .enumerate()
-    {
+    for (i, db) in all_dbs("concurrency_writers", &file).await.into_iter().enumerate() {
         let what = label(&db, i);
         if let Err(e) = concurrent_writers(&db, &what).await {
             panic!("[{what}] {e}");
@@ -158,12 +131,7 @@ async fn read_then_write_transactions(db: &Db, what: &str) -> Result<()> {
             let mut c = Counter::find(&mut tx, id).await?.expect("counter");
             c.value += 1;
             c.save(&mut tx).await?;
-            let mut w = Write {
-                id: 0,
-                writer,
-                seq: seen as i32,
-                tag: format!("tx-{writer}"),
-            };
+            let mut w = Write { id: 0, writer, seq: seen as i32, tag: format!("tx-{writer}") };
             w.insert(&mut tx).await?;
             tx.commit().await?;
             Ok::<_, Error>(())
@@ -172,21 +140,14 @@ async fn read_then_write_transactions(db: &Db, what: &str) -> Result<()> {
     for t in tasks {
         t.await.expect("transaction task panicked")?;
     }
-    assert_eq!(
-        Write::query().count(db).await?,
-        WRITERS as u64,
-        "[{what}] every transaction committed"
-    );
+    assert_eq!(Write::query().count(db).await?, WRITERS as u64, "[{what}] every transaction committed");
     let value = Counter::find(db, id).await?.expect("counter").value;
     if db.backend() == Backend::Sqlite {
         // BEGIN IMMEDIATE serializes SQLite writers: no lost update.
         assert_eq!(value, WRITERS as i64, "[{what}] lost updates");
     } else {
         // PostgreSQL and MariaDB run these concurrently (no row lock was asked for).
-        assert!(
-            (1..=WRITERS as i64).contains(&value),
-            "[{what}] counter {value}"
-        );
+        assert!((1..=WRITERS as i64).contains(&value), "[{what}] counter {value}");
     }
     Ok(())
 }
@@ -194,11 +155,7 @@ async fn read_then_write_transactions(db: &Db, what: &str) -> Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrency_read_then_write_transactions() {
     let file = TempFile::new("transactions");
-    for (i, db) in all_dbs("concurrency_transactions", &file)
-        .await
-        .into_iter()
-        .enumerate()
-    {
+    for (i, db) in all_dbs("concurrency_transactions", &file).await.into_iter().enumerate() {
         let what = label(&db, i);
         if let Err(e) = read_then_write_transactions(&db, &what).await {
             panic!("[{what}] {e}");
@@ -215,19 +172,9 @@ async fn concurrency_sqlite_file_is_shared_and_persists() {
     // A second, independent Db on the same file sees the first one's writes, and both write.
     let other = Db::connect(&file.url()).await.expect("connect again");
     let mut tasks = Vec::new();
-    for (n, handle) in [db.clone(), other.clone()]
-        .into_iter()
-        .cycle()
-        .take(20)
-        .enumerate()
-    {
+    for (n, handle) in [db.clone(), other.clone()].into_iter().cycle().take(20).enumerate() {
         tasks.push(tokio::spawn(async move {
-            let mut w = Write {
-                id: 0,
-                writer: n as i32,
-                seq: 0,
-                tag: format!("p{n}"),
-            };
+            let mut w = Write { id: 0, writer: n as i32, seq: 0, tag: format!("p{n}") };
             w.save(&handle).await
         }));
     }

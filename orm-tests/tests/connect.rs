@@ -32,24 +32,12 @@ const _: () = {
 async fn connect_futures_are_send() {
     let db = Db::connect("sqlite::memory:").await.expect("connect");
     let d = db.clone();
-    tokio::spawn(async move { Item::create_table(&d).await })
-        .await
-        .expect("join")
-        .expect("create");
+    tokio::spawn(async move { Item::create_table(&d).await }).await.expect("join").expect("create");
     let d = db.clone();
-    let mut item = Item {
-        id: 0,
-        name: "x".into(),
-    };
-    let item = tokio::spawn(async move { item.save(&d).await.map(|()| item) })
-        .await
-        .expect("join")
-        .expect("save");
+    let mut item = Item { id: 0, name: "x".into() };
+    let item = tokio::spawn(async move { item.save(&d).await.map(|()| item) }).await.expect("join").expect("save");
     let (d, id) = (db.clone(), item.id);
-    let found = tokio::spawn(async move { Item::find(&d, id).await })
-        .await
-        .expect("join")
-        .expect("find");
+    let found = tokio::spawn(async move { Item::find(&d, id).await }).await.expect("join").expect("find");
     assert_eq!(found, Some(item.clone()));
     let d = db.clone();
     let all = tokio::spawn(async move { Item::query().filter(Item::NAME.eq("x")).all(&d).await });
@@ -57,19 +45,12 @@ async fn connect_futures_are_send() {
     let d = db.clone();
     let counts = tokio::spawn(async move {
         let q = Item::query();
-        Ok::<_, Error>((
-            q.count(&d).await?,
-            q.exists(&d).await?,
-            q.first(&d).await?.is_some(),
-        ))
+        Ok::<_, Error>((q.count(&d).await?, q.exists(&d).await?, q.first(&d).await?.is_some()))
     });
     assert_eq!(counts.await.expect("join").expect("count"), (1, true, true));
     // A transaction started in one task and finished in another.
     let tx = db.begin().await.expect("begin");
-    let mut moved = Item {
-        id: 0,
-        name: "in tx".into(),
-    };
+    let mut moved = Item { id: 0, name: "in tx".into() };
     let d = tokio::spawn(async move {
         let mut tx = tx;
         moved.save(&mut tx).await?;
@@ -101,11 +82,7 @@ async fn connect_bad_urls_are_invalid_url_errors() {
         match Db::connect(url).await {
             Err(Error::InvalidUrl { url: shown, reason }) => {
                 assert!(!reason.is_empty(), "{url:?}");
-                assert_eq!(
-                    shown,
-                    url.replace(":tiger@", ":***@"),
-                    "the URL is shown, without its password"
-                );
+                assert_eq!(shown, url.replace(":tiger@", ":***@"), "the URL is shown, without its password");
             }
             Err(e) => panic!("{url:?}: expected InvalidUrl, got {e:?}"),
             Ok(db) => panic!("{url:?}: connected to {:?}", db.backend()),
@@ -126,19 +103,13 @@ fn unused_port() -> u16 {
 
 #[tokio::test]
 async fn connect_unreachable_server_is_a_connect_error() {
-    let options = DbOptions {
-        acquire_timeout: Duration::from_secs(2),
-        ..DbOptions::default()
-    };
+    let options = DbOptions { acquire_timeout: Duration::from_secs(2), ..DbOptions::default() };
     for scheme in ["postgres://postgres", "mysql://root"] {
         let url = format!("{scheme}@127.0.0.1:{}/test", unused_port());
         // Generous guard: the call must return (within about the 2 s timeout), never hang.
-        let r = tokio::time::timeout(
-            Duration::from_secs(60),
-            Db::connect_with(&url, options.clone()),
-        )
-        .await
-        .unwrap_or_else(|_| panic!("{url}: connect hung"));
+        let r = tokio::time::timeout(Duration::from_secs(60), Db::connect_with(&url, options.clone()))
+            .await
+            .unwrap_or_else(|_| panic!("{url}: connect hung"));
         match r {
             Err(Error::Connect { backend, .. }) => {
                 assert!(url.starts_with(&backend.to_lowercase()[..5]), "{backend}")
@@ -150,30 +121,19 @@ async fn connect_unreachable_server_is_a_connect_error() {
 }
 
 fn server(var: &str, default: &str) -> String {
-    std::env::var(var)
-        .unwrap_or_else(|_| default.to_owned())
-        .trim_end_matches('/')
-        .to_owned()
+    std::env::var(var).unwrap_or_else(|_| default.to_owned()).trim_end_matches('/').to_owned()
 }
 
 #[tokio::test]
 async fn connect_wrong_database_name_is_an_error() {
-    let options = DbOptions {
-        acquire_timeout: Duration::from_secs(5),
-        ..DbOptions::default()
-    };
-    let servers = [
-        server("ORM_TEST_POSTGRES", orm_tests::POSTGRES_URL),
-        server("ORM_TEST_MYSQL", orm_tests::MYSQL_URL),
-    ];
+    let options = DbOptions { acquire_timeout: Duration::from_secs(5), ..DbOptions::default() };
+    let servers =
+        [server("ORM_TEST_POSTGRES", orm_tests::POSTGRES_URL), server("ORM_TEST_MYSQL", orm_tests::MYSQL_URL)];
     for base in servers {
         let url = format!("{base}/orm_no_such_database_here");
-        let r = tokio::time::timeout(
-            Duration::from_secs(60),
-            Db::connect_with(&url, options.clone()),
-        )
-        .await
-        .unwrap_or_else(|_| panic!("{url}: connect hung"));
+        let r = tokio::time::timeout(Duration::from_secs(60), Db::connect_with(&url, options.clone()))
+            .await
+            .unwrap_or_else(|_| panic!("{url}: connect hung"));
         match r {
             Err(e) => assert!(!e.to_string().is_empty()),
             Ok(_) => panic!("{url}: connected to a database that does not exist"),
@@ -183,48 +143,22 @@ async fn connect_wrong_database_name_is_an_error() {
 
 #[tokio::test]
 async fn connect_scheme_aliases() {
-    let pg = server("ORM_TEST_POSTGRES", orm_tests::POSTGRES_URL).replacen(
-        "postgres://",
-        "postgresql://",
-        1,
-    );
+    let pg = server("ORM_TEST_POSTGRES", orm_tests::POSTGRES_URL).replacen("postgres://", "postgresql://", 1);
     let my = server("ORM_TEST_MYSQL", orm_tests::MYSQL_URL).replacen("mysql://", "mariadb://", 1);
-    for (url, backend) in [
-        (format!("{pg}/test"), Backend::Postgres),
-        (format!("{my}/test"), Backend::MySql),
-    ] {
-        if orm_tests::database(backend, "connect_alias_probe")
-            .await
-            .is_none()
-        {
+    for (url, backend) in [(format!("{pg}/test"), Backend::Postgres), (format!("{my}/test"), Backend::MySql)] {
+        if orm_tests::database(backend, "connect_alias_probe").await.is_none() {
             continue;
         }
-        let db = Db::connect(&url)
-            .await
-            .unwrap_or_else(|e| panic!("{url}: {e}"));
+        let db = Db::connect(&url).await.unwrap_or_else(|e| panic!("{url}: {e}"));
         assert_eq!(db.backend(), backend);
-        assert_eq!(
-            orm_core::raw("SELECT 1")
-                .fetch_scalar::<i32>(&db)
-                .await
-                .expect("select"),
-            Some(1)
-        );
+        assert_eq!(orm_core::raw("SELECT 1").fetch_scalar::<i32>(&db).await.expect("select"), Some(1));
         db.close().await;
     }
-    let db = Db::connect("SQLite::memory:")
-        .await
-        .expect("the scheme is case-insensitive");
+    let db = Db::connect("SQLite::memory:").await.expect("the scheme is case-insensitive");
     assert_eq!(db.backend(), Backend::Sqlite);
     Item::create_table(&db).await.expect("create");
-    assert!(
-        !std::path::Path::new("SQLite::memory:").exists(),
-        "in memory, not a file"
-    );
-    assert!(
-        !std::path::Path::new("SQLite:").exists(),
-        "in memory, not a directory"
-    );
+    assert!(!std::path::Path::new("SQLite::memory:").exists(), "in memory, not a file");
+    assert!(!std::path::Path::new("SQLite:").exists(), "in memory, not a directory");
 }
 
 #[tokio::test]
@@ -233,17 +167,10 @@ async fn connect_sqlite_memory_is_one_database_per_db() {
     Item::create_table(&db).await.expect("create");
     // Every clone, every task, every transaction sees the same in-memory database.
     let clone = db.clone();
-    tokio::spawn(async move {
-        Item {
-            id: 0,
-            name: "from a task".into(),
-        }
-        .save(&clone)
+    tokio::spawn(async move { Item { id: 0, name: "from a task".into() }.save(&clone).await })
         .await
-    })
-    .await
-    .expect("join")
-    .expect("save");
+        .expect("join")
+        .expect("save");
     let mut tx = db.begin().await.expect("begin");
     assert_eq!(Item::query().count(&mut tx).await.expect("count"), 1);
     tx.commit().await.expect("commit");
@@ -257,11 +184,7 @@ async fn connect_sqlite_memory_is_one_database_per_db() {
 
 #[tokio::test]
 async fn connect_sqlite_file_errors_and_creation() {
-    let dir = std::env::temp_dir().join(format!(
-        "orm_tests_connect_{}_{}",
-        std::process::id(),
-        line!()
-    ));
+    let dir = std::env::temp_dir().join(format!("orm_tests_connect_{}_{}", std::process::id(), line!()));
     let _ = std::fs::remove_dir_all(&dir);
     // A file in a directory that does not exist: an error, not a panic.
     let missing_dir = dir.join("no").join("such").join("x.db");
@@ -270,9 +193,7 @@ async fn connect_sqlite_file_errors_and_creation() {
     // A missing file in an existing directory is created.
     std::fs::create_dir_all(&dir).expect("mkdir");
     let path = dir.join("x.db");
-    let db = Db::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .expect("created");
+    let db = Db::connect(&format!("sqlite://{}", path.display())).await.expect("created");
     assert!(path.exists());
     Item::create_table(&db).await.expect("create");
     db.close().await;

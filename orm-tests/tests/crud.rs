@@ -19,13 +19,7 @@ pub struct User {
 }
 
 fn user(email: &str, name: &str, age: Option<i32>) -> User {
-    User {
-        id: 0,
-        email: email.into(),
-        name: name.into(),
-        age,
-        scratch: String::new(),
-    }
+    User { id: 0, email: email.into(), name: name.into(), age, scratch: String::new() }
 }
 
 /// `ident` quoted for `db`'s dialect, for the few raw statements that check the schema.
@@ -90,11 +84,7 @@ async fn crud_save_updates_when_the_key_is_set() {
         ann.age = None;
         ann.save(&db).await?;
         assert_eq!(ann.id, id, "an update keeps the key");
-        assert_eq!(
-            count_users(&db).await?,
-            1,
-            "save with a key set updates, not inserts"
-        );
+        assert_eq!(count_users(&db).await?, 1, "save with a key set updates, not inserts");
         assert_eq!(User::find(&db, id).await?, Some(ann.clone()));
 
         // Saving an unchanged row is still an update (MySQL reports matched rows, not changed ones).
@@ -161,20 +151,13 @@ async fn crud_update_by_key_and_not_found() {
         // Unchanged values: still found.
         a.update(&db).await?;
 
-        let ghost = User {
-            id: 999_999,
-            ..user("ghost@x.io", "Ghost", None)
-        };
+        let ghost = User { id: 999_999, ..user("ghost@x.io", "Ghost", None) };
         let err = ghost.update(&db).await.unwrap_err();
         match err {
             Error::NotFound { table } => assert_eq!(table, "users"),
             e => panic!("expected NotFound, got {e:?}"),
         }
-        assert_eq!(
-            User::find(&db, 999_999).await?,
-            None,
-            "update never inserts"
-        );
+        assert_eq!(User::find(&db, 999_999).await?, None, "update never inserts");
         Ok(())
     });
 }
@@ -245,15 +228,8 @@ async fn crud_transaction_rollback_on_drop() {
             u.id
             // dropped without commit
         };
-        assert_eq!(
-            User::find(&db, id).await?,
-            None,
-            "the insert was rolled back"
-        );
-        assert_eq!(
-            User::find(&db, kept.id).await?.map(|u| u.name),
-            Some("Kept".to_owned())
-        );
+        assert_eq!(User::find(&db, id).await?, None, "the insert was rolled back");
+        assert_eq!(User::find(&db, kept.id).await?.map(|u| u.name), Some("Kept".to_owned()));
         assert_eq!(count_users(&db).await?, 1);
         Ok(())
     });
@@ -288,10 +264,7 @@ async fn crud_skip_field_defaults_and_column_rename() {
         u.scratch = "not stored".into();
         u.save(&db).await?;
         let back = User::find(&db, u.id).await?.expect("row");
-        assert_eq!(
-            back.scratch, "",
-            "a skipped field is Default::default() when loaded"
-        );
+        assert_eq!(back.scratch, "", "a skipped field is Default::default() when loaded");
         assert_eq!(back.name, "Skip");
 
         // `name` is stored in the column `full_name`; there is no column `scratch`.
@@ -299,18 +272,8 @@ async fn crud_skip_field_defaults_and_column_rename() {
         let names: Vec<String> = orm_core::raw(sql).fetch_scalars(&db).await?;
         assert_eq!(names, vec!["Skip".to_owned()]);
         // (Qualified: SQLite reads an unknown unqualified "name" as a string literal.)
-        let sql = format!(
-            "SELECT {}.{} FROM {}",
-            q(&db, "users"),
-            q(&db, "scratch"),
-            q(&db, "users")
-        );
-        assert!(
-            orm_core::raw(sql)
-                .fetch_scalars::<String>(&db)
-                .await
-                .is_err()
-        );
+        let sql = format!("SELECT {}.{} FROM {}", q(&db, "users"), q(&db, "scratch"), q(&db, "users"));
+        assert!(orm_core::raw(sql).fetch_scalars::<String>(&db).await.is_err());
         // Rows of raw SQL map by column name.
         let sql = format!("SELECT * FROM {}", q(&db, "users"));
         let all: Vec<User> = orm_core::raw(sql).fetch_all(&db).await?;
@@ -354,24 +317,13 @@ async fn crud_rename_all() {
         assert_eq!(TrackInfo::TABLE, "track_info");
         assert_eq!(TrackInfo::TRACK_ID.name(), "TrackId");
         assert_eq!(TrackInfo::UNIT_PRICE.name(), "UnitPrice");
-        assert_eq!(
-            TrackInfo::MEDIA_TYPE.name(),
-            "media",
-            "column = .. wins over rename_all"
-        );
+        assert_eq!(TrackInfo::MEDIA_TYPE.name(), "media", "column = .. wins over rename_all");
         assert_eq!(CamelThing::DISPLAY_NAME.name(), "displayName");
         assert_eq!(LoudThing::DISPLAY_NAME.name(), "DISPLAY_NAME");
 
-        let mut t = TrackInfo {
-            track_id: 0,
-            unit_price: 0.99,
-            media_type: "MPEG".into(),
-        };
+        let mut t = TrackInfo { track_id: 0, unit_price: 0.99, media_type: "MPEG".into() };
         t.save(&db).await?;
-        let found = TrackInfo::query()
-            .filter(TrackInfo::UNIT_PRICE.lt(1.0))
-            .all(&db)
-            .await?;
+        let found = TrackInfo::query().filter(TrackInfo::UNIT_PRICE.lt(1.0)).all(&db).await?;
         assert_eq!(found, vec![t.clone()]);
         // The columns really are named that way (quoted, so case matters on PostgreSQL).
         let sql = format!(
@@ -384,37 +336,15 @@ async fn crud_rename_all() {
         let rows: Vec<TrackInfo> = orm_core::raw(sql).fetch_all(&db).await?;
         assert_eq!(rows, vec![t]);
 
-        let mut c = CamelThing {
-            thing_id: 0,
-            display_name: "camel".into(),
-        };
+        let mut c = CamelThing { thing_id: 0, display_name: "camel".into() };
         c.save(&db).await?;
-        let sql = format!(
-            "SELECT {}, {} FROM {}",
-            q(&db, "thingId"),
-            q(&db, "displayName"),
-            q(&db, "camel_things")
-        );
-        assert_eq!(
-            orm_core::raw(sql).fetch_all::<CamelThing>(&db).await?,
-            vec![c]
-        );
+        let sql = format!("SELECT {}, {} FROM {}", q(&db, "thingId"), q(&db, "displayName"), q(&db, "camel_things"));
+        assert_eq!(orm_core::raw(sql).fetch_all::<CamelThing>(&db).await?, vec![c]);
 
-        let mut l = LoudThing {
-            thing_id: 0,
-            display_name: None,
-        };
+        let mut l = LoudThing { thing_id: 0, display_name: None };
         l.save(&db).await?;
-        let sql = format!(
-            "SELECT {}, {} FROM {}",
-            q(&db, "THING_ID"),
-            q(&db, "DISPLAY_NAME"),
-            q(&db, "loud_thing")
-        );
-        assert_eq!(
-            orm_core::raw(sql).fetch_all::<LoudThing>(&db).await?,
-            vec![l]
-        );
+        let sql = format!("SELECT {}, {} FROM {}", q(&db, "THING_ID"), q(&db, "DISPLAY_NAME"), q(&db, "loud_thing"));
+        assert_eq!(orm_core::raw(sql).fetch_all::<LoudThing>(&db).await?, vec![l]);
         Ok(())
     });
 }
@@ -435,50 +365,35 @@ async fn crud_index_is_created() {
     each_backend!("crud_index", |db| {
         Event::create_table(&db).await?;
         Event::create_table(&db).await?; // indexes too are IF NOT EXISTS
-        let names: Vec<String> =
-            match db.backend() {
-                orm_core::Backend::Sqlite => {
-                    orm_core::raw(
-                        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?",
-                    )
+        let names: Vec<String> = match db.backend() {
+            orm_core::Backend::Sqlite => {
+                orm_core::raw("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?")
                     .bind("events".to_owned())
                     .fetch_scalars(&db)
                     .await?
-                }
-                orm_core::Backend::Postgres => {
-                    orm_core::raw("SELECT indexname::text FROM pg_indexes WHERE tablename = ?")
-                        .bind("events".to_owned())
-                        .fetch_scalars(&db)
-                        .await?
-                }
-                orm_core::Backend::MySql => orm_core::raw(
+            }
+            orm_core::Backend::Postgres => {
+                orm_core::raw("SELECT indexname::text FROM pg_indexes WHERE tablename = ?")
+                    .bind("events".to_owned())
+                    .fetch_scalars(&db)
+                    .await?
+            }
+            orm_core::Backend::MySql => {
+                orm_core::raw(
                     "SELECT DISTINCT CAST(index_name AS CHAR) FROM information_schema.statistics \
                      WHERE table_schema = DATABASE() AND table_name = ?",
                 )
                 .bind("events".to_owned())
                 .fetch_scalars(&db)
-                .await?,
-            };
-        for expected in ["events_kind_idx", "events_at_idx"] {
-            assert!(
-                names.iter().any(|n| n == expected),
-                "{}: {expected} missing in {names:?}",
-                db.backend().name()
-            );
-        }
-        let mut e = Event {
-            id: 0,
-            kind: "click".into(),
-            at: 5,
+                .await?
+            }
         };
+        for expected in ["events_kind_idx", "events_at_idx"] {
+            assert!(names.iter().any(|n| n == expected), "{}: {expected} missing in {names:?}", db.backend().name());
+        }
+        let mut e = Event { id: 0, kind: "click".into(), at: 5 };
         e.save(&db).await?;
-        assert_eq!(
-            Event::query()
-                .filter(Event::KIND.eq("click"))
-                .all(&db)
-                .await?,
-            vec![e]
-        );
+        assert_eq!(Event::query().filter(Event::KIND.eq("click")).all(&db).await?, vec![e]);
         Ok(())
     });
 }
@@ -495,10 +410,7 @@ pub struct Note {
 async fn crud_option_primary_key() {
     each_backend!("crud_option_key", |db| {
         Note::create_table(&db).await?;
-        let mut n = Note {
-            id: None,
-            body: "first".into(),
-        };
+        let mut n = Note { id: None, body: "first".into() };
         n.save(&db).await?;
         let id = n.id.expect("the generated key is read back into Some");
         assert_eq!(Note::find(&db, id).await?, Some(n.clone()));
@@ -506,15 +418,9 @@ async fn crud_option_primary_key() {
         n.save(&db).await?;
         assert_eq!(n.id, Some(id));
         assert_eq!(Note::query().count(&db).await?, 1);
-        assert_eq!(
-            Note::find(&db, id).await?.map(|n| n.body),
-            Some("edited".to_owned())
-        );
+        assert_eq!(Note::find(&db, id).await?.map(|n| n.body), Some("edited".to_owned()));
 
-        let mut m = Note {
-            id: None,
-            body: "second".into(),
-        };
+        let mut m = Note { id: None, body: "second".into() };
         m.insert(&db).await?;
         assert!(m.id.is_some() && m.id != n.id);
         let ordered = Note::query().order_by(Note::ID.asc()).all(&db).await?;
@@ -552,10 +458,7 @@ async fn crud_model_with_only_a_primary_key() {
         c.save(&db).await?;
         assert_eq!(Tag::find(&db, 5000).await?, Some(c));
         assert!(a.delete(&db).await?);
-        assert_eq!(
-            Tag::query().order_by(Tag::ID.asc()).all(&db).await?,
-            vec![b, Tag { id: 5000 }]
-        );
+        assert_eq!(Tag::query().order_by(Tag::ID.asc()).all(&db).await?, vec![b, Tag { id: 5000 }]);
         Ok(())
     });
 }
@@ -572,20 +475,13 @@ pub struct Setting {
 async fn crud_text_primary_key() {
     each_backend!("crud_text_key", |db| {
         Setting::create_table(&db).await?;
-        let mut s = Setting {
-            key: "theme".into(),
-            value: "dark".into(),
-        };
+        let mut s = Setting { key: "theme".into(), value: "dark".into() };
         s.save(&db).await?; // not found -> INSERT
         s.value = "light".into();
         s.save(&db).await?; // found -> UPDATE
         assert_eq!(Setting::query().count(&db).await?, 1);
         assert_eq!(Setting::find(&db, "theme").await?, Some(s.clone()));
-        assert_eq!(
-            Setting::find(&db, "Theme").await?,
-            None,
-            "keys compare case-sensitively"
-        );
+        assert_eq!(Setting::find(&db, "Theme").await?, None, "keys compare case-sensitively");
         let err = s.clone().insert(&db).await.unwrap_err();
         assert!(matches!(err, Error::UniqueViolation(_)), "{err:?}");
         assert!(s.delete(&db).await?);
@@ -616,24 +512,12 @@ async fn crud_belongs_to_cascade() {
     each_backend!("crud_cascade", |db| {
         Author::create_table(&db).await?;
         Book::create_table(&db).await?;
-        let mut a = Author {
-            id: 0,
-            name: "A".into(),
-        };
+        let mut a = Author { id: 0, name: "A".into() };
         a.save(&db).await?;
-        let mut other = Author {
-            id: 0,
-            name: "O".into(),
-        };
+        let mut other = Author { id: 0, name: "O".into() };
         other.save(&db).await?;
         for (author, title) in [(a.id, "one"), (a.id, "two"), (other.id, "three")] {
-            Book {
-                id: 0,
-                author_id: author,
-                title: title.into(),
-            }
-            .save(&db)
-            .await?;
+            Book { id: 0, author_id: author, title: title.into() }.save(&db).await?;
         }
         assert!(a.delete(&db).await?);
         let left = Book::query().all(&db).await?;

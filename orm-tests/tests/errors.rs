@@ -16,11 +16,7 @@ pub struct Member {
 }
 
 fn member(email: &str) -> Member {
-    Member {
-        id: 0,
-        email: email.into(),
-        name: "M".into(),
-    }
+    Member { id: 0, email: email.into(), name: "M".into() }
 }
 
 /// The violation's details, or a panic naming what came instead.
@@ -41,23 +37,14 @@ async fn errors_unique_violation_names_table_and_column() {
         let msg = format!("{}", err.as_ref().unwrap_err());
         let info = unique_info(err, b);
         assert_eq!(info.table.as_deref(), Some("members"), "[{b}] {info:?}");
-        let names_email = info.column.as_deref() == Some("email")
-            || info
-                .constraint
-                .as_deref()
-                .is_some_and(|c| c.contains("email"));
-        assert!(
-            names_email,
-            "[{b}] the column or constraint is named: {info:?}"
-        );
+        let names_email =
+            info.column.as_deref() == Some("email") || info.constraint.as_deref().is_some_and(|c| c.contains("email"));
+        assert!(names_email, "[{b}] the column or constraint is named: {info:?}");
         if db.backend() != Backend::MySql {
             // SQLite says "members.email"; PostgreSQL's detail says "Key (email)=(...)".
             assert_eq!(info.column.as_deref(), Some("email"), "[{b}] {info:?}");
         }
-        assert!(
-            msg.contains("members") && msg.contains("email"),
-            "[{b}] message: {msg}"
-        );
+        assert!(msg.contains("members") && msg.contains("email"), "[{b}] message: {msg}");
         assert!(!info.message.is_empty());
 
         // The same through update, and the Db is still fine afterwards.
@@ -78,10 +65,7 @@ async fn errors_duplicate_primary_key_is_a_unique_violation() {
         let b = db.backend().name();
         let mut a = member("a@x.io");
         a.save(&db).await?;
-        let mut again = Member {
-            id: a.id,
-            ..member("other@x.io")
-        };
+        let mut again = Member { id: a.id, ..member("other@x.io") };
         let info = unique_info(again.insert(&db).await, b);
         assert_eq!(info.table.as_deref(), Some("members"), "[{b}] {info:?}");
         match db.backend() {
@@ -90,11 +74,7 @@ async fn errors_duplicate_primary_key_is_a_unique_violation() {
                 assert_eq!(info.column.as_deref(), Some("id"), "[{b}] {info:?}")
             }
             // "Duplicate entry '1' for key 'PRIMARY'"
-            Backend::MySql => assert_eq!(
-                info.constraint.as_deref(),
-                Some("PRIMARY"),
-                "[{b}] {info:?}"
-            ),
+            Backend::MySql => assert_eq!(info.constraint.as_deref(), Some("PRIMARY"), "[{b}] {info:?}"),
         }
         if db.backend() == Backend::Postgres {
             assert_eq!(info.constraint.as_deref(), Some("members_pkey"));
@@ -132,24 +112,13 @@ async fn errors_foreign_key_violation() {
         Account::create_table(&db).await?;
         Post::create_table(&db).await?;
         let b = db.backend().name();
-        let mut acc = Account {
-            id: 0,
-            name: "A".into(),
-        };
+        let mut acc = Account { id: 0, name: "A".into() };
         acc.save(&db).await?;
-        let mut ok = Post {
-            id: 0,
-            account_id: acc.id,
-            title: "fine".into(),
-        };
+        let mut ok = Post { id: 0, account_id: acc.id, title: "fine".into() };
         ok.save(&db).await?;
 
         // A child whose parent does not exist.
-        let mut orphan = Post {
-            id: 0,
-            account_id: acc.id + 1000,
-            title: "orphan".into(),
-        };
+        let mut orphan = Post { id: 0, account_id: acc.id + 1000, title: "orphan".into() };
         let err = orphan.save(&db).await.unwrap_err();
         let msg = err.to_string();
         let info = match err {
@@ -164,19 +133,13 @@ async fn errors_foreign_key_violation() {
             assert!(msg.contains("account_id"), "[{b}] {msg}");
         }
         assert!(msg.contains("posts"), "[{b}] {msg}");
-        assert_eq!(
-            orphan.id, 0,
-            "[{b}] no key was read back for a failed insert"
-        );
+        assert_eq!(orphan.id, 0, "[{b}] no key was read back for a failed insert");
         assert_eq!(Post::query().count(&db).await?, 1);
 
         // Re-pointing a child at a missing parent.
         ok.account_id = -5;
         let err = ok.update(&db).await.unwrap_err();
-        assert!(
-            matches!(err, Error::ForeignKeyViolation(_)),
-            "[{b}] {err:?}"
-        );
+        assert!(matches!(err, Error::ForeignKeyViolation(_)), "[{b}] {err:?}");
 
         // Deleting a parent that still has children (no ON DELETE action).
         let err = acc.delete(&db).await.unwrap_err();
@@ -185,10 +148,7 @@ async fn errors_foreign_key_violation() {
             e => panic!("[{b}] expected ForeignKeyViolation, got {e:?}"),
         }
         let err = Account::query().delete(&db).await.unwrap_err();
-        assert!(
-            matches!(err, Error::ForeignKeyViolation(_)),
-            "[{b}] {err:?}"
-        );
+        assert!(matches!(err, Error::ForeignKeyViolation(_)), "[{b}] {err:?}");
         assert!(Account::find(&db, acc.id).await?.is_some());
         Ok(())
     });
@@ -225,24 +185,12 @@ async fn errors_not_null_violation() {
             }
             e => panic!("[{b}] expected NotNullViolation, got {e:?}"),
         }
-        assert!(
-            msg.contains("strict_rows") && msg.contains("name"),
-            "[{b}] {msg}"
-        );
+        assert!(msg.contains("strict_rows") && msg.contains("name"), "[{b}] {msg}");
 
         // Through an update too.
-        let mut s = Strict {
-            id: 0,
-            name: "x".into(),
-        };
+        let mut s = Strict { id: 0, name: "x".into() };
         s.save(&db).await?;
-        let err = Loose {
-            id: s.id,
-            name: None,
-        }
-        .update(&db)
-        .await
-        .unwrap_err();
+        let err = Loose { id: s.id, name: None }.update(&db).await.unwrap_err();
         assert!(matches!(err, Error::NotNullViolation(_)), "[{b}] {err:?}");
         assert_eq!(Strict::find(&db, s.id).await?, Some(s));
         Ok(())
@@ -286,23 +234,10 @@ fn assert_decode(r: Result<impl std::fmt::Debug>, table: &str, column: &str, b: 
     match r {
         Err(e @ Error::Decode { .. }) => {
             let msg = e.to_string();
-            let Error::Decode {
-                table: t,
-                column: c,
-                ..
-            } = &e
-            else {
-                unreachable!()
-            };
+            let Error::Decode { table: t, column: c, .. } = &e else { unreachable!() };
             assert_eq!((t.as_str(), c.as_str()), (table, column), "[{b}] {e:?}");
-            assert!(
-                msg.contains(column) && msg.contains(table),
-                "[{b}] message: {msg}"
-            );
-            assert!(
-                std::error::Error::source(&e).is_some(),
-                "[{b}] the driver's error is kept"
-            );
+            assert!(msg.contains(column) && msg.contains(table), "[{b}] message: {msg}");
+            assert!(std::error::Error::source(&e).is_some(), "[{b}] the driver's error is kept");
         }
         other => panic!("[{b}] expected Error::Decode on {table}.{column}, got {other:?}"),
     }
@@ -313,31 +248,18 @@ async fn errors_type_mismatch_is_a_decode_error() {
     each_backend!("errors_decode", |db| {
         let b = db.backend().name();
         TextV::create_table(&db).await?;
-        let mut t = TextV {
-            id: 0,
-            v: Some("hello".into()),
-        };
+        let mut t = TextV { id: 0, v: Some("hello".into()) };
         t.save(&db).await?;
         assert_decode(IntV::find(&db, t.id).await, "mixed", "v", b);
         assert_decode(IntV::query().all(&db).await, "mixed", "v", b);
         assert_decode(IntV::query().first(&db).await, "mixed", "v", b);
-        assert_decode(
-            IntV::query().for_each(&db, |_| Ok(())).await,
-            "mixed",
-            "v",
-            b,
-        );
+        assert_decode(IntV::query().for_each(&db, |_| Ok(())).await, "mixed", "v", b);
         let sql = {
             let mut s = String::from("SELECT * FROM ");
             db.backend().write_ident(&mut s, "mixed");
             s
         };
-        assert_decode(
-            orm_core::raw(sql.clone()).fetch_all::<IntV>(&db).await,
-            "mixed",
-            "v",
-            b,
-        );
+        assert_decode(orm_core::raw(sql.clone()).fetch_all::<IntV>(&db).await, "mixed", "v", b);
 
         // NULL in a column read into a non-Option field.
         let mut null = TextV { id: 0, v: None };
@@ -354,13 +276,7 @@ async fn errors_type_mismatch_is_a_decode_error() {
         assert_decode(NarrowV::find(&db, w.id).await, "wide", "v", b);
         let mut small = WideV { id: 0, v: -128 };
         small.save(&db).await?;
-        assert_eq!(
-            NarrowV::find(&db, small.id).await?,
-            Some(NarrowV {
-                id: small.id,
-                v: -128
-            })
-        );
+        assert_eq!(NarrowV::find(&db, small.id).await?, Some(NarrowV { id: small.id, v: -128 }));
         Ok(())
     });
 }
@@ -375,17 +291,8 @@ async fn errors_not_found_and_missing_table() {
         let err = member("x@x.io").save(&db).await.unwrap_err();
         assert!(matches!(err, Error::Database(_)), "[{b}] {err:?}");
         Member::create_table(&db).await?;
-        let err = Member {
-            id: 41,
-            ..member("x@x.io")
-        }
-        .update(&db)
-        .await
-        .unwrap_err();
-        assert!(
-            matches!(&err, Error::NotFound { table } if table == "members"),
-            "[{b}] {err:?}"
-        );
+        let err = Member { id: 41, ..member("x@x.io") }.update(&db).await.unwrap_err();
+        assert!(matches!(&err, Error::NotFound { table } if table == "members"), "[{b}] {err:?}");
         assert!(err.to_string().contains("members"));
         Ok(())
     });

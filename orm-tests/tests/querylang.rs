@@ -60,24 +60,8 @@ fn product(
 async fn seed_products(db: &Db) -> orm_core::Result<()> {
     Product::create_table(db).await?;
     for mut p in [
-        product(
-            "apple",
-            Some("fruit"),
-            10,
-            2,
-            1.5,
-            Some("1.10"),
-            Some(5_000_000_000),
-        ),
-        product(
-            "banana",
-            Some("fruit"),
-            0,
-            0,
-            0.25,
-            Some("2.20"),
-            Some(6_000_000_000),
-        ),
+        product("apple", Some("fruit"), 10, 2, 1.5, Some("1.10"), Some(5_000_000_000)),
+        product("banana", Some("fruit"), 0, 0, 0.25, Some("2.20"), Some(6_000_000_000)),
         product("carrot", Some("veg"), 7, 7, 2.0, None, None),
         product("dill", None, 5, 9, 4.0, Some("3.30"), Some(1)),
     ] {
@@ -107,11 +91,7 @@ async fn select_columns_into_tuples_and_structs() {
     each_backend!("querylang_select", |db| {
         seed_products(&db).await?;
 
-        let names: Vec<String> = Product::query()
-            .select(Product::NAME)
-            .order_by(Product::NAME.desc())
-            .all(&db)
-            .await?;
+        let names: Vec<String> = Product::query().select(Product::NAME).order_by(Product::NAME.desc()).all(&db).await?;
         assert_eq!(names, ["dill", "carrot", "banana", "apple"]);
 
         let pairs: Vec<(i64, String)> = Product::query()
@@ -120,49 +100,27 @@ async fn select_columns_into_tuples_and_structs() {
             .order_by(Product::ID.asc())
             .all(&db)
             .await?;
-        assert_eq!(
-            pairs,
-            [
-                (1, "apple".to_owned()),
-                (3, "carrot".to_owned()),
-                (4, "dill".to_owned())
-            ]
-        );
+        assert_eq!(pairs, [(1, "apple".to_owned()), (3, "carrot".to_owned()), (4, "dill".to_owned())]);
 
         // Nullable columns, nested tuples, expressions.
         let rows: Vec<((i64, Option<String>), Option<Decimal>, i32)> = Product::query()
-            .select((
-                (Product::ID, Product::CATEGORY),
-                Product::COST,
-                Product::STOCK - Product::RESERVED,
-            ))
+            .select(((Product::ID, Product::CATEGORY), Product::COST, Product::STOCK - Product::RESERVED))
             .order_by(Product::ID.asc())
             .all(&db)
             .await?;
         assert_eq!(rows[2], ((3, Some("veg".to_owned())), None, 0));
         assert_eq!(rows[3], ((4, None), Some(dec("3.30")), -4));
 
-        let first: Option<(String, f64)> = Product::query()
-            .select((Product::NAME, Product::PRICE))
-            .order_by(Product::PRICE.desc())
-            .first(&db)
-            .await?;
+        let first: Option<(String, f64)> =
+            Product::query().select((Product::NAME, Product::PRICE)).order_by(Product::PRICE.desc()).first(&db).await?;
         assert_eq!(first, Some(("dill".to_owned(), 4.0)));
 
         // distinct
-        let mut categories: Vec<Option<String>> = Product::query()
-            .select(Product::CATEGORY)
-            .distinct()
-            .all(&db)
-            .await?;
+        let mut categories: Vec<Option<String>> =
+            Product::query().select(Product::CATEGORY).distinct().all(&db).await?;
         categories.sort();
-        assert_eq!(
-            categories,
-            [None, Some("fruit".to_owned()), Some("veg".to_owned())]
-        );
-        let n_distinct = Product::query()
-            .aggregate(&db, Product::CATEGORY.count_distinct())
-            .await?;
+        assert_eq!(categories, [None, Some("fruit".to_owned()), Some("veg".to_owned())]);
+        let n_distinct = Product::query().aggregate(&db, Product::CATEGORY.count_distinct()).await?;
         assert_eq!(n_distinct, 2);
 
         // A smaller struct, by column name.
@@ -174,20 +132,9 @@ async fn select_columns_into_tuples_and_structs() {
             .await?;
         assert_eq!(
             small,
-            [
-                ProductName {
-                    id: 1,
-                    title: "apple".into()
-                },
-                ProductName {
-                    id: 2,
-                    title: "banana".into()
-                }
-            ]
+            [ProductName { id: 1, title: "apple".into() }, ProductName { id: 2, title: "banana".into() }]
         );
-        let sql = Product::query()
-            .select_as::<ProductName>()
-            .to_sql(db.backend())?;
+        let sql = Product::query().select_as::<ProductName>().to_sql(db.backend())?;
         assert!(!sql.contains('*'), "{sql}");
 
         // A struct naming a column the model lacks: a clear error, before reaching the database.
@@ -214,17 +161,10 @@ async fn aggregates_over_no_rows_are_null() {
         let (n, sum, avg, min, max) = none
             .aggregate(
                 &db,
-                (
-                    count(),
-                    Product::STOCK.sum(),
-                    Product::STOCK.avg(),
-                    Product::NAME.min(),
-                    Product::PRICE.max(),
-                ),
+                (count(), Product::STOCK.sum(), Product::STOCK.avg(), Product::NAME.min(), Product::PRICE.max()),
             )
             .await?;
-        let typed: (i64, Option<i64>, Option<f64>, Option<String>, Option<f64>) =
-            (n, sum, avg, min, max);
+        let typed: (i64, Option<i64>, Option<f64>, Option<String>, Option<f64>) = (n, sum, avg, min, max);
         assert_eq!(typed, (0, None, None, None, None));
 
         let (cost_sum, cost_avg, weight_sum, weight_min, n_weight) = none
@@ -239,24 +179,14 @@ async fn aggregates_over_no_rows_are_null() {
                 ),
             )
             .await?;
-        let typed: (
-            Option<Decimal>,
-            Option<Decimal>,
-            Option<i64>,
-            Option<i64>,
-            i64,
-        ) = (cost_sum, cost_avg, weight_sum, weight_min, n_weight);
+        let typed: (Option<Decimal>, Option<Decimal>, Option<i64>, Option<i64>, i64) =
+            (cost_sum, cost_avg, weight_sum, weight_min, n_weight);
         assert_eq!(typed, (None, None, None, None, 0));
 
         // Only NULLs: also NULL.
         let only_null = Product::query().filter(Product::COST.is_null());
         assert_eq!(only_null.aggregate(&db, Product::COST.sum()).await?, None);
-        assert_eq!(
-            only_null
-                .aggregate(&db, (count(), Product::WEIGHT.max()))
-                .await?,
-            (1, None)
-        );
+        assert_eq!(only_null.aggregate(&db, (count(), Product::WEIGHT.max())).await?, (1, None));
         Ok(())
     });
 }
@@ -272,55 +202,28 @@ async fn aggregates_have_the_same_types_everywhere() {
         let (n, stock_sum, stock_avg, stock_min, stock_max) = all
             .aggregate(
                 &db,
-                (
-                    count(),
-                    Product::STOCK.sum(),
-                    Product::STOCK.avg(),
-                    Product::STOCK.min(),
-                    Product::STOCK.max(),
-                ),
+                (count(), Product::STOCK.sum(), Product::STOCK.avg(), Product::STOCK.min(), Product::STOCK.max()),
             )
             .await?;
-        assert_eq!(
-            (n, stock_sum, stock_avg, stock_min, stock_max),
-            (4, Some(22), Some(5.5), Some(0), Some(10))
-        );
+        assert_eq!((n, stock_sum, stock_avg, stock_min, stock_max), (4, Some(22), Some(5.5), Some(0), Some(10)));
 
         // SUM of BIGINT beyond i32 (NUMERIC on PostgreSQL), NULLs skipped.
         let (w_sum, w_avg, w_max, w_count) = all
             .aggregate(
                 &db,
-                (
-                    Product::WEIGHT.sum(),
-                    Product::WEIGHT.avg(),
-                    Product::WEIGHT.max(),
-                    Product::WEIGHT.count(),
-                ),
+                (Product::WEIGHT.sum(), Product::WEIGHT.avg(), Product::WEIGHT.max(), Product::WEIGHT.count()),
             )
             .await?;
         assert_eq!(w_sum, Some(11_000_000_001));
         assert_eq!(w_max, Some(6_000_000_000));
         assert_eq!(w_count, 3);
-        assert!(
-            (w_avg.unwrap() - 11_000_000_001.0 / 3.0).abs() < 1e-3,
-            "{w_avg:?}"
-        );
+        assert!((w_avg.unwrap() - 11_000_000_001.0 / 3.0).abs() < 1e-3, "{w_avg:?}");
 
         // Floats and decimals.
-        let (p_sum, p_avg) = all
-            .aggregate(&db, (Product::PRICE.sum(), Product::PRICE.avg()))
-            .await?;
+        let (p_sum, p_avg) = all.aggregate(&db, (Product::PRICE.sum(), Product::PRICE.avg())).await?;
         assert_eq!((p_sum, p_avg), (Some(7.75), Some(1.9375)));
-        let (c_sum, c_avg, c_min) = all
-            .aggregate(
-                &db,
-                (
-                    Product::COST.sum(),
-                    Product::COST.avg(),
-                    Product::COST.min(),
-                ),
-            )
-            .await?;
+        let (c_sum, c_avg, c_min) =
+            all.aggregate(&db, (Product::COST.sum(), Product::COST.avg(), Product::COST.min())).await?;
         // SQLite sums decimals in floating point: compare at the column's scale.
         assert_eq!(c_sum.map(|d| d.round_dp(2)), Some(dec("6.60")));
         assert_eq!(c_avg.map(|d| d.round_dp(2)), Some(dec("2.20")));
@@ -328,28 +231,17 @@ async fn aggregates_have_the_same_types_everywhere() {
 
         // MIN/MAX of text.
         assert_eq!(
-            all.aggregate(&db, (Product::NAME.min(), Product::NAME.max()))
-                .await?,
+            all.aggregate(&db, (Product::NAME.min(), Product::NAME.max())).await?,
             (Some("apple".into()), Some("dill".into()))
         );
 
         // Aggregates of expressions, and counting with limit/offset (over the rows they keep).
-        let free: Option<i64> = all
-            .aggregate(&db, (Product::STOCK - Product::RESERVED).sum())
-            .await?;
+        let free: Option<i64> = all.aggregate(&db, (Product::STOCK - Product::RESERVED).sum()).await?;
         assert_eq!(free, Some(22 - 18));
         let first_two = Product::query().order_by(Product::ID.asc()).limit(2);
-        assert_eq!(
-            first_two
-                .aggregate(&db, (count(), Product::STOCK.sum()))
-                .await?,
-            (2, Some(10))
-        );
+        assert_eq!(first_two.aggregate(&db, (count(), Product::STOCK.sum())).await?, (2, Some(10)));
         let skip_one = Product::query().order_by(Product::ID.asc()).offset(1);
-        assert_eq!(
-            skip_one.aggregate(&db, Product::NAME.min()).await?,
-            Some("banana".into())
-        );
+        assert_eq!(skip_one.aggregate(&db, Product::NAME.min()).await?, Some("banana".into()));
         Ok(())
     });
 }
@@ -359,21 +251,13 @@ async fn group_by_and_having() {
     each_backend!("querylang_group_by", |db| {
         seed_products(&db).await?;
         let per_category: Vec<(Option<String>, i64, Option<i64>, Option<f64>)> = Product::query()
-            .select((
-                Product::CATEGORY,
-                count(),
-                Product::STOCK.sum(),
-                Product::PRICE.avg(),
-            ))
+            .select((Product::CATEGORY, count(), Product::STOCK.sum(), Product::PRICE.avg()))
             .group_by(Product::CATEGORY)
             .order_by(count().desc())
             .order_by(Product::CATEGORY.asc())
             .all(&db)
             .await?;
-        assert_eq!(
-            per_category[0],
-            (Some("fruit".into()), 2, Some(10), Some(0.875))
-        );
+        assert_eq!(per_category[0], (Some("fruit".into()), 2, Some(10), Some(0.875)));
         assert_eq!(per_category.len(), 3);
         assert!(per_category.contains(&(None, 1, Some(5), Some(4.0))));
 
@@ -416,11 +300,7 @@ async fn group_by_and_having() {
 // --- set-based update and column comparisons ---------------------------------------------------
 
 async fn stocks(db: &Db) -> orm_core::Result<Vec<(i64, i32, i32)>> {
-    Product::query()
-        .select((Product::ID, Product::STOCK, Product::RESERVED))
-        .order_by(Product::ID.asc())
-        .all(db)
-        .await
+    Product::query().select((Product::ID, Product::STOCK, Product::RESERVED)).order_by(Product::ID.asc()).all(db).await
 }
 
 #[tokio::test]
@@ -430,16 +310,11 @@ async fn update_with_expressions_without_loading_rows() {
 
         // stock = stock - 1 where stock > 0: one statement, rows matched returned.
         let before = db.statement_count();
-        let n = Product::query()
-            .filter(Product::STOCK.gt(0))
-            .update(&db, [Product::STOCK.set(Product::STOCK - 1)])
-            .await?;
+        let n =
+            Product::query().filter(Product::STOCK.gt(0)).update(&db, [Product::STOCK.set(Product::STOCK - 1)]).await?;
         assert_eq!(n, 3);
         assert_eq!(db.statement_count() - before, 1);
-        assert_eq!(
-            stocks(&db).await?,
-            [(1, 9, 2), (2, 0, 0), (3, 6, 7), (4, 4, 9)]
-        );
+        assert_eq!(stocks(&db).await?, [(1, 9, 2), (2, 0, 0), (3, 6, 7), (4, 4, 9)]);
 
         // Several assignments: a column from another column, arithmetic on two columns, a value,
         // NULL, and floats.
@@ -459,96 +334,43 @@ async fn update_with_expressions_without_loading_rows() {
         assert_eq!(n, 1);
         let apple = Product::find(&db, 1).await?.unwrap();
         assert_eq!(
-            (
-                apple.reserved,
-                apple.price,
-                apple.name.as_str(),
-                apple.weight,
-                apple.cost
-            ),
+            (apple.reserved, apple.price, apple.name.as_str(), apple.weight, apple.cost),
             (9, 3.5, "apple pie", None, Some(dec("1.15")))
         );
 
         // Integer division truncates on every backend (MySQL's `/` would give a DECIMAL).
-        Product::query()
-            .filter(Product::ID.eq(3))
-            .update(&db, [Product::STOCK.set(Product::STOCK / 4)])
-            .await?;
+        Product::query().filter(Product::ID.eq(3)).update(&db, [Product::STOCK.set(Product::STOCK / 4)]).await?;
         Product::query()
             .filter(Product::ID.eq(4))
-            .update(
-                &db,
-                [Product::STOCK.set((Product::STOCK + Product::RESERVED) * 2 - 1)],
-            )
+            .update(&db, [Product::STOCK.set((Product::STOCK + Product::RESERVED) * 2 - 1)])
             .await?;
-        assert_eq!(
-            stocks(&db).await?,
-            [(1, 9, 9), (2, 0, 0), (3, 1, 7), (4, 25, 9)]
-        );
+        assert_eq!(stocks(&db).await?, [(1, 9, 9), (2, 0, 0), (3, 1, 7), (4, 25, 9)]);
 
         // Rows that match but do not change count too (MySQL: CLIENT_FOUND_ROWS).
-        assert_eq!(
-            Product::query()
-                .update(&db, [Product::STOCK.set(Product::STOCK)])
-                .await?,
-            4
-        );
-        assert_eq!(
-            Product::query()
-                .filter(Product::ID.lt(0))
-                .update(&db, [Product::STOCK.set(1)])
-                .await?,
-            0
-        );
+        assert_eq!(Product::query().update(&db, [Product::STOCK.set(Product::STOCK)]).await?, 4);
+        assert_eq!(Product::query().filter(Product::ID.lt(0)).update(&db, [Product::STOCK.set(1)]).await?, 0);
 
         // order_by + limit: the rows are picked by key.
-        let n = Product::query()
-            .order_by(Product::STOCK.desc())
-            .limit(2)
-            .update(&db, [Product::RESERVED.set(0)])
-            .await?;
+        let n =
+            Product::query().order_by(Product::STOCK.desc()).limit(2).update(&db, [Product::RESERVED.set(0)]).await?;
         assert_eq!(n, 2);
-        assert_eq!(
-            stocks(&db).await?,
-            [(1, 9, 0), (2, 0, 0), (3, 1, 7), (4, 25, 0)]
-        );
+        assert_eq!(stocks(&db).await?, [(1, 9, 0), (2, 0, 0), (3, 1, 7), (4, 25, 0)]);
 
         // Bad input is a clear error.
         let empty: [orm_core::Assignment<Product>; 0] = [];
-        assert!(matches!(
-            Product::query().update(&db, empty).await,
-            Err(Error::InvalidValue(_))
-        ));
+        assert!(matches!(Product::query().update(&db, empty).await, Err(Error::InvalidValue(_))));
         let twice = [Product::STOCK.set(1), Product::STOCK.set(2)];
-        assert!(matches!(
-            Product::query().update(&db, twice).await,
-            Err(Error::InvalidValue(_))
-        ));
+        assert!(matches!(Product::query().update(&db, twice).await, Err(Error::InvalidValue(_))));
         // A constraint violated by the update is the usual typed error.
-        let dup = Product::query()
-            .filter(Product::ID.eq(2))
-            .update(&db, [Product::NAME.set("dill")])
-            .await;
+        let dup = Product::query().filter(Product::ID.eq(2)).update(&db, [Product::NAME.set("dill")]).await;
         assert!(matches!(dup, Err(Error::UniqueViolation(_))), "{dup:?}");
 
         // Inside a transaction.
         let mut tx = db.begin().await?;
-        Product::query()
-            .update(&mut tx, [Product::STOCK.set(Product::STOCK + 100)])
-            .await?;
-        assert_eq!(
-            Product::query()
-                .aggregate(&mut tx, Product::STOCK.min())
-                .await?,
-            Some(100)
-        );
+        Product::query().update(&mut tx, [Product::STOCK.set(Product::STOCK + 100)]).await?;
+        assert_eq!(Product::query().aggregate(&mut tx, Product::STOCK.min()).await?, Some(100));
         tx.rollback().await?;
-        assert_eq!(
-            Product::query()
-                .aggregate(&db, Product::STOCK.min())
-                .await?,
-            Some(0)
-        );
+        assert_eq!(Product::query().aggregate(&db, Product::STOCK.min()).await?, Some(0));
         Ok(())
     });
 }
@@ -558,55 +380,23 @@ async fn column_to_column_comparisons() {
     each_backend!("querylang_compare_columns", |db| {
         seed_products(&db).await?;
         let db = &db;
-        let ids = move |q: Query<Product>| async move {
-            q.select(Product::ID)
-                .order_by(Product::ID.asc())
-                .all(db)
-                .await
-        };
-        assert_eq!(
-            ids(Product::query().filter(Product::STOCK.gt_col(Product::RESERVED))).await?,
-            [1]
-        );
-        assert_eq!(
-            ids(Product::query().filter(Product::STOCK.eq_col(Product::RESERVED))).await?,
-            [2, 3]
-        );
-        assert_eq!(
-            ids(Product::query().filter(Product::STOCK.lt_col(Product::RESERVED))).await?,
-            [4]
-        );
-        assert_eq!(
-            ids(Product::query().filter(Product::STOCK.gte_col(Product::RESERVED * 2))).await?,
-            [1, 2]
-        );
-        assert_eq!(
-            ids(Product::query().filter(Product::STOCK.ne_col(Product::RESERVED))).await?,
-            [1, 4]
-        );
-        assert_eq!(
-            ids(Product::query().filter(Product::STOCK.lte_col(Product::RESERVED - 4))).await?,
-            [4]
-        );
+        let ids =
+            move |q: Query<Product>| async move { q.select(Product::ID).order_by(Product::ID.asc()).all(db).await };
+        assert_eq!(ids(Product::query().filter(Product::STOCK.gt_col(Product::RESERVED))).await?, [1]);
+        assert_eq!(ids(Product::query().filter(Product::STOCK.eq_col(Product::RESERVED))).await?, [2, 3]);
+        assert_eq!(ids(Product::query().filter(Product::STOCK.lt_col(Product::RESERVED))).await?, [4]);
+        assert_eq!(ids(Product::query().filter(Product::STOCK.gte_col(Product::RESERVED * 2))).await?, [1, 2]);
+        assert_eq!(ids(Product::query().filter(Product::STOCK.ne_col(Product::RESERVED))).await?, [1, 4]);
+        assert_eq!(ids(Product::query().filter(Product::STOCK.lte_col(Product::RESERVED - 4))).await?, [4]);
         // An expression on the left, a value or a column on the right.
+        assert_eq!(ids(Product::query().filter((Product::STOCK - Product::RESERVED).gte(5))).await?, [1]);
+        assert_eq!(ids(Product::query().filter((Product::STOCK + 1).gt(Product::RESERVED))).await?, [1, 2, 3]);
         assert_eq!(
-            ids(Product::query().filter((Product::STOCK - Product::RESERVED).gte(5))).await?,
-            [1]
-        );
-        assert_eq!(
-            ids(Product::query().filter((Product::STOCK + 1).gt(Product::RESERVED))).await?,
-            [1, 2, 3]
-        );
-        assert_eq!(
-            ids(Product::query().filter(Product::PRICE.to_expr().between(Product::PRICE, 2.0)))
-                .await?,
+            ids(Product::query().filter(Product::PRICE.to_expr().between(Product::PRICE, 2.0))).await?,
             [1, 2, 3]
         );
         // NULL compares as in Django: eq(None) is IS NULL.
-        assert_eq!(
-            ids(Product::query().filter(Product::COST.to_expr().eq(None))).await?,
-            [3]
-        );
+        assert_eq!(ids(Product::query().filter(Product::COST.to_expr().eq(None))).await?, [3]);
         Ok(())
     });
 }
@@ -625,12 +415,7 @@ struct User {
 }
 
 fn user(email: &str, name: &str) -> User {
-    User {
-        id: 0,
-        email: email.into(),
-        name: name.into(),
-        visits: 0,
-    }
+    User { id: 0, email: email.into(), name: name.into(), visits: 0 }
 }
 
 #[tokio::test]
@@ -642,42 +427,25 @@ async fn get_or_create_and_update_or_create() {
         let (a, created) = ann().get_or_create(&db, || user("ann@x.io", "Ann")).await?;
         assert!(created);
         assert!(a.id > 0);
-        let (b, created) = ann()
-            .get_or_create(&db, || panic!("must not be called: the row exists"))
-            .await?;
+        let (b, created) = ann().get_or_create(&db, || panic!("must not be called: the row exists")).await?;
         assert!(!created);
         assert_eq!(a, b);
 
         // More than one match is an error, not an arbitrary pick.
         user("bo1@x.io", "Bo").insert(&db).await?;
         user("bo2@x.io", "Bo").insert(&db).await?;
-        let many = User::query()
-            .filter(User::NAME.eq("Bo"))
-            .get_or_create(&db, || user("bo3@x.io", "Bo"))
-            .await;
-        assert!(
-            matches!(many, Err(Error::MultipleRows { ref table }) if table == "ql_users"),
-            "{many:?}"
-        );
+        let many = User::query().filter(User::NAME.eq("Bo")).get_or_create(&db, || user("bo3@x.io", "Bo")).await;
+        assert!(matches!(many, Err(Error::MultipleRows { ref table }) if table == "ql_users"), "{many:?}");
 
         // update_or_create: updates the existing row (and saves it)...
-        let (c, created) = ann()
-            .update_or_create(&db, || panic!("exists"), |u| u.visits += 5)
-            .await?;
+        let (c, created) = ann().update_or_create(&db, || panic!("exists"), |u| u.visits += 5).await?;
         assert!(!created);
         assert_eq!((c.id, c.visits), (a.id, 5));
         assert_eq!(User::find(&db, a.id).await?.unwrap().visits, 5);
         // ...or creates a new one.
         let (d, created) = User::query()
             .filter(User::EMAIL.eq("cy@x.io"))
-            .update_or_create(
-                &db,
-                || User {
-                    visits: 1,
-                    ..user("cy@x.io", "Cy")
-                },
-                |u| u.visits += 1,
-            )
+            .update_or_create(&db, || User { visits: 1, ..user("cy@x.io", "Cy") }, |u| u.visits += 1)
             .await?;
         assert!(created);
         assert_eq!(User::find(&db, d.id).await?, Some(d));
@@ -690,14 +458,10 @@ async fn get_or_create_and_update_or_create() {
             .get_or_create(&mut tx, || user("ann@x.io", "Another Ann"))
             .await;
         assert!(matches!(clash, Err(Error::UniqueViolation(_))), "{clash:?}");
-        let (e, created) = User::query()
-            .filter(User::EMAIL.eq("di@x.io"))
-            .get_or_create(&mut tx, || user("di@x.io", "Di"))
-            .await?;
+        let (e, created) =
+            User::query().filter(User::EMAIL.eq("di@x.io")).get_or_create(&mut tx, || user("di@x.io", "Di")).await?;
         assert!(created);
-        let (_, created) = ann()
-            .update_or_create(&mut tx, || panic!("exists"), |u| u.visits = 100)
-            .await?;
+        let (_, created) = ann().update_or_create(&mut tx, || panic!("exists"), |u| u.visits = 100).await?;
         assert!(!created);
         tx.rollback().await?;
         assert_eq!(User::find(&db, e.id).await?, None);
@@ -749,10 +513,7 @@ async fn get_or_create_races_create_one_row() {
         for t in tasks {
             t.await.expect("task panicked")?;
         }
-        assert_eq!(
-            User::query().aggregate(&db, User::VISITS.max()).await?,
-            Some(8)
-        );
+        assert_eq!(User::query().aggregate(&db, User::VISITS.max()).await?, Some(8));
         Ok(())
     });
 }
@@ -791,52 +552,28 @@ async fn seed_words(db: &Db) -> orm_core::Result<()> {
     Word::create_table(db).await?;
     for (i, t) in WORDS.iter().enumerate() {
         let note = (i % 3 == 0).then(|| t.to_uppercase());
-        Word {
-            id: 0,
-            text: (*t).into(),
-            note,
-            n: i as i32 + 1,
-        }
-        .insert(db)
-        .await?;
+        Word { id: 0, text: (*t).into(), note, n: i as i32 + 1 }.insert(db).await?;
     }
     Ok(())
 }
 
 async fn texts(db: &Db, cond: Cond<Word>) -> orm_core::Result<Vec<String>> {
-    Word::query()
-        .filter(cond)
-        .select(Word::TEXT)
-        .order_by(Word::ID.asc())
-        .all(db)
-        .await
+    Word::query().filter(cond).select(Word::TEXT).order_by(Word::ID.asc()).all(db).await
 }
 
 #[tokio::test]
 async fn text_helpers_escape_wildcards() {
     each_backend!("querylang_text_escape", |db| {
         seed_words(&db).await?;
-        assert_eq!(
-            texts(&db, Word::TEXT.starts_with("100%")).await?,
-            ["100% pure"]
-        );
-        assert_eq!(
-            texts(&db, Word::TEXT.contains("%")).await?,
-            ["100% pure", "50!% off"]
-        );
+        assert_eq!(texts(&db, Word::TEXT.starts_with("100%")).await?, ["100% pure"]);
+        assert_eq!(texts(&db, Word::TEXT.contains("%")).await?, ["100% pure", "50!% off"]);
         assert_eq!(texts(&db, Word::TEXT.contains("_")).await?, ["a_b"]);
         assert_eq!(texts(&db, Word::TEXT.ends_with("!")).await?, ["wow!"]);
         assert_eq!(texts(&db, Word::TEXT.contains("!%")).await?, ["50!% off"]);
         assert_eq!(texts(&db, Word::TEXT.contains("\\")).await?, ["C:\\dir"]);
-        assert_eq!(
-            texts(&db, Word::TEXT.starts_with("C:\\d")).await?,
-            ["C:\\dir"]
-        );
+        assert_eq!(texts(&db, Word::TEXT.starts_with("C:\\d")).await?, ["C:\\dir"]);
         assert_eq!(texts(&db, Word::TEXT.contains("'")).await?, ["it's"]);
-        assert_eq!(
-            texts(&db, Word::TEXT.ends_with("pure")).await?,
-            ["100% pure", "100 pure"]
-        );
+        assert_eq!(texts(&db, Word::TEXT.ends_with("pure")).await?, ["100% pure", "100 pure"]);
         // Case-sensitive helpers are case-sensitive everywhere.
         assert_eq!(texts(&db, Word::TEXT.starts_with("Ä")).await?, ["Äpfel"]);
         assert_eq!(texts(&db, Word::TEXT.contains("COLE")).await?, ["ÉCOLE"]);
@@ -844,10 +581,7 @@ async fn text_helpers_escape_wildcards() {
         // like/ilike: wildcards are live, `!` escapes them (escape_like does it for you).
         assert_eq!(texts(&db, Word::TEXT.like("a_b")).await?, ["a_b", "axb"]);
         assert_eq!(texts(&db, Word::TEXT.like("a!_b")).await?, ["a_b"]);
-        assert_eq!(
-            texts(&db, Word::TEXT.like(format!("{}%", escape_like("100%")))).await?,
-            ["100% pure"]
-        );
+        assert_eq!(texts(&db, Word::TEXT.like(format!("{}%", escape_like("100%")))).await?, ["100% pure"]);
         assert_eq!(escape_like("5!%_"), "5!!!%!_");
         Ok(())
     });
@@ -857,54 +591,21 @@ async fn text_helpers_escape_wildcards() {
 async fn case_insensitive_matching_folds_unicode_everywhere() {
     each_backend!("querylang_text_ilike", |db| {
         seed_words(&db).await?;
-        assert_eq!(
-            texts(&db, Word::TEXT.ilike("äp%")).await?,
-            ["Äpfel", "äpfel"]
-        );
-        assert_eq!(
-            texts(&db, Word::TEXT.ilike("ÄPFEL")).await?,
-            ["Äpfel", "äpfel"]
-        );
-        assert_eq!(
-            texts(&db, Word::TEXT.ieq("äPFEL")).await?,
-            ["Äpfel", "äpfel"]
-        );
-        assert_eq!(
-            texts(&db, Word::TEXT.icontains("cOLE")).await?,
-            ["ÉCOLE", "école"]
-        );
-        assert_eq!(
-            texts(&db, Word::TEXT.istarts_with("é")).await?,
-            ["ÉCOLE", "école"]
-        );
-        assert_eq!(
-            texts(&db, Word::TEXT.istarts_with("É")).await?,
-            ["ÉCOLE", "école"]
-        );
-        assert_eq!(
-            texts(&db, Word::TEXT.iends_with("SSE")).await?,
-            Vec::<String>::new()
-        );
-        assert_eq!(
-            texts(&db, Word::TEXT.iends_with("ASSE")).await?,
-            Vec::<String>::new()
-        );
+        assert_eq!(texts(&db, Word::TEXT.ilike("äp%")).await?, ["Äpfel", "äpfel"]);
+        assert_eq!(texts(&db, Word::TEXT.ilike("ÄPFEL")).await?, ["Äpfel", "äpfel"]);
+        assert_eq!(texts(&db, Word::TEXT.ieq("äPFEL")).await?, ["Äpfel", "äpfel"]);
+        assert_eq!(texts(&db, Word::TEXT.icontains("cOLE")).await?, ["ÉCOLE", "école"]);
+        assert_eq!(texts(&db, Word::TEXT.istarts_with("é")).await?, ["ÉCOLE", "école"]);
+        assert_eq!(texts(&db, Word::TEXT.istarts_with("É")).await?, ["ÉCOLE", "école"]);
+        assert_eq!(texts(&db, Word::TEXT.iends_with("SSE")).await?, Vec::<String>::new());
+        assert_eq!(texts(&db, Word::TEXT.iends_with("ASSE")).await?, Vec::<String>::new());
         assert_eq!(texts(&db, Word::TEXT.iends_with("aße")).await?, ["Straße"]);
-        assert_eq!(
-            texts(&db, Word::TEXT.icontains("100%")).await?,
-            ["100% pure"]
-        );
+        assert_eq!(texts(&db, Word::TEXT.icontains("100%")).await?, ["100% pure"]);
         assert_eq!(texts(&db, Word::TEXT.ieq("A_B")).await?, ["a_b"]);
         // Accents are not ignored (é is not e).
-        assert_eq!(
-            texts(&db, Word::TEXT.icontains("ecole")).await?,
-            Vec::<String>::new()
-        );
+        assert_eq!(texts(&db, Word::TEXT.icontains("ecole")).await?, Vec::<String>::new());
         // Nullable columns: NULL never matches.
-        assert_eq!(
-            texts(&db, Word::NOTE.icontains("äpfel")).await?,
-            Vec::<String>::new()
-        );
+        assert_eq!(texts(&db, Word::NOTE.icontains("äpfel")).await?, Vec::<String>::new());
         assert_eq!(texts(&db, Word::NOTE.ilike("100%")).await?, ["100% pure"]);
         Ok(())
     });
@@ -914,22 +615,13 @@ async fn case_insensitive_matching_folds_unicode_everywhere() {
 async fn between_includes_both_bounds() {
     each_backend!("querylang_between", |db| {
         seed_words(&db).await?;
-        let ns = |c: Cond<Word>| async {
-            Word::query()
-                .filter(c)
-                .select(Word::N)
-                .order_by(Word::N.asc())
-                .all(&db)
-                .await
-        };
+        let ns =
+            |c: Cond<Word>| async { Word::query().filter(c).select(Word::N).order_by(Word::N.asc()).all(&db).await };
         assert_eq!(ns(Word::N.between(3, 5)).await?, [3, 4, 5]);
         assert_eq!(ns(Word::N.between(5, 5)).await?, [5]);
         assert_eq!(ns(Word::N.between(6, 5)).await?, Vec::<i32>::new());
         assert_eq!(ns(!Word::N.between(2, 14)).await?, [1, 15]);
-        assert_eq!(
-            texts(&db, Word::TEXT.between("a_b", "axb")).await?,
-            ["a_b", "axb"]
-        );
+        assert_eq!(texts(&db, Word::TEXT.between("a_b", "axb")).await?, ["a_b", "axb"]);
         Ok(())
     });
 }
@@ -958,12 +650,7 @@ async fn seed_items(db: &Db, count: i64) -> orm_core::Result<()> {
     let mut next = 1;
     while next <= count {
         let end = (next + 999).min(count);
-        let mut sql = format!(
-            "INSERT INTO {} ({}, {}) VALUES ",
-            q(db, "ql_items"),
-            q(db, "n"),
-            q(db, "label")
-        );
+        let mut sql = format!("INSERT INTO {} ({}, {}) VALUES ", q(db, "ql_items"), q(db, "n"), q(db, "label"));
         for i in next..=end {
             sql.push_str(if i == next { "(?, ?)" } else { ", (?, ?)" });
         }
@@ -982,10 +669,7 @@ async fn stream_rows_as_they_arrive() {
     each_backend!("querylang_stream", |db| {
         seed_items(&db, 2000).await?;
         let before = db.statement_count();
-        let mut stream = Item::query()
-            .filter(Item::N.gt(1000))
-            .order_by(Item::N.asc())
-            .stream(&db);
+        let mut stream = Item::query().filter(Item::N.gt(1000)).order_by(Item::N.asc()).stream(&db);
         let (mut count, mut sum, mut last) = (0, 0, 0);
         while let Some(item) = stream.try_next().await? {
             assert!(item.n > last);
@@ -1009,10 +693,7 @@ async fn stream_rows_as_they_arrive() {
         assert_eq!(labels, ["item 1", "item 2", "item 3"]);
 
         // Selected columns, raw SQL, and a transaction.
-        let mut pairs = Item::query()
-            .select((Item::N, Item::N * 2))
-            .filter(Item::N.lte(10))
-            .stream(&db);
+        let mut pairs = Item::query().select((Item::N, Item::N * 2)).filter(Item::N.lte(10)).stream(&db);
         let mut total = 0;
         while let Some((n, twice)) = pairs.try_next().await? {
             assert_eq!(twice, n * 2);
@@ -1020,12 +701,7 @@ async fn stream_rows_as_they_arrive() {
         }
         drop(pairs);
         assert_eq!(total, 110);
-        let sql = format!(
-            "SELECT {} FROM {} WHERE {} <= ?",
-            q(&db, "n"),
-            q(&db, "ql_items"),
-            q(&db, "n")
-        );
+        let sql = format!("SELECT {} FROM {} WHERE {} <= ?", q(&db, "n"), q(&db, "ql_items"), q(&db, "n"));
         let raw_sum: i64 = raw(sql)
             .bind(100_i64)
             .fetch_stream::<(i64,)>(&db)
@@ -1035,10 +711,7 @@ async fn stream_rows_as_they_arrive() {
         assert_eq!(raw_sum, 5050);
 
         let mut tx = db.begin().await?;
-        Item::query()
-            .filter(Item::N.gt(1990))
-            .delete(&mut tx)
-            .await?;
+        Item::query().filter(Item::N.gt(1990)).delete(&mut tx).await?;
         let mut in_tx = 0;
         {
             let mut s = Item::query().stream(&mut tx);
@@ -1078,11 +751,7 @@ async fn for_update_locks_rows_in_a_transaction() {
         seed_items(&db, 3).await?;
         let backend = db.backend();
         let mut tx = db.begin().await?;
-        let locked = Item::query()
-            .filter(Item::N.eq(1))
-            .for_update()
-            .first(&mut tx)
-            .await;
+        let locked = Item::query().filter(Item::N.eq(1)).for_update().first(&mut tx).await;
         if backend.supports_for_update() {
             let mut item = locked?.expect("row 1");
             item.label = "locked".into();
@@ -1118,14 +787,7 @@ async fn for_update_locks_rows_in_a_transaction() {
         for t in tasks {
             t.await.expect("task panicked")?;
         }
-        assert_eq!(
-            Item::query()
-                .filter(Item::ID.eq(2))
-                .select(Item::N)
-                .first(&db)
-                .await?,
-            Some(602)
-        );
+        assert_eq!(Item::query().filter(Item::ID.eq(2)).select(Item::N).first(&db).await?, Some(602));
         Ok(())
     });
 }
@@ -1146,16 +808,9 @@ async fn raw_sql_maps_rows_to_models_tuples_and_structs() {
         let (name, category, stock) = (q(&db, "name"), q(&db, "category"), q(&db, "stock"));
 
         // Models, by column name.
-        let fruit: Vec<Product> = raw(format!(
-            "SELECT * FROM {t} WHERE {category} = ? ORDER BY {name}"
-        ))
-        .bind("fruit")
-        .fetch_all(&db)
-        .await?;
-        assert_eq!(
-            fruit.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
-            ["apple", "banana"]
-        );
+        let fruit: Vec<Product> =
+            raw(format!("SELECT * FROM {t} WHERE {category} = ? ORDER BY {name}")).bind("fruit").fetch_all(&db).await?;
+        assert_eq!(fruit.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["apple", "banana"]);
 
         // Tuples, by position; aggregates cast by hand in raw SQL.
         let cast = match db.backend() {
@@ -1178,42 +833,27 @@ async fn raw_sql_maps_rows_to_models_tuples_and_structs() {
         .bind(Some("veg"))
         .fetch_optional(&db)
         .await?;
-        assert_eq!(
-            s,
-            Some(CategoryTotal {
-                category: Some("veg".into()),
-                total: 7
-            })
-        );
+        assert_eq!(s, Some(CategoryTotal { category: Some("veg".into()), total: 7 }));
 
         // Parameters of every kind: &str, Option<&str> None, Value, numbers.
         let none: Option<&str> = None;
-        let n = raw(format!(
-            "UPDATE {t} SET {category} = ? WHERE {name} = ? OR {stock} = ?"
-        ))
-        .bind(none)
-        .bind("apple")
-        .bind_value(Value::I32(7))
-        .execute(&db)
-        .await?;
+        let n = raw(format!("UPDATE {t} SET {category} = ? WHERE {name} = ? OR {stock} = ?"))
+            .bind(none)
+            .bind("apple")
+            .bind_value(Value::I32(7))
+            .execute(&db)
+            .await?;
         assert_eq!(n, 2);
-        let missing: Option<(i64,)> = raw(format!("SELECT {stock} FROM {t} WHERE {name} = ?"))
-            .bind("kiwi")
-            .fetch_optional(&db)
-            .await?;
+        let missing: Option<(i64,)> =
+            raw(format!("SELECT {stock} FROM {t} WHERE {name} = ?")).bind("kiwi").fetch_optional(&db).await?;
         assert_eq!(missing, None);
-        let nulls: Option<i64> = raw(format!("SELECT COUNT(*) FROM {t} WHERE {category} IS NULL"))
-            .fetch_scalar(&db)
-            .await?;
+        let nulls: Option<i64> =
+            raw(format!("SELECT COUNT(*) FROM {t} WHERE {category} IS NULL")).fetch_scalar(&db).await?;
         assert_eq!(nulls, Some(3));
 
         // A struct reading a column the result lacks: a decode error naming it.
-        let bad: orm_core::Result<Vec<CategoryTotal>> =
-            raw(format!("SELECT {name} FROM {t}")).fetch_all(&db).await;
-        assert!(
-            matches!(bad, Err(Error::Decode { ref column, .. }) if column == "category"),
-            "{bad:?}"
-        );
+        let bad: orm_core::Result<Vec<CategoryTotal>> = raw(format!("SELECT {name} FROM {t}")).fetch_all(&db).await;
+        assert!(matches!(bad, Err(Error::Decode { ref column, .. }) if column == "category"), "{bad:?}");
         Ok(())
     });
 }
@@ -1224,13 +864,7 @@ async fn raw_sql_maps_rows_to_models_tuples_and_structs() {
 fn rendered_sql_per_dialect() {
     let q = Product::query()
         .filter(Product::NAME.icontains("a%"))
-        .select((
-            Product::CATEGORY,
-            count(),
-            Product::STOCK.sum(),
-            Product::PRICE.avg(),
-            Product::COST.sum(),
-        ))
+        .select((Product::CATEGORY, count(), Product::STOCK.sum(), Product::PRICE.avg(), Product::COST.sum()))
         .group_by(Product::CATEGORY)
         .having(Product::WEIGHT.max().gt(1));
     assert_eq!(
@@ -1255,41 +889,24 @@ fn rendered_sql_per_dialect() {
          HAVING (MAX(\"ql_products\".\"weight\") > ?)"
     );
 
-    let div = Product::query()
-        .select(Product::STOCK / 2)
-        .distinct()
-        .filter(Product::STOCK.between(1, 9));
+    let div = Product::query().select(Product::STOCK / 2).distinct().filter(Product::STOCK.between(1, 9));
     assert_eq!(
         div.to_sql(Backend::MySql).unwrap(),
         "SELECT DISTINCT (`ql_products`.`stock` DIV ?) FROM `ql_products` WHERE (`ql_products`.`stock` BETWEEN ? AND ?)"
     );
     assert_eq!(
-        Product::query()
-            .select(Product::PRICE / 2.0)
-            .to_sql(Backend::MySql)
-            .unwrap(),
+        Product::query().select(Product::PRICE / 2.0).to_sql(Backend::MySql).unwrap(),
         "SELECT (`ql_products`.`price` / ?) FROM `ql_products`"
     );
     assert_eq!(
-        Product::query()
-            .filter(Product::ID.eq(1))
-            .for_update()
-            .to_sql(Backend::Postgres)
-            .unwrap(),
+        Product::query().filter(Product::ID.eq(1)).for_update().to_sql(Backend::Postgres).unwrap(),
         "SELECT \"ql_products\".\"id\", \"ql_products\".\"name\", \"ql_products\".\"category\", \"ql_products\".\"stock\", \
          \"ql_products\".\"reserved\", \"ql_products\".\"price\", \"ql_products\".\"cost\", \"ql_products\".\"weight\" \
          FROM \"ql_products\" WHERE (\"ql_products\".\"id\" = $1) FOR UPDATE"
     );
-    assert!(matches!(
-        Product::query().for_update().to_sql(Backend::Sqlite),
-        Err(Error::Unsupported(_))
-    ));
+    assert!(matches!(Product::query().for_update().to_sql(Backend::Sqlite), Err(Error::Unsupported(_))));
     assert_eq!(
-        Product::query()
-            .limit(5)
-            .select(count())
-            .to_sql(Backend::Postgres)
-            .unwrap(),
+        Product::query().limit(5).select(count()).to_sql(Backend::Postgres).unwrap(),
         "SELECT COUNT(*) FROM \"ql_products\" LIMIT $1"
     );
 }
@@ -1361,59 +978,34 @@ async fn bulk(db: &Db, table: &str, cols: &[&str], rows: Vec<Vec<Value>>) -> orm
 
 /// A private copy of the Chinook SQLite file (our connection switches a file to WAL mode).
 async fn chinook_source() -> (Db, std::path::PathBuf) {
-    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data/chinook/Chinook_Sqlite.sqlite");
-    let src = if src.exists() {
-        src
-    } else {
-        "/work/shared/data/chinook/Chinook_Sqlite.sqlite".into()
-    };
-    let copy =
-        std::env::temp_dir().join(format!("querylang_chinook_{}.sqlite", std::process::id()));
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/chinook/Chinook_Sqlite.sqlite");
+    let src = if src.exists() { src } else { "/work/shared/data/chinook/Chinook_Sqlite.sqlite".into() };
+    let copy = std::env::temp_dir().join(format!("querylang_chinook_{}.sqlite", std::process::id()));
     std::fs::copy(&src, &copy).expect("copy the Chinook database");
-    let db = Db::connect(&format!("sqlite://{}", copy.display()))
-        .await
-        .expect("open the Chinook copy");
+    let db = Db::connect(&format!("sqlite://{}", copy.display())).await.expect("open the Chinook copy");
     (db, copy)
 }
 
 fn lower(s: &str) -> String {
-    s.chars()
-        .map(|c| c.to_lowercase().next().unwrap_or(c))
-        .collect()
+    s.chars().map(|c| c.to_lowercase().next().unwrap_or(c)).collect()
 }
 
 #[tokio::test]
 async fn chinook_aggregates_and_matching() {
     let (src, copy) = chinook_source().await;
-    let genres: Vec<Genre> = raw("SELECT GenreId, Name FROM Genre")
-        .fetch_all(&src)
-        .await
-        .unwrap();
-    let tracks: Vec<Track> = raw(
-        "SELECT TrackId, Name, AlbumId, MediaTypeId, GenreId, Composer, Milliseconds, Bytes, UnitPrice FROM Track",
-    )
-    .fetch_all(&src)
-    .await
-    .unwrap();
-    let invoices: Vec<Invoice> =
-        raw("SELECT InvoiceId, CustomerId, InvoiceDate, BillingCountry, Total FROM Invoice")
+    let genres: Vec<Genre> = raw("SELECT GenreId, Name FROM Genre").fetch_all(&src).await.unwrap();
+    let tracks: Vec<Track> =
+        raw("SELECT TrackId, Name, AlbumId, MediaTypeId, GenreId, Composer, Milliseconds, Bytes, UnitPrice FROM Track")
             .fetch_all(&src)
             .await
             .unwrap();
-    let memberships: Vec<(i32, i32)> = raw("SELECT PlaylistId, TrackId FROM PlaylistTrack")
+    let invoices: Vec<Invoice> = raw("SELECT InvoiceId, CustomerId, InvoiceDate, BillingCountry, Total FROM Invoice")
         .fetch_all(&src)
         .await
         .unwrap();
-    assert_eq!(
-        (
-            genres.len(),
-            tracks.len(),
-            invoices.len(),
-            memberships.len()
-        ),
-        (25, 3503, 412, 8715)
-    );
+    let memberships: Vec<(i32, i32)> =
+        raw("SELECT PlaylistId, TrackId FROM PlaylistTrack").fetch_all(&src).await.unwrap();
+    assert_eq!((genres.len(), tracks.len(), invoices.len(), memberships.len()), (25, 3503, 412, 8715));
 
     // Expected results, computed by SQLite on the original data with hand-written SQL.
     let mut per_genre: Vec<(Option<i32>, i64, Option<i64>, Option<i64>)> =
@@ -1444,10 +1036,7 @@ async fn chinook_aggregates_and_matching() {
             &db,
             "ql_genre",
             &["GenreId", "Name"],
-            genres
-                .iter()
-                .map(|g| vec![g.genre_id.to_value(), g.name.to_value()])
-                .collect(),
+            genres.iter().map(|g| vec![g.genre_id.to_value(), g.name.to_value()]).collect(),
         )
         .await?;
         let track_rows = tracks
@@ -1466,17 +1055,8 @@ async fn chinook_aggregates_and_matching() {
                 ]
             })
             .collect();
-        let track_cols = [
-            "TrackId",
-            "Name",
-            "AlbumId",
-            "MediaTypeId",
-            "GenreId",
-            "Composer",
-            "Milliseconds",
-            "Bytes",
-            "UnitPrice",
-        ];
+        let track_cols =
+            ["TrackId", "Name", "AlbumId", "MediaTypeId", "GenreId", "Composer", "Milliseconds", "Bytes", "UnitPrice"];
         bulk(&db, "ql_track", &track_cols, track_rows).await?;
         let invoice_rows = invoices
             .iter()
@@ -1490,39 +1070,14 @@ async fn chinook_aggregates_and_matching() {
                 ]
             })
             .collect();
-        bulk(
-            &db,
-            "ql_invoice",
-            &[
-                "InvoiceId",
-                "CustomerId",
-                "InvoiceDate",
-                "BillingCountry",
-                "Total",
-            ],
-            invoice_rows,
-        )
-        .await?;
-        let pt_rows = memberships
-            .iter()
-            .map(|(p, t)| vec![Value::I32(*p), Value::I32(*t)])
-            .collect();
-        bulk(
-            &db,
-            "ql_playlist_track",
-            &["PlaylistId", "TrackId"],
-            pt_rows,
-        )
-        .await?;
+        bulk(&db, "ql_invoice", &["InvoiceId", "CustomerId", "InvoiceDate", "BillingCountry", "Total"], invoice_rows)
+            .await?;
+        let pt_rows = memberships.iter().map(|(p, t)| vec![Value::I32(*p), Value::I32(*t)]).collect();
+        bulk(&db, "ql_playlist_track", &["PlaylistId", "TrackId"], pt_rows).await?;
 
         // Number of tracks, total milliseconds and bytes per genre.
         let mut got: Vec<(Option<i32>, i64, Option<i64>, Option<i64>)> = Track::query()
-            .select((
-                Track::GENRE_ID,
-                count(),
-                Track::MILLISECONDS.sum(),
-                Track::BYTES.sum(),
-            ))
+            .select((Track::GENRE_ID, count(), Track::MILLISECONDS.sum(), Track::BYTES.sum()))
             .group_by(Track::GENRE_ID)
             .all(&db)
             .await?;
@@ -1540,45 +1095,25 @@ async fn chinook_aggregates_and_matching() {
             .all(&db)
             .await?;
         let expected: Vec<(Option<i32>, i64)> = {
-            let mut e: Vec<_> = per_genre
-                .iter()
-                .filter(|g| g.1 > 300)
-                .map(|g| (g.0, g.1))
-                .collect();
+            let mut e: Vec<_> = per_genre.iter().filter(|g| g.1 > 300).map(|g| (g.0, g.1)).collect();
             e.sort_by_key(|g| -g.1);
             e
         };
         assert_eq!(big.iter().map(|b| (b.0, b.1)).collect::<Vec<_>>(), expected);
         let rock_avg = per_genre[0].2.unwrap() as f64 / per_genre[0].1 as f64;
-        assert!(
-            (big[0].2.unwrap() - rock_avg).abs() < 1e-6,
-            "{big:?} {rock_avg}"
-        );
+        assert!((big[0].2.unwrap() - rock_avg).abs() < 1e-6, "{big:?} {rock_avg}");
 
         // Whole-table aggregates: a sum beyond i32, dates, decimals.
         let (n, bytes, longest, first, last) = Track::query()
             .aggregate(
                 &db,
-                (
-                    count(),
-                    Track::BYTES.sum(),
-                    Track::MILLISECONDS.max(),
-                    Track::NAME.min(),
-                    Track::NAME.max(),
-                ),
+                (count(), Track::BYTES.sum(), Track::MILLISECONDS.max(), Track::NAME.min(), Track::NAME.max()),
             )
             .await?;
-        assert_eq!(
-            (n, bytes, longest),
-            (3503, Some(117_386_255_350), Some(5_286_953))
-        );
+        assert_eq!((n, bytes, longest), (3503, Some(117_386_255_350), Some(5_286_953)));
         assert!(first.is_some() && last.is_some());
-        let (from, to) = Invoice::query()
-            .aggregate(
-                &db,
-                (Invoice::INVOICE_DATE.min(), Invoice::INVOICE_DATE.max()),
-            )
-            .await?;
+        let (from, to) =
+            Invoice::query().aggregate(&db, (Invoice::INVOICE_DATE.min(), Invoice::INVOICE_DATE.max())).await?;
         assert_eq!(from.unwrap().to_string(), "2021-01-01 00:00:00");
         assert_eq!(to.unwrap().to_string(), "2025-12-22 00:00:00");
 
@@ -1592,11 +1127,7 @@ async fn chinook_aggregates_and_matching() {
         assert_eq!(spent.len(), per_customer.len());
         for ((c, n, total), (ec, en, etotal)) in spent.iter().zip(&per_customer) {
             assert_eq!((c, n), (ec, en));
-            assert_eq!(
-                total.unwrap().round_dp(2),
-                dec(&format!("{etotal:.2}")),
-                "customer {c}"
-            );
+            assert_eq!(total.unwrap().round_dp(2), dec(&format!("{etotal:.2}")), "customer {c}");
         }
         let loyal = Invoice::query()
             .select(Invoice::CUSTOMER_ID)
@@ -1604,10 +1135,7 @@ async fn chinook_aggregates_and_matching() {
             .having(count().gte(7))
             .all(&db)
             .await?;
-        assert_eq!(
-            loyal.len(),
-            per_customer.iter().filter(|c| c.1 >= 7).count()
-        );
+        assert_eq!(loyal.len(), per_customer.iter().filter(|c| c.1 >= 7).count());
 
         // Playlist membership: tracks per playlist, biggest first.
         let lists: Vec<(i32, i64)> = PlaylistTrack::query()
@@ -1618,38 +1146,23 @@ async fn chinook_aggregates_and_matching() {
             .all(&db)
             .await?;
         assert_eq!(lists, per_playlist);
-        let distinct_tracks = PlaylistTrack::query()
-            .aggregate(&db, PlaylistTrack::TRACK_ID.count_distinct())
-            .await?;
+        let distinct_tracks = PlaylistTrack::query().aggregate(&db, PlaylistTrack::TRACK_ID.count_distinct()).await?;
         assert_eq!(
             distinct_tracks,
-            memberships
-                .iter()
-                .map(|m| m.1)
-                .collect::<std::collections::BTreeSet<_>>()
-                .len() as i64
+            memberships.iter().map(|m| m.1).collect::<std::collections::BTreeSet<_>>().len() as i64
         );
 
         // Case-insensitive matching of non-ASCII names agrees with Unicode lower-casing.
         for needle in ["É", "ç", "Ó", "à", "LOVE"] {
-            let want = tracks
-                .iter()
-                .filter(|t| lower(&t.name).contains(&lower(needle)))
-                .count() as u64;
+            let want = tracks.iter().filter(|t| lower(&t.name).contains(&lower(needle))).count() as u64;
             assert_eq!(
-                Track::query()
-                    .filter(Track::NAME.icontains(needle))
-                    .count(&db)
-                    .await?,
+                Track::query().filter(Track::NAME.icontains(needle)).count(&db).await?,
                 want,
                 "icontains({needle})"
             );
             let exact = tracks.iter().filter(|t| t.name.contains(needle)).count() as u64;
             assert_eq!(
-                Track::query()
-                    .filter(Track::NAME.contains(needle))
-                    .count(&db)
-                    .await?,
+                Track::query().filter(Track::NAME.contains(needle)).count(&db).await?,
                 exact,
                 "contains({needle})"
             );
@@ -1659,16 +1172,10 @@ async fn chinook_aggregates_and_matching() {
         let mut tx = db.begin().await?;
         let n = Track::query()
             .filter(Track::GENRE_ID.eq(1))
-            .update(
-                &mut tx,
-                [Track::UNIT_PRICE.set(Track::UNIT_PRICE * dec("1.10"))],
-            )
+            .update(&mut tx, [Track::UNIT_PRICE.set(Track::UNIT_PRICE * dec("1.10"))])
             .await?;
         assert_eq!(n, 1297);
-        let max = Track::query()
-            .filter(Track::GENRE_ID.eq(1))
-            .aggregate(&mut tx, Track::UNIT_PRICE.max())
-            .await?;
+        let max = Track::query().filter(Track::GENRE_ID.eq(1)).aggregate(&mut tx, Track::UNIT_PRICE.max()).await?;
         assert_eq!(max.map(|d| d.round_dp(3)), Some(dec("1.089")));
         tx.rollback().await?;
         Ok(())
@@ -1678,9 +1185,8 @@ async fn chinook_aggregates_and_matching() {
 #[test]
 fn raw_placeholders_skip_strings_and_comments() {
     assert_eq!(
-        Backend::Postgres.rewrite_placeholders(
-            "SELECT '?', \"a?\" /* ? */ FROM t -- ?\nWHERE a = ? /*/ ? */ AND b = ?"
-        ),
+        Backend::Postgres
+            .rewrite_placeholders("SELECT '?', \"a?\" /* ? */ FROM t -- ?\nWHERE a = ? /*/ ? */ AND b = ?"),
         "SELECT '?', \"a?\" /* ? */ FROM t -- ?\nWHERE a = $1 /*/ ? */ AND b = $2"
     );
     assert_eq!(Backend::MySql.rewrite_placeholders("a = ?"), "a = ?");

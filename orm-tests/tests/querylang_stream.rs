@@ -104,18 +104,8 @@ async fn streaming_200k_rows_keeps_memory_flat() {
     assert_eq!(all.len() as i64, ROWS);
     drop(all);
 
-    eprintln!(
-        "peak heap growth: stream {} KiB, all() {} KiB",
-        streamed / 1024,
-        collected / 1024
-    );
+    eprintln!("peak heap growth: stream {} KiB, all() {} KiB", streamed / 1024, collected / 1024);
     // 200 000 models of ~250 bytes each are ~50 MB when held at once.
-    assert!(
-        collected > 40 * MB,
-        "all() should hold every row: {collected} bytes"
-    );
-    assert!(
-        streamed < 8 * MB,
-        "the stream held {streamed} bytes at its peak"
-    );
+    assert!(collected > 40 * MB, "all() should hold every row: {collected} bytes");
+    assert!(streamed < 8 * MB, "the stream held {streamed} bytes at its peak");
 }

@@ -85,9 +85,7 @@ fn sample() -> AllTypes {
         date: date(2024, 2, 29),
         time: time(12, 34, 56, 789_012),
         datetime: date(2024, 2, 29).and_time(time(12, 34, 56, 789_012)),
-        timestamp: date(2024, 2, 29)
-            .and_time(time(12, 34, 56, 789_012))
-            .and_utc(),
+        timestamp: date(2024, 2, 29).and_time(time(12, 34, 56, 789_012)).and_utc(),
         uuid: Uuid::from_u128(0x0123_4567_89ab_cdef_0123_4567_89ab_cdef),
         json: json!({"a": 1}),
         decimal: dec("12.50"),
@@ -121,10 +119,7 @@ async fn round_trip(db: &Db, mut row: AllTypes) -> Result<AllTypes> {
     row.save(db).await?;
     let back = AllTypes::find(db, row.id).await?.expect("saved row");
     assert_eq!(back, row, "[{}] find", db.backend().name());
-    let listed = AllTypes::query()
-        .filter(AllTypes::ID.eq(row.id))
-        .all(db)
-        .await?;
+    let listed = AllTypes::query().filter(AllTypes::ID.eq(row.id)).all(db).await?;
     assert_eq!(listed, vec![row.clone()], "[{}] query", db.backend().name());
     Ok(back)
 }
@@ -133,38 +128,10 @@ async fn round_trip(db: &Db, mut row: AllTypes) -> Result<AllTypes> {
 async fn types_integers_and_bools_at_their_extremes() {
     each_backend!("types_integers", |db| {
         AllTypes::create_table(&db).await?;
-        let min = AllTypes {
-            flag: false,
-            tiny: i8::MIN,
-            small: i16::MIN,
-            int: i32::MIN,
-            big: i64::MIN,
-            ..sample()
-        };
-        let max = AllTypes {
-            flag: true,
-            tiny: i8::MAX,
-            small: i16::MAX,
-            int: i32::MAX,
-            big: i64::MAX,
-            ..sample()
-        };
-        let zero = AllTypes {
-            flag: false,
-            tiny: 0,
-            small: 0,
-            int: 0,
-            big: 0,
-            ..sample()
-        };
-        let neg = AllTypes {
-            flag: true,
-            tiny: -1,
-            small: -1,
-            int: -1,
-            big: -1,
-            ..sample()
-        };
+        let min = AllTypes { flag: false, tiny: i8::MIN, small: i16::MIN, int: i32::MIN, big: i64::MIN, ..sample() };
+        let max = AllTypes { flag: true, tiny: i8::MAX, small: i16::MAX, int: i32::MAX, big: i64::MAX, ..sample() };
+        let zero = AllTypes { flag: false, tiny: 0, small: 0, int: 0, big: 0, ..sample() };
+        let neg = AllTypes { flag: true, tiny: -1, small: -1, int: -1, big: -1, ..sample() };
         let min = round_trip(&db, min).await?;
         let max = round_trip(&db, max).await?;
         round_trip(&db, zero).await?;
@@ -172,26 +139,11 @@ async fn types_integers_and_bools_at_their_extremes() {
 
         let ids = |rows: Vec<AllTypes>| rows.into_iter().map(|r| r.id).collect::<Vec<_>>();
         let q = || AllTypes::query().order_by(AllTypes::ID.asc());
-        assert_eq!(
-            ids(q().filter(AllTypes::BIG.eq(i64::MIN)).all(&db).await?),
-            [min.id]
-        );
-        assert_eq!(
-            ids(q().filter(AllTypes::BIG.gt(i64::MAX - 1)).all(&db).await?),
-            [max.id]
-        );
-        assert_eq!(
-            ids(q().filter(AllTypes::INT.lte(i32::MIN)).all(&db).await?),
-            [min.id]
-        );
-        assert_eq!(
-            ids(q().filter(AllTypes::SMALL.gte(i16::MAX)).all(&db).await?),
-            [max.id]
-        );
-        assert_eq!(
-            ids(q().filter(AllTypes::TINY.lt(-1)).all(&db).await?),
-            [min.id]
-        );
+        assert_eq!(ids(q().filter(AllTypes::BIG.eq(i64::MIN)).all(&db).await?), [min.id]);
+        assert_eq!(ids(q().filter(AllTypes::BIG.gt(i64::MAX - 1)).all(&db).await?), [max.id]);
+        assert_eq!(ids(q().filter(AllTypes::INT.lte(i32::MIN)).all(&db).await?), [min.id]);
+        assert_eq!(ids(q().filter(AllTypes::SMALL.gte(i16::MAX)).all(&db).await?), [max.id]);
+        assert_eq!(ids(q().filter(AllTypes::TINY.lt(-1)).all(&db).await?), [min.id]);
         assert_eq!(q().filter(AllTypes::FLAG.eq(true)).count(&db).await?, 2);
         assert_eq!(q().filter(AllTypes::FLAG.eq(false)).count(&db).await?, 2);
         assert_eq!(q().filter(AllTypes::FLAG.ne(true)).count(&db).await?, 2);
@@ -257,11 +209,7 @@ async fn types_floats_keep_their_exact_bits() {
         let b = db.backend().name();
         let mut rows = Vec::new();
         for (&single, &double) in F32S.iter().zip(F64S) {
-            let mut r = Floats {
-                id: 0,
-                single,
-                double,
-            };
+            let mut r = Floats { id: 0, single, double };
             r.save(&db).await?;
             rows.push(r);
         }
@@ -283,37 +231,13 @@ async fn types_floats_keep_their_exact_bits() {
             );
         }
         // Filters compare exactly.
-        let third = Floats::query()
-            .filter(Floats::DOUBLE.eq(1.0 / 3.0))
-            .all(&db)
-            .await?;
+        let third = Floats::query().filter(Floats::DOUBLE.eq(1.0 / 3.0)).all(&db).await?;
         assert_eq!(third.len(), 1, "[{b}] eq 1/3");
-        let tenth = Floats::query()
-            .filter(Floats::SINGLE.eq(0.1_f32))
-            .all(&db)
-            .await?;
+        let tenth = Floats::query().filter(Floats::SINGLE.eq(0.1_f32)).all(&db).await?;
         assert_eq!(tenth.len(), 1, "[{b}] eq 0.1f32");
-        assert_eq!(
-            Floats::query()
-                .filter(Floats::DOUBLE.gt(1e299))
-                .count(&db)
-                .await?,
-            2
-        );
-        assert_eq!(
-            Floats::query()
-                .filter(Floats::DOUBLE.lt(-1e308))
-                .count(&db)
-                .await?,
-            1
-        );
-        assert_eq!(
-            Floats::query()
-                .filter(Floats::SINGLE.gte(f32::MAX))
-                .count(&db)
-                .await?,
-            1
-        );
+        assert_eq!(Floats::query().filter(Floats::DOUBLE.gt(1e299)).count(&db).await?, 2);
+        assert_eq!(Floats::query().filter(Floats::DOUBLE.lt(-1e308)).count(&db).await?, 1);
+        assert_eq!(Floats::query().filter(Floats::SINGLE.gte(f32::MAX)).count(&db).await?, 1);
         Ok(())
     });
 }
@@ -324,25 +248,11 @@ async fn types_floats_keep_their_exact_bits() {
 async fn types_negative_zero_keeps_its_sign() {
     each_backend!("types_negative_zero", |db| {
         Floats::create_table(&db).await?;
-        let mut r = Floats {
-            id: 0,
-            single: -0.0,
-            double: -0.0,
-        };
+        let mut r = Floats { id: 0, single: -0.0, double: -0.0 };
         r.save(&db).await?;
         let back = Floats::find(&db, r.id).await?.expect("row");
-        assert_eq!(
-            back.double.to_bits(),
-            (-0.0_f64).to_bits(),
-            "[{}] f64 -0.0",
-            db.backend().name()
-        );
-        assert_eq!(
-            back.single.to_bits(),
-            (-0.0_f32).to_bits(),
-            "[{}] f32 -0.0",
-            db.backend().name()
-        );
+        assert_eq!(back.double.to_bits(), (-0.0_f64).to_bits(), "[{}] f64 -0.0", db.backend().name());
+        assert_eq!(back.single.to_bits(), (-0.0_f32).to_bits(), "[{}] f32 -0.0", db.backend().name());
         Ok(())
     });
 }
@@ -353,54 +263,24 @@ async fn types_nan_and_infinity() {
         Floats::create_table(&db).await?;
         Nullable::create_table(&db).await?;
         let b = db.backend();
-        let specials = [
-            (f32::NAN, f64::NAN),
-            (f32::INFINITY, f64::INFINITY),
-            (f32::NEG_INFINITY, f64::NEG_INFINITY),
-        ];
+        let specials = [(f32::NAN, f64::NAN), (f32::INFINITY, f64::INFINITY), (f32::NEG_INFINITY, f64::NEG_INFINITY)];
         for (single, double) in specials {
             for row in [
-                Floats {
-                    id: 0,
-                    single,
-                    double,
-                },
-                Floats {
-                    id: 0,
-                    single: 1.0,
-                    double,
-                },
-                Floats {
-                    id: 0,
-                    single,
-                    double: 1.0,
-                },
+                Floats { id: 0, single, double },
+                Floats { id: 0, single: 1.0, double },
+                Floats { id: 0, single, double: 1.0 },
             ] {
                 let mut r = row.clone();
                 let saved = r.save(&db).await;
-                let mut n = Nullable {
-                    real: Some(row.single),
-                    double: Some(row.double),
-                    ..Nullable::default()
-                };
+                let mut n = Nullable { real: Some(row.single), double: Some(row.double), ..Nullable::default() };
                 let saved_opt = n.save(&db).await;
                 if b == Backend::Postgres {
                     // PostgreSQL stores NaN and the infinities.
                     saved?;
                     saved_opt?;
                     let back = Floats::find(&db, r.id).await?.expect("row");
-                    assert!(
-                        back.single.to_bits() == row.single.to_bits(),
-                        "{} vs {}",
-                        back.single,
-                        row.single
-                    );
-                    assert!(
-                        back.double.to_bits() == row.double.to_bits(),
-                        "{} vs {}",
-                        back.double,
-                        row.double
-                    );
+                    assert!(back.single.to_bits() == row.single.to_bits(), "{} vs {}", back.single, row.single);
+                    assert!(back.double.to_bits() == row.double.to_bits(), "{} vs {}", back.double, row.double);
                     let back = Nullable::find(&db, n.id).await?.expect("row");
                     assert_eq!(back.real.map(f32::to_bits), Some(row.single.to_bits()));
                     assert_eq!(back.double.map(f64::to_bits), Some(row.double.to_bits()));
@@ -411,10 +291,7 @@ async fn types_nan_and_infinity() {
                             Err(Error::InvalidValue(msg)) => {
                                 assert!(msg.contains(b.name()), "{msg}")
                             }
-                            other => panic!(
-                                "[{}] expected InvalidValue for {row:?}, got {other:?}",
-                                b.name()
-                            ),
+                            other => panic!("[{}] expected InvalidValue for {row:?}, got {other:?}", b.name()),
                         }
                     }
                 }
@@ -422,33 +299,13 @@ async fn types_nan_and_infinity() {
         }
         if b == Backend::Postgres {
             assert_eq!(Floats::query().count(&db).await?, 9);
-            assert_eq!(
-                Floats::query()
-                    .filter(Floats::DOUBLE.eq(f64::INFINITY))
-                    .count(&db)
-                    .await?,
-                2
-            );
-            assert_eq!(
-                Floats::query()
-                    .filter(Floats::DOUBLE.eq(f64::NAN))
-                    .count(&db)
-                    .await?,
-                2
-            );
+            assert_eq!(Floats::query().filter(Floats::DOUBLE.eq(f64::INFINITY)).count(&db).await?, 2);
+            assert_eq!(Floats::query().filter(Floats::DOUBLE.eq(f64::NAN)).count(&db).await?, 2);
         } else {
             assert_eq!(Floats::query().count(&db).await?, 0, "nothing half-written");
-            assert_eq!(
-                Nullable::query().count(&db).await?,
-                0,
-                "nothing half-written"
-            );
+            assert_eq!(Nullable::query().count(&db).await?, 0, "nothing half-written");
             // A NaN in a filter is the same error.
-            let err = Floats::query()
-                .filter(Floats::DOUBLE.gt(f64::NAN))
-                .all(&db)
-                .await
-                .unwrap_err();
+            let err = Floats::query().filter(Floats::DOUBLE.gt(f64::NAN)).all(&db).await.unwrap_err();
             assert!(matches!(err, Error::InvalidValue(_)), "{err:?}");
         }
         Ok(())
@@ -493,10 +350,7 @@ async fn types_text_and_blobs() {
             "عربى עברית".into(),
             "e\u{301} (combining) \u{200d}\u{fe0f}".into(),
             "👩‍👩‍👧‍👦 🦀 𝄞 𠜎 🇫🇷".into(),
-            (1u8..32)
-                .map(char::from)
-                .chain(['\u{7f}', '\u{80}', '\u{9f}', '\u{ffff}', '\u{10ffff}'])
-                .collect(),
+            (1u8..32).map(char::from).chain(['\u{7f}', '\u{80}', '\u{9f}', '\u{ffff}', '\u{10ffff}']).collect(),
         ];
         let blobs = [
             big_blob.clone(),
@@ -510,11 +364,7 @@ async fn types_text_and_blobs() {
         ];
         let mut saved = Vec::new();
         for (body, data) in texts.iter().zip(blobs.iter()) {
-            let mut d = Document {
-                id: 0,
-                body: body.clone(),
-                data: data.clone(),
-            };
+            let mut d = Document { id: 0, body: body.clone(), data: data.clone() };
             d.save(&db).await?;
             saved.push(d);
         }
@@ -535,31 +385,13 @@ async fn types_text_and_blobs() {
         }
         // Filters on such values match exactly one row.
         for d in saved.iter().skip(1) {
-            let n = Document::query()
-                .filter(Document::BODY.eq(d.body.as_str()))
-                .count(&db)
-                .await?;
+            let n = Document::query().filter(Document::BODY.eq(d.body.as_str())).count(&db).await?;
             assert_eq!(n, 1, "[{b}] eq {:?}", d.body);
-            let n = Document::query()
-                .filter(Document::DATA.eq(d.data.clone()))
-                .count(&db)
-                .await?;
+            let n = Document::query().filter(Document::DATA.eq(d.data.clone())).count(&db).await?;
             assert_eq!(n, 1, "[{b}] eq {:?}", d.data);
         }
-        assert_eq!(
-            Document::query()
-                .filter(Document::BODY.like("%🦀%"))
-                .count(&db)
-                .await?,
-            1
-        );
-        assert_eq!(
-            Document::query()
-                .filter(Document::DATA.eq(&all_bytes[..]))
-                .count(&db)
-                .await?,
-            1
-        );
+        assert_eq!(Document::query().filter(Document::BODY.like("%🦀%")).count(&db).await?, 1);
+        assert_eq!(Document::query().filter(Document::DATA.eq(&all_bytes[..])).count(&db).await?, 1);
         // Updating a large value in place.
         let mut first = saved[0].clone();
         first.body.push('!');
@@ -569,18 +401,9 @@ async fn types_text_and_blobs() {
 
         // 255 four-byte characters fit a UNIQUE text column on every backend.
         Handle::create_table(&db).await?;
-        let mut h = Handle {
-            id: 0,
-            handle: "😀".repeat(255),
-        };
+        let mut h = Handle { id: 0, handle: "😀".repeat(255) };
         h.save(&db).await?;
-        assert_eq!(
-            Handle::query()
-                .filter(Handle::HANDLE.eq(h.handle.as_str()))
-                .all(&db)
-                .await?,
-            vec![h]
-        );
+        assert_eq!(Handle::query().filter(Handle::HANDLE.eq(h.handle.as_str())).all(&db).await?, vec![h]);
         Ok(())
     });
 }
@@ -600,84 +423,24 @@ async fn types_chrono_with_microseconds() {
         ];
         let mut saved = Vec::new();
         for (d, t) in cases {
-            let row = AllTypes {
-                date: d,
-                time: t,
-                datetime: d.and_time(t),
-                timestamp: d.and_time(t).and_utc(),
-                ..sample()
-            };
+            let row =
+                AllTypes { date: d, time: t, datetime: d.and_time(t), timestamp: d.and_time(t).and_utc(), ..sample() };
             saved.push(round_trip(&db, row).await?);
         }
         // Filters on dates and times.
         let t2000 = date(2000, 1, 1).and_time(time(0, 0, 0, 0));
-        assert_eq!(
-            AllTypes::query()
-                .filter(AllTypes::TIMESTAMP.gt(t2000.and_utc()))
-                .count(&db)
-                .await?,
-            3,
-            "[{b}]"
-        );
-        assert_eq!(
-            AllTypes::query()
-                .filter(AllTypes::DATETIME.lt(t2000))
-                .count(&db)
-                .await?,
-            3,
-            "[{b}]"
-        );
+        assert_eq!(AllTypes::query().filter(AllTypes::TIMESTAMP.gt(t2000.and_utc())).count(&db).await?, 3, "[{b}]");
+        assert_eq!(AllTypes::query().filter(AllTypes::DATETIME.lt(t2000)).count(&db).await?, 3, "[{b}]");
         let exact = saved[1].timestamp;
-        let hit = AllTypes::query()
-            .filter(AllTypes::TIMESTAMP.eq(exact))
-            .all(&db)
-            .await?;
-        assert_eq!(
-            hit,
-            vec![saved[1].clone()],
-            "[{b}] eq on a timestamp with microseconds"
-        );
+        let hit = AllTypes::query().filter(AllTypes::TIMESTAMP.eq(exact)).all(&db).await?;
+        assert_eq!(hit, vec![saved[1].clone()], "[{b}] eq on a timestamp with microseconds");
         let one_micro_later = exact + chrono::Duration::microseconds(1);
-        assert_eq!(
-            AllTypes::query()
-                .filter(AllTypes::TIMESTAMP.eq(one_micro_later))
-                .count(&db)
-                .await?,
-            0
-        );
-        assert_eq!(
-            AllTypes::query()
-                .filter(AllTypes::TIMESTAMP.gte(one_micro_later))
-                .count(&db)
-                .await?,
-            4
-        );
-        assert_eq!(
-            AllTypes::query()
-                .filter(AllTypes::DATE.eq(date(2000, 2, 29)))
-                .count(&db)
-                .await?,
-            1
-        );
-        assert_eq!(
-            AllTypes::query()
-                .filter(AllTypes::TIME.gte(time(23, 59, 59, 999_999)))
-                .count(&db)
-                .await?,
-            2
-        );
-        assert_eq!(
-            AllTypes::query()
-                .filter(AllTypes::TIME.lt(time(0, 0, 0, 1)))
-                .count(&db)
-                .await?,
-            1
-        );
-        let latest = AllTypes::query()
-            .order_by(AllTypes::DATETIME.desc())
-            .first(&db)
-            .await?
-            .expect("row");
+        assert_eq!(AllTypes::query().filter(AllTypes::TIMESTAMP.eq(one_micro_later)).count(&db).await?, 0);
+        assert_eq!(AllTypes::query().filter(AllTypes::TIMESTAMP.gte(one_micro_later)).count(&db).await?, 4);
+        assert_eq!(AllTypes::query().filter(AllTypes::DATE.eq(date(2000, 2, 29))).count(&db).await?, 1);
+        assert_eq!(AllTypes::query().filter(AllTypes::TIME.gte(time(23, 59, 59, 999_999))).count(&db).await?, 2);
+        assert_eq!(AllTypes::query().filter(AllTypes::TIME.lt(time(0, 0, 0, 1))).count(&db).await?, 1);
+        let latest = AllTypes::query().order_by(AllTypes::DATETIME.desc()).first(&db).await?.expect("row");
         assert_eq!(latest.date, date(9999, 12, 31));
         Ok(())
     });
@@ -687,45 +450,17 @@ async fn types_chrono_with_microseconds() {
 async fn types_uuid() {
     each_backend!("types_uuid", |db| {
         AllTypes::create_table(&db).await?;
-        let ids = [
-            Uuid::nil(),
-            Uuid::max(),
-            Uuid::new_v4(),
-            Uuid::new_v4(),
-            Uuid::from_u128(1),
-        ];
+        let ids = [Uuid::nil(), Uuid::max(), Uuid::new_v4(), Uuid::new_v4(), Uuid::from_u128(1)];
         for u in ids {
-            round_trip(
-                &db,
-                AllTypes {
-                    uuid: u,
-                    ..sample()
-                },
-            )
-            .await?;
+            round_trip(&db, AllTypes { uuid: u, ..sample() }).await?;
         }
         for u in ids {
-            let hit = AllTypes::query()
-                .filter(AllTypes::UUID.eq(u))
-                .all(&db)
-                .await?;
+            let hit = AllTypes::query().filter(AllTypes::UUID.eq(u)).all(&db).await?;
             assert_eq!(hit.len(), 1, "[{}] eq {u}", db.backend().name());
             assert_eq!(hit[0].uuid, u);
         }
-        assert_eq!(
-            AllTypes::query()
-                .filter(AllTypes::UUID.is_in([ids[0], ids[2]]))
-                .count(&db)
-                .await?,
-            2
-        );
-        assert_eq!(
-            AllTypes::query()
-                .filter(AllTypes::UUID.ne(Uuid::nil()))
-                .count(&db)
-                .await?,
-            4
-        );
+        assert_eq!(AllTypes::query().filter(AllTypes::UUID.is_in([ids[0], ids[2]])).count(&db).await?, 2);
+        assert_eq!(AllTypes::query().filter(AllTypes::UUID.ne(Uuid::nil())).count(&db).await?, 4);
         Ok(())
     });
 }
@@ -747,36 +482,17 @@ async fn types_json() {
             json!(true),
         ];
         for j in &docs {
-            round_trip(
-                &db,
-                AllTypes {
-                    json: j.clone(),
-                    ..sample()
-                },
-            )
-            .await?;
+            round_trip(&db, AllTypes { json: j.clone(), ..sample() }).await?;
         }
         // JSON null in an Option<Json> column is Some(Null), SQL NULL is None.
         Nullable::create_table(&db).await?;
-        let mut some_null = Nullable {
-            json: Some(Json::Null),
-            ..Nullable::default()
-        };
+        let mut some_null = Nullable { json: Some(Json::Null), ..Nullable::default() };
         some_null.save(&db).await?;
         let mut none = Nullable::default();
         none.save(&db).await?;
-        assert_eq!(
-            Nullable::find(&db, some_null.id).await?.expect("row").json,
-            Some(Json::Null)
-        );
+        assert_eq!(Nullable::find(&db, some_null.id).await?.expect("row").json, Some(Json::Null));
         assert_eq!(Nullable::find(&db, none.id).await?.expect("row").json, None);
-        assert_eq!(
-            Nullable::query()
-                .filter(Nullable::JSON.is_null())
-                .count(&db)
-                .await?,
-            1
-        );
+        assert_eq!(Nullable::query().filter(Nullable::JSON.is_null()).count(&db).await?, 1);
         Ok(())
     });
 }
@@ -803,53 +519,16 @@ async fn types_decimal() {
         ];
         let mut saved = Vec::new();
         for v in values {
-            saved.push(
-                round_trip(
-                    &db,
-                    AllTypes {
-                        decimal: v,
-                        ..sample()
-                    },
-                )
-                .await?,
-            );
+            saved.push(round_trip(&db, AllTypes { decimal: v, ..sample() }).await?);
         }
         for row in &saved {
-            let hit = AllTypes::query()
-                .filter(AllTypes::DECIMAL.eq(row.decimal))
-                .all(&db)
-                .await?;
+            let hit = AllTypes::query().filter(AllTypes::DECIMAL.eq(row.decimal)).all(&db).await?;
             assert_eq!(hit, vec![row.clone()], "[{b}] eq {}", row.decimal);
         }
-        assert_eq!(
-            AllTypes::query()
-                .filter(AllTypes::DECIMAL.gt(dec("12.5")))
-                .count(&db)
-                .await?,
-            3,
-            "[{b}] gt"
-        );
-        assert_eq!(
-            AllTypes::query()
-                .filter(AllTypes::DECIMAL.lt(Decimal::ZERO))
-                .count(&db)
-                .await?,
-            4,
-            "[{b}] lt"
-        );
-        assert_eq!(
-            AllTypes::query()
-                .filter(AllTypes::DECIMAL.eq(dec("12.5000")))
-                .count(&db)
-                .await?,
-            1,
-            "[{b}] scale"
-        );
-        let biggest = AllTypes::query()
-            .order_by(AllTypes::DECIMAL.desc())
-            .first(&db)
-            .await?
-            .expect("row");
+        assert_eq!(AllTypes::query().filter(AllTypes::DECIMAL.gt(dec("12.5"))).count(&db).await?, 3, "[{b}] gt");
+        assert_eq!(AllTypes::query().filter(AllTypes::DECIMAL.lt(Decimal::ZERO)).count(&db).await?, 4, "[{b}] lt");
+        assert_eq!(AllTypes::query().filter(AllTypes::DECIMAL.eq(dec("12.5000"))).count(&db).await?, 1, "[{b}] scale");
+        let biggest = AllTypes::query().order_by(AllTypes::DECIMAL.desc()).first(&db).await?.expect("row");
         assert_eq!(biggest.decimal, Decimal::MAX, "[{b}] ordered numerically");
         Ok(())
     });
@@ -862,11 +541,7 @@ async fn types_options_none_and_some() {
         let b = db.backend().name();
         let mut none = Nullable::default();
         none.save(&db).await?;
-        assert_eq!(
-            Nullable::find(&db, none.id).await?,
-            Some(none.clone()),
-            "[{b}] all NULL"
-        );
+        assert_eq!(Nullable::find(&db, none.id).await?, Some(none.clone()), "[{b}] all NULL");
 
         let extremes = AllTypes {
             flag: false,
@@ -881,9 +556,7 @@ async fn types_options_none_and_some() {
             date: date(1000, 1, 1),
             time: time(23, 59, 59, 999_999),
             datetime: date(9999, 12, 31).and_time(time(23, 59, 59, 999_999)),
-            timestamp: date(1969, 12, 31)
-                .and_time(time(23, 59, 59, 999_999))
-                .and_utc(),
+            timestamp: date(1969, 12, 31).and_time(time(23, 59, 59, 999_999)).and_utc(),
             uuid: Uuid::max(),
             json: json!({"k": [1, "v", null]}),
             decimal: Decimal::MIN,
@@ -891,11 +564,7 @@ async fn types_options_none_and_some() {
         };
         let mut some = some_of(&extremes);
         some.save(&db).await?;
-        assert_eq!(
-            Nullable::find(&db, some.id).await?,
-            Some(some.clone()),
-            "[{b}] all Some"
-        );
+        assert_eq!(Nullable::find(&db, some.id).await?, Some(some.clone()), "[{b}] all Some");
         // Empty values are not NULL.
         let mut empty = Nullable {
             text: Some(String::new()),
@@ -905,17 +574,10 @@ async fn types_options_none_and_some() {
             ..Nullable::default()
         };
         empty.save(&db).await?;
-        assert_eq!(
-            Nullable::find(&db, empty.id).await?,
-            Some(empty.clone()),
-            "[{b}] empty is not NULL"
-        );
+        assert_eq!(Nullable::find(&db, empty.id).await?, Some(empty.clone()), "[{b}] empty is not NULL");
 
         // Some -> None -> Some through updates.
-        let mut row = Nullable {
-            id: 0,
-            ..some.clone()
-        };
+        let mut row = Nullable { id: 0, ..some.clone() };
         row.save(&db).await?;
         row.text = None;
         row.timestamp = None;
@@ -940,39 +602,14 @@ async fn types_options_none_and_some() {
             )*};
         }
         nulls!(
-            FLAG, TINY, SMALL, INT, BIG, REAL, DOUBLE, TEXT, BLOB, DATE, TIME, DATETIME, TIMESTAMP,
-            UUID, JSON, DECIMAL
+            FLAG, TINY, SMALL, INT, BIG, REAL, DOUBLE, TEXT, BLOB, DATE, TIME, DATETIME, TIMESTAMP, UUID, JSON, DECIMAL
         );
 
         // Filters with a plain value on Option columns.
-        assert_eq!(
-            Nullable::query()
-                .filter(Nullable::UUID.eq(Uuid::max()))
-                .count(&db)
-                .await?,
-            2
-        );
-        assert_eq!(
-            Nullable::query()
-                .filter(Nullable::BIG.eq(i64::MAX))
-                .count(&db)
-                .await?,
-            2
-        );
-        assert_eq!(
-            Nullable::query()
-                .filter(Nullable::TEXT.eq(""))
-                .count(&db)
-                .await?,
-            1
-        );
-        assert_eq!(
-            Nullable::query()
-                .filter(Nullable::DATE.gt(date(999, 12, 31)))
-                .count(&db)
-                .await?,
-            2
-        );
+        assert_eq!(Nullable::query().filter(Nullable::UUID.eq(Uuid::max())).count(&db).await?, 2);
+        assert_eq!(Nullable::query().filter(Nullable::BIG.eq(i64::MAX)).count(&db).await?, 2);
+        assert_eq!(Nullable::query().filter(Nullable::TEXT.eq("")).count(&db).await?, 1);
+        assert_eq!(Nullable::query().filter(Nullable::DATE.gt(date(999, 12, 31))).count(&db).await?, 2);
         Ok(())
     });
 }

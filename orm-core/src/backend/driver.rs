@@ -430,10 +430,7 @@ where
     exec.count();
     let sql = sql.into_sqlx();
     let stream: Result<futures_util::stream::BoxStream<'e, Result<T>>> = dispatch!(exec, args, |e, a, row| {
-        Ok(sqlx::query_with(sql, a)
-            .fetch(e)
-            .map(move |r| r.map_err(Error::from).and_then(|r| f(&row(&r))))
-            .boxed())
+        Ok(sqlx::query_with(sql, a).fetch(e).map(move |r| r.map_err(Error::from).and_then(|r| f(&row(&r)))).boxed())
     });
     stream.unwrap_or_else(|e| futures_util::stream::once(async move { Err(e) }).boxed())
 }

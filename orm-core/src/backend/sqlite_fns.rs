@@ -56,11 +56,7 @@ fn simple_lower(c: char) -> char {
 }
 
 /// `orm_lower(x)`: NULL for NULL, else the lower-cased text of `x`.
-unsafe extern "C" fn lower(
-    ctx: *mut ffi::sqlite3_context,
-    argc: c_int,
-    argv: *mut *mut ffi::sqlite3_value,
-) {
+unsafe extern "C" fn lower(ctx: *mut ffi::sqlite3_context, argc: c_int, argv: *mut *mut ffi::sqlite3_value) {
     // A panic must not unwind into SQLite's C frames.
     let done = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: SQLite calls this with `argc` (here 1, as registered) valid values in `argv`
@@ -84,10 +80,7 @@ unsafe extern "C" fn lower(
             }
             let len = usize::try_from(ffi::sqlite3_value_bytes(value)).unwrap_or(0);
             let bytes = std::slice::from_raw_parts(text, len);
-            let lowered: String = String::from_utf8_lossy(bytes)
-                .chars()
-                .map(simple_lower)
-                .collect();
+            let lowered: String = String::from_utf8_lossy(bytes).chars().map(simple_lower).collect();
             ffi::sqlite3_result_text64(
                 ctx,
                 lowered.as_ptr().cast(),
@@ -109,10 +102,7 @@ mod tests {
 
     #[test]
     fn name_matches_the_dialect() {
-        assert_eq!(
-            LOWER.to_str().ok(),
-            Some(crate::backend::dialect::SQLITE_LOWER_FN)
-        );
+        assert_eq!(LOWER.to_str().ok(), Some(crate::backend::dialect::SQLITE_LOWER_FN));
     }
 
     #[test]

@@ -31,12 +31,7 @@ macro_rules! comparable {
 }
 comparable!(i8, i16, i32, i64, f32, f64, String);
 #[cfg(feature = "chrono")]
-comparable!(
-    chrono::NaiveDate,
-    chrono::NaiveTime,
-    chrono::NaiveDateTime,
-    chrono::DateTime<chrono::Utc>
-);
+comparable!(chrono::NaiveDate, chrono::NaiveTime, chrono::NaiveDateTime, chrono::DateTime<chrono::Utc>);
 #[cfg(feature = "decimal")]
 comparable!(rust_decimal::Decimal);
 
@@ -46,12 +41,7 @@ fn agg<M, R: SqlType>(func: AggFunc, arg: Option<super::ast::Expr>, distinct: bo
         (AggFunc::Sum | AggFunc::Avg, k @ (SqlKind::I64 | SqlKind::F64)) => Some(k),
         _ => None,
     };
-    Expr::ext(ExprExt::Agg {
-        func,
-        arg,
-        distinct,
-        cast,
-    })
+    Expr::ext(ExprExt::Agg { func, arg, distinct, cast })
 }
 
 /// `COUNT(*)`: the number of rows (of each group, with `group_by`).

@@ -36,10 +36,7 @@ impl<M, T> fmt::Debug for Expr<M, T> {
 
 impl<M, T> Expr<M, T> {
     pub(crate) fn from_node(node: Node) -> Self {
-        Expr {
-            node,
-            _marker: PhantomData,
-        }
+        Expr { node, _marker: PhantomData }
     }
 
     pub(crate) fn ext(e: ExprExt) -> Self {
@@ -105,12 +102,7 @@ macro_rules! value_into_expr {
 }
 value_into_expr!(bool, i8, i16, i32, i64, f32, f64, String, Vec<u8>);
 #[cfg(feature = "chrono")]
-value_into_expr!(
-    chrono::NaiveDate,
-    chrono::NaiveTime,
-    chrono::NaiveDateTime,
-    chrono::DateTime<chrono::Utc>
-);
+value_into_expr!(chrono::NaiveDate, chrono::NaiveTime, chrono::NaiveDateTime, chrono::DateTime<chrono::Utc>);
 #[cfg(feature = "uuid")]
 value_into_expr!(uuid::Uuid);
 #[cfg(feature = "json")]
@@ -142,11 +134,7 @@ impl<M> IntoExpr<M, Option<Vec<u8>>> for &[u8] {
 // --- comparisons -----------------------------------------------------------------------------
 
 fn binary<M>(op: BinOp, left: Node, right: Node) -> Cond<M> {
-    Cond::new(Node::Binary {
-        op,
-        left: Box::new(left),
-        right: Box::new(right),
-    })
+    Cond::new(Node::Binary { op, left: Box::new(left), right: Box::new(right) })
 }
 
 fn is_null_value(n: &Node) -> bool {
@@ -203,34 +191,22 @@ impl<M: Model, T: SqlType> Expr<M, T> {
 
     /// `self IS NULL`
     pub fn is_null(self) -> Cond<M> {
-        Cond::new(Node::IsNull {
-            expr: Box::new(self.node),
-            negated: false,
-        })
+        Cond::new(Node::IsNull { expr: Box::new(self.node), negated: false })
     }
 
     /// `self IS NOT NULL`
     pub fn is_not_null(self) -> Cond<M> {
-        Cond::new(Node::IsNull {
-            expr: Box::new(self.node),
-            negated: true,
-        })
+        Cond::new(Node::IsNull { expr: Box::new(self.node), negated: true })
     }
 
     /// Ascending order on this expression.
     pub fn asc(self) -> Order<M> {
-        Order::new(OrderTerm {
-            expr: self.node,
-            desc: false,
-        })
+        Order::new(OrderTerm { expr: self.node, desc: false })
     }
 
     /// Descending order on this expression.
     pub fn desc(self) -> Order<M> {
-        Order::new(OrderTerm {
-            expr: self.node,
-            desc: true,
-        })
+        Order::new(OrderTerm { expr: self.node, desc: true })
     }
 }
 
@@ -270,10 +246,7 @@ impl<M: Model, T: SqlType> Column<M, T> {
 
     /// `column BETWEEN low AND high`: both bounds included (`low <= column <= high`).
     pub fn between(self, low: impl IntoValue<T>, high: impl IntoValue<T>) -> Cond<M> {
-        Expr::from(self).between(
-            value_expr::<M, T>(low.into_value()),
-            value_expr::<M, T>(high.into_value()),
-        )
+        Expr::from(self).between(value_expr::<M, T>(low.into_value()), value_expr::<M, T>(high.into_value()))
     }
 
     /// This column as an [`Expr`], to use the expression methods on it.
@@ -302,11 +275,7 @@ pub fn escape_like(text: &str) -> String {
 }
 
 fn like<M>(expr: Node, pattern: String, case_insensitive: bool) -> Cond<M> {
-    Cond::new(Node::Ext(Box::new(ExprExt::Like {
-        expr,
-        pattern: Node::Value(Value::Text(pattern)),
-        case_insensitive,
-    })))
+    Cond::new(Node::Ext(Box::new(ExprExt::Like { expr, pattern: Node::Value(Value::Text(pattern)), case_insensitive })))
 }
 
 /// Text matching, the same on all three backends. `%` and `_` in the text given to
@@ -329,56 +298,32 @@ impl<M: Model, T: SqlType + TextColumn> Column<M, T> {
 
     /// Starts with `text` (matched literally, case-sensitive).
     pub fn starts_with(self, text: impl AsRef<str>) -> Cond<M> {
-        like(
-            self.expr(),
-            format!("{}%", escape_like(text.as_ref())),
-            false,
-        )
+        like(self.expr(), format!("{}%", escape_like(text.as_ref())), false)
     }
 
     /// Ends with `text` (matched literally, case-sensitive).
     pub fn ends_with(self, text: impl AsRef<str>) -> Cond<M> {
-        like(
-            self.expr(),
-            format!("%{}", escape_like(text.as_ref())),
-            false,
-        )
+        like(self.expr(), format!("%{}", escape_like(text.as_ref())), false)
     }
 
     /// Contains `text` (matched literally, case-sensitive).
     pub fn contains(self, text: impl AsRef<str>) -> Cond<M> {
-        like(
-            self.expr(),
-            format!("%{}%", escape_like(text.as_ref())),
-            false,
-        )
+        like(self.expr(), format!("%{}%", escape_like(text.as_ref())), false)
     }
 
     /// Starts with `text`, ignoring case.
     pub fn istarts_with(self, text: impl AsRef<str>) -> Cond<M> {
-        like(
-            self.expr(),
-            format!("{}%", escape_like(text.as_ref())),
-            true,
-        )
+        like(self.expr(), format!("{}%", escape_like(text.as_ref())), true)
     }
 
     /// Ends with `text`, ignoring case.
     pub fn iends_with(self, text: impl AsRef<str>) -> Cond<M> {
-        like(
-            self.expr(),
-            format!("%{}", escape_like(text.as_ref())),
-            true,
-        )
+        like(self.expr(), format!("%{}", escape_like(text.as_ref())), true)
     }
 
     /// Contains `text`, ignoring case.
     pub fn icontains(self, text: impl AsRef<str>) -> Cond<M> {
-        like(
-            self.expr(),
-            format!("%{}%", escape_like(text.as_ref())),
-            true,
-        )
+        like(self.expr(), format!("%{}%", escape_like(text.as_ref())), true)
     }
 }
 
@@ -411,12 +356,7 @@ numeric!(i8 => i64, f64; i16 => i64, f64; i32 => i64, f64; i64 => i64, f64; f32 
 numeric!(rust_decimal::Decimal => rust_decimal::Decimal, rust_decimal::Decimal);
 
 fn arith<M, T: SqlType>(op: ArithOp, left: Node, right: Node) -> Expr<M, T> {
-    Expr::ext(ExprExt::Arith {
-        op,
-        left,
-        right,
-        integer: T::KIND.is_integer(),
-    })
+    Expr::ext(ExprExt::Arith { op, left, right, integer: T::KIND.is_integer() })
 }
 
 macro_rules! arith_ops {

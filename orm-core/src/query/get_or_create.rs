@@ -31,11 +31,7 @@ impl<M: Model> Query<M> {
     ///   so the failed insert does not abort the transaction (PostgreSQL would). Under MySQL's
     ///   default REPEATABLE READ the re-read inside a transaction may not see the other
     ///   transaction's row; the unique violation is then returned, as Django does.
-    pub async fn get_or_create<'e, F>(
-        &self,
-        exec: impl Into<Executor<'e>>,
-        create: F,
-    ) -> Result<(M, bool)>
+    pub async fn get_or_create<'e, F>(&self, exec: impl Into<Executor<'e>>, create: F) -> Result<(M, bool)>
     where
         F: FnOnce() -> M + Send,
     {
@@ -109,21 +105,12 @@ impl<M: Model> Query<M> {
         }
     }
 
-    async fn update_or_create_in<C, U>(
-        &self,
-        tx: &mut TxInner,
-        create: C,
-        update: U,
-    ) -> Result<(M, bool)>
+    async fn update_or_create_in<C, U>(&self, tx: &mut TxInner, create: C, update: U) -> Result<(M, bool)>
     where
         C: FnOnce() -> M + Send,
         U: FnOnce(&mut M) + Send,
     {
-        let locked = if tx.backend.supports_for_update() {
-            self.clone().for_update()
-        } else {
-            self.clone()
-        };
+        let locked = if tx.backend.supports_for_update() { self.clone().for_update() } else { self.clone() };
         if let Some(mut found) = locked.get_one(Exec::Tx(tx)).await? {
             update(&mut found);
             save(&found, Exec::Tx(tx)).await?;
@@ -149,13 +136,10 @@ impl<M: Model> Query<M> {
         let mut q = self.clone();
         q.select.limit = Some(2);
         let (sql, args) = q.render_select(exec.backend())?.finish();
-        let mut rows = driver::fetch_all(exec, sql, args, |r| M::__from_row(r))
-            .await
-            .map_err(|e| e.for_table(M::TABLE))?;
+        let mut rows =
+            driver::fetch_all(exec, sql, args, |r| M::__from_row(r)).await.map_err(|e| e.for_table(M::TABLE))?;
         if rows.len() > 1 {
-            return Err(Error::MultipleRows {
-                table: M::TABLE.to_owned(),
-            });
+            return Err(Error::MultipleRows { table: M::TABLE.to_owned() });
         }
         Ok(rows.pop())
     }
@@ -185,9 +169,7 @@ async fn insert_guarded<M: Model>(row: &mut M, mut exec: Exec<'_>) -> Result<()>
 /// Saves the changes of a loaded row (it exists: it was just read in this transaction).
 async fn save<M: Model>(row: &M, exec: Exec<'_>) -> Result<()> {
     if update_row(row, exec).await? == 0 {
-        return Err(Error::NotFound {
-            table: M::TABLE.to_owned(),
-        });
+        return Err(Error::NotFound { table: M::TABLE.to_owned() });
     }
     Ok(())
 }

@@ -179,26 +179,14 @@ impl<M: Model> Query<M> {
         let columns = P::COLUMNS
             .iter()
             .map(|&name| match M::COLUMNS.iter().find(|c| c.name == name) {
-                Some(c) => Node::Column {
-                    table: M::TABLE,
-                    column: c.name,
-                },
+                Some(c) => Node::Column { table: M::TABLE, column: c.name },
                 None => {
                     missing.get_or_insert(name);
-                    Node::Column {
-                        table: M::TABLE,
-                        column: name,
-                    }
+                    Node::Column { table: M::TABLE, column: name }
                 }
             })
             .collect();
-        SelectQuery::build(
-            self,
-            columns,
-            Some(P::COLUMNS),
-            missing,
-            decode_from_row::<P>,
-        )
+        SelectQuery::build(self, columns, Some(P::COLUMNS), missing, decode_from_row::<P>)
     }
 
     /// Computes aggregates over the matching rows (one row of results, whatever the number of
@@ -222,9 +210,7 @@ impl<M: Model> Query<M> {
     ) -> Result<S::Output> {
         let mut q = self.clone().select(selection);
         q.over_subquery = self.select.limit.is_some() || self.select.offset.is_some();
-        q.first(exec).await?.ok_or_else(|| Error::NotFound {
-            table: M::TABLE.to_owned(),
-        })
+        q.first(exec).await?.ok_or_else(|| Error::NotFound { table: M::TABLE.to_owned() })
     }
 
     /// Locks the selected rows until the transaction ends (`SELECT ... FOR UPDATE`), so that no
@@ -357,11 +343,7 @@ impl<M: Model, R: Send> SelectQuery<M, R> {
         }
         let s = &self.query.select;
         let mut w = SqlWriter::new(backend);
-        w.push(if self.distinct {
-            "SELECT DISTINCT "
-        } else {
-            "SELECT "
-        });
+        w.push(if self.distinct { "SELECT DISTINCT " } else { "SELECT " });
         for (i, c) in self.columns.iter().enumerate() {
             if i > 0 {
                 w.push(", ");

@@ -36,9 +36,7 @@ impl<'e, T: Send + 'e> RowStream<'e, T> {
     /// A stream whose only item is `e` (a query that could not be rendered).
     pub(crate) fn failed(e: Error) -> Self {
         use futures_util::StreamExt;
-        RowStream {
-            inner: futures_util::stream::once(async move { Err(e) }).boxed(),
-        }
+        RowStream { inner: futures_util::stream::once(async move { Err(e) }).boxed() }
     }
 
     /// The next row; `Ok(None)` at the end.
