@@ -202,7 +202,7 @@ fn rename_all_foreign_keys_and_on_delete() {
         Backend::Sqlite,
         Golden {
             ddl: &[
-                r#"CREATE TABLE IF NOT EXISTS "Track" ("TrackId" INTEGER PRIMARY KEY AUTOINCREMENT, "Name" TEXT NOT NULL, "AlbumId" INTEGER, "other_album" INTEGER, "ThirdAlbumId" INTEGER NOT NULL, "FourthAlbumId" INTEGER NOT NULL, "IsbnCode" TEXT UNIQUE, "UnitPrice" NUMERIC NOT NULL, FOREIGN KEY ("AlbumId") REFERENCES "album" ("ALBUM_ID") ON DELETE CASCADE, FOREIGN KEY ("other_album") REFERENCES "album" ("ALBUM_ID") ON DELETE SET NULL, FOREIGN KEY ("ThirdAlbumId") REFERENCES "album" ("ALBUM_ID") ON DELETE RESTRICT, FOREIGN KEY ("FourthAlbumId") REFERENCES "album" ("ALBUM_ID"))"#,
+                r#"CREATE TABLE IF NOT EXISTS "Track" ("TrackId" INTEGER PRIMARY KEY AUTOINCREMENT, "Name" TEXT NOT NULL, "AlbumId" INTEGER, "other_album" INTEGER, "ThirdAlbumId" INTEGER NOT NULL, "FourthAlbumId" INTEGER NOT NULL, "IsbnCode" TEXT UNIQUE, "UnitPrice" TEXT COLLATE orm_decimal NOT NULL, FOREIGN KEY ("AlbumId") REFERENCES "album" ("ALBUM_ID") ON DELETE CASCADE, FOREIGN KEY ("other_album") REFERENCES "album" ("ALBUM_ID") ON DELETE SET NULL, FOREIGN KEY ("ThirdAlbumId") REFERENCES "album" ("ALBUM_ID") ON DELETE RESTRICT, FOREIGN KEY ("FourthAlbumId") REFERENCES "album" ("ALBUM_ID"))"#,
                 r#"CREATE INDEX IF NOT EXISTS "Track_AlbumId_idx" ON "Track" ("AlbumId")"#,
                 r#"CREATE INDEX IF NOT EXISTS "Track_other_album_idx" ON "Track" ("other_album")"#,
                 r#"CREATE INDEX IF NOT EXISTS "Track_ThirdAlbumId_idx" ON "Track" ("ThirdAlbumId")"#,
@@ -434,7 +434,7 @@ fn every_type_per_dialect() {
         Backend::Sqlite,
         Golden {
             ddl: &[
-                r#"CREATE TABLE IF NOT EXISTS "all_types" ("id" BLOB NOT NULL PRIMARY KEY, "b" INTEGER NOT NULL, "i8_" INTEGER NOT NULL, "i16_" INTEGER NOT NULL, "i32_" INTEGER NOT NULL, "i64_" INTEGER NOT NULL, "f32_" REAL NOT NULL, "f64_" REAL NOT NULL, "text" TEXT NOT NULL, "bytes" BLOB NOT NULL, "keyed_bytes" BLOB NOT NULL UNIQUE, "date" TEXT NOT NULL, "time" TEXT NOT NULL, "datetime" TEXT NOT NULL, "utc" TEXT NOT NULL, "json" TEXT NOT NULL, "money" NUMERIC)"#,
+                r#"CREATE TABLE IF NOT EXISTS "all_types" ("id" BLOB NOT NULL PRIMARY KEY, "b" INTEGER NOT NULL, "i8_" INTEGER NOT NULL, "i16_" INTEGER NOT NULL, "i32_" INTEGER NOT NULL, "i64_" INTEGER NOT NULL, "f32_" REAL NOT NULL, "f64_" REAL NOT NULL, "text" TEXT NOT NULL, "bytes" BLOB NOT NULL, "keyed_bytes" BLOB NOT NULL UNIQUE, "date" TEXT NOT NULL, "time" TEXT NOT NULL, "datetime" TEXT NOT NULL, "utc" TEXT NOT NULL, "json" TEXT NOT NULL, "money" TEXT COLLATE orm_decimal)"#,
             ],
             select: r#"SELECT "all_types"."id", "all_types"."b", "all_types"."i8_", "all_types"."i16_", "all_types"."i32_", "all_types"."i64_", "all_types"."f32_", "all_types"."f64_", "all_types"."text", "all_types"."bytes", "all_types"."keyed_bytes", "all_types"."date", "all_types"."time", "all_types"."datetime", "all_types"."utc", "all_types"."json", "all_types"."money" FROM "all_types""#,
             find: r#"SELECT "all_types"."id", "all_types"."b", "all_types"."i8_", "all_types"."i16_", "all_types"."i32_", "all_types"."i64_", "all_types"."f32_", "all_types"."f64_", "all_types"."text", "all_types"."bytes", "all_types"."keyed_bytes", "all_types"."date", "all_types"."time", "all_types"."datetime", "all_types"."utc", "all_types"."json", "all_types"."money" FROM "all_types" WHERE "all_types"."id" = ?"#,
@@ -538,13 +538,13 @@ fn every_comparison_operator() {
             .filter(User::ID.lte(6))
             .filter(User::NAME.like("A%")),
         &format!(
-            r#"{USERS} WHERE (("users"."id" = ?) AND ("users"."id" <> ?) AND ("users"."id" > ?) AND ("users"."id" >= ?) AND ("users"."id" < ?) AND ("users"."id" <= ?) AND ("users"."full_name" LIKE ?))"#
+            r#"{USERS} WHERE (("users"."id" = ?) AND ("users"."id" <> ?) AND ("users"."id" > ?) AND ("users"."id" >= ?) AND ("users"."id" < ?) AND ("users"."id" <= ?) AND ("users"."full_name" LIKE ? ESCAPE '!'))"#
         ),
         &format!(
-            r#"{USERS} WHERE (("users"."id" = $1) AND ("users"."id" <> $2) AND ("users"."id" > $3) AND ("users"."id" >= $4) AND ("users"."id" < $5) AND ("users"."id" <= $6) AND ("users"."full_name" LIKE $7))"#
+            r#"{USERS} WHERE (("users"."id" = $1) AND ("users"."id" <> $2) AND ("users"."id" > $3) AND ("users"."id" >= $4) AND ("users"."id" < $5) AND ("users"."id" <= $6) AND ("users"."full_name" LIKE $7 ESCAPE '!'))"#
         ),
         &format!(
-            "{USERS_MY} WHERE ((`users`.`id` = ?) AND (`users`.`id` <> ?) AND (`users`.`id` > ?) AND (`users`.`id` >= ?) AND (`users`.`id` < ?) AND (`users`.`id` <= ?) AND (`users`.`full_name` LIKE ?))"
+            "{USERS_MY} WHERE ((`users`.`id` = ?) AND (`users`.`id` <> ?) AND (`users`.`id` > ?) AND (`users`.`id` >= ?) AND (`users`.`id` < ?) AND (`users`.`id` <= ?) AND (`users`.`full_name` LIKE ? ESCAPE '!'))"
         ),
     );
 }

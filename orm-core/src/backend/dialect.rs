@@ -80,15 +80,6 @@ impl Backend {
         matches!(self, Backend::Postgres)
     }
 
-    /// What follows `LIKE pattern`: PostgreSQL and MySQL take `\` as LIKE's escape character by
-    /// default; SQLite has none unless told, so it is told, and `\%`, `\_` match literally everywhere.
-    pub const fn like_escape(self) -> &'static str {
-        match self {
-            Backend::Sqlite => " ESCAPE '\\'",
-            Backend::Postgres | Backend::MySql => "",
-        }
-    }
-
     /// The statement that starts an explicit transaction.
     ///
     /// SQLite takes the write lock up front (`BEGIN IMMEDIATE`) so a transaction that reads and
@@ -362,10 +353,6 @@ impl Backend {
     /// statement that may fail inside a transaction (PostgreSQL aborts the whole transaction on
     /// any error otherwise). The same text on all three backends.
     pub(crate) const fn savepoint_sql(self) -> [&'static str; 3] {
-        [
-            "SAVEPOINT orm_sp",
-            "RELEASE SAVEPOINT orm_sp",
-            "ROLLBACK TO SAVEPOINT orm_sp",
-        ]
+        ["SAVEPOINT orm_sp", "RELEASE SAVEPOINT orm_sp", "ROLLBACK TO SAVEPOINT orm_sp"]
     }
 }

@@ -122,7 +122,8 @@ impl<M: Model, T: SqlType> Column<M, T> {
     }
 
     /// `column LIKE pattern` (case-sensitive on every backend for tables this crate creates;
-    /// `%` and `_` in `pattern` are wildcards, and `\` escapes them: `"50\\%"` matches `50%`).
+    /// `%` and `_` in `pattern` are wildcards, and `!` escapes them on every backend: `"50!%"`
+    /// matches `50%`; [`escape_like`](crate::escape_like) escapes a user's text).
     /// Only for text columns; the pattern is text.
     pub fn like(self, pattern: impl IntoValue<String>) -> Cond<M>
     where
