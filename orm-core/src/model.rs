@@ -215,7 +215,20 @@ pub(crate) async fn insert_row<M: Model>(m: &mut M, exec: crate::backend::Exec<'
     let mut args = Args::new(backend);
     m.__bind(&mut args, !generate)?;
     if !generate {
-        driver::execute(exec, SqlText::Shared(sql.insert.clone()), args).await.map_err(|e| e.for_table(M::TABLE))?;
+        let mut exec = exec;
+        driver::execute(exec.reborrow(), SqlText::Shared(sql.insert.clone()), args)
+            .await
+            .map_err(|e| e.for_table(M::TABLE))?;
+        let pk = &M::COLUMNS[M::PRIMARY_KEY];
+        if let (true, Some(sync)) = (pk.auto_increment, backend.sync_generated_key_sql()) {
+            let mut quoted = String::new();
+            backend.write_ident(&mut quoted, M::TABLE);
+            let mut args = Args::new(backend);
+            args.push_value(crate::Value::Text(quoted))?;
+            args.push_value(crate::Value::Text(pk.name.to_owned()))?;
+            m.__bind_key(&mut args)?;
+            driver::execute(exec, SqlText::Static(sync), args).await?;
+        }
         return Ok(());
     }
     let text = SqlText::Shared(sql.insert_generated.clone());

@@ -528,3 +528,29 @@ async fn crud_belongs_to_cascade() {
         Ok(())
     });
 }
+
+#[tokio::test]
+async fn crud_explicit_keys_do_not_collide_with_generated_ones() {
+    // PostgreSQL's identity sequence ignores explicit values: the ORM advances it, so a later
+    // generated key does not collide (MySQL and SQLite do this themselves).
+    each_backend!("crud_explicit_then_generated", |db| {
+        User::create_table(&db).await?;
+        let mut a = user("a@x.io", "A", None);
+        a.save(&db).await?;
+        assert_eq!(a.id, 1);
+        let mut explicit = user("e@x.io", "E", None);
+        explicit.id = 42;
+        explicit.save(&db).await?; // no row 42 yet: UPDATE finds none, so INSERT with the key
+        let mut low = user("l@x.io", "L", None);
+        low.id = 7;
+        low.insert(&db).await?; // below the counter: nothing to move
+        let mut next = user("n@x.io", "N", None);
+        next.save(&db).await?;
+        assert!(next.id > 42, "generated key {} after an explicit 42", next.id);
+        let mut after = user("m@x.io", "M", None);
+        after.insert(&db).await?;
+        assert!(after.id > next.id);
+        assert_eq!(count_users(&db).await?, 5);
+        Ok(())
+    });
+}

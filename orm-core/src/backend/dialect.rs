@@ -80,6 +80,23 @@ impl Backend {
         matches!(self, Backend::Postgres)
     }
 
+    /// After a row was inserted with an explicit value in a generated key column: the statement
+    /// that moves the key generator past it, where the database does not do that itself.
+    ///
+    /// PostgreSQL's identity sequences ignore explicit values, so a later generated key would
+    /// collide with it; the sequence is advanced (never moved back) when the explicit key has
+    /// reached it. Parameters: the quoted table, the column name, the key. MySQL and SQLite
+    /// advance their counters themselves.
+    pub fn sync_generated_key_sql(self) -> Option<&'static str> {
+        match self {
+            Backend::Postgres => Some(
+                "SELECT setval(pg_get_serial_sequence($1, $2), $3) \
+                 WHERE $3 >= nextval(pg_get_serial_sequence($1, $2))",
+            ),
+            Backend::Sqlite | Backend::MySql => None,
+        }
+    }
+
     /// The statement that starts an explicit transaction.
     ///
     /// SQLite takes the write lock up front (`BEGIN IMMEDIATE`) so a transaction that reads and

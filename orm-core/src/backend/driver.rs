@@ -18,6 +18,7 @@ compile_error!("orm-core needs at least one of the features `sqlite`, `postgres`
 /// SQL text built by this crate: shared (cached per model) or rendered for one call.
 #[derive(Debug, Clone)]
 pub(crate) enum SqlText {
+    Static(&'static str),
     Shared(Arc<str>),
     Owned(String),
 }
@@ -27,6 +28,7 @@ impl SqlText {
         use sqlx::{AssertSqlSafe, SqlSafeStr};
         // SAFETY (injection): see the module docs; only crate-rendered SQL reaches here.
         match self {
+            SqlText::Static(s) => s.into_sql_str(),
             SqlText::Shared(s) => AssertSqlSafe(s).into_sql_str(),
             SqlText::Owned(s) => AssertSqlSafe(s).into_sql_str(),
         }
