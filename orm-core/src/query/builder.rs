@@ -152,17 +152,23 @@ impl<M: Model> Query<M> {
         let mut w = SqlWriter::new(exec.backend());
         w.push("DELETE FROM ");
         w.ident(M::TABLE);
-        if self.select.limit.is_some() || self.select.offset.is_some() {
-            self.where_key_in_subquery(&mut w)?;
-        } else {
-            w.where_clause(&self.select.filter)?;
-        }
+        self.where_rows(&mut w)?;
         let (sql, args) = w.finish();
         Ok(driver::execute(exec, sql, args).await.map_err(|e| e.for_table(M::TABLE))?.rows_affected)
     }
 }
 
 impl<M: Model> Query<M> {
+    /// The WHERE clause of a DELETE or UPDATE of the rows this query picks: its filter, or with
+    /// `limit`/`offset` the keys of the picked rows (see `where_key_in_subquery`).
+    pub(crate) fn where_rows(&self, w: &mut SqlWriter) -> Result<()> {
+        if self.select.limit.is_some() || self.select.offset.is_some() {
+            self.where_key_in_subquery(w)
+        } else {
+            w.where_clause(&self.select.filter)
+        }
+    }
+
     /// ` WHERE (k1, k2) IN (SELECT k1, k2 FROM (SELECT "t"."k1", "t"."k2" FROM "t" ...) "sub")`:
     /// the rows this query picks with its order, limit and offset, by primary key (a row value,
     /// so composite keys work too), for a DELETE or UPDATE of `M`'s table. The keys go through a

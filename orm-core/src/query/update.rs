@@ -92,12 +92,7 @@ impl<M: Model> Query<M> {
             w.push(" = ");
             w.expr(&a.value)?;
         }
-        if self.select.limit.is_some() || self.select.offset.is_some() {
-            // As in `delete`: the keys in a derived table, which MySQL accepts on the updated table.
-            self.where_key_in_subquery(&mut w)?;
-        } else {
-            w.where_clause(&self.select.filter)?;
-        }
+        self.where_rows(&mut w)?;
         let (sql, args) = w.finish();
         Ok(driver::execute(exec, sql, args).await.map_err(|e| e.for_table(M::TABLE))?.rows_affected)
     }
