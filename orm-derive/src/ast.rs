@@ -234,10 +234,10 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<ModelDef> {
                     "a `skip` field is not a column; it takes no other #[orm(...)] key",
                 );
             }
-            if let Some((_, span)) = on_delete {
-                if belongs_to.is_none() {
-                    errs.at(span, "`on_delete` needs `belongs_to = Parent` on the same field");
-                }
+            if let Some((_, span)) = on_delete
+                && belongs_to.is_none()
+            {
+                errs.at(span, "`on_delete` needs `belongs_to = Parent` on the same field");
             }
             let name = ident.to_string();
             let name = name.strip_prefix("r#").unwrap_or(&name);

@@ -210,6 +210,22 @@ impl Args {
         }
     }
 
+    /// Empty arguments for `backend` with room for `n` values.
+    pub(crate) fn with_capacity(backend: Backend, n: usize) -> Args {
+        use sqlx::Arguments;
+        let mut a = Args::new(backend);
+        match &mut a {
+            #[cfg(feature = "sqlite")]
+            Args::Sqlite(x) => x.reserve(n, 0),
+            // PostgreSQL also sizes its byte buffer: 4 bytes of length plus ~8 of data a value.
+            #[cfg(feature = "postgres")]
+            Args::Postgres(x) => x.reserve(n, n * 12),
+            #[cfg(feature = "mysql")]
+            Args::MySql(x) => x.reserve(n, n * 8),
+        }
+        a
+    }
+
     /// The backend these arguments are for.
     pub(crate) fn backend(&self) -> Backend {
         match self {
@@ -337,25 +353,47 @@ impl Outcome for sqlx::mysql::MySqlQueryResult {
 
 /// Runs a statement that returns no rows.
 pub(crate) async fn execute(exec: Exec<'_>, sql: SqlText, args: Args) -> Result<QueryOutcome> {
+    execute_with(exec, sql, args, true).await
+}
+
+/// [`execute`], choosing whether the prepared statement is kept in the connection's statement
+/// cache (`persistent`) or prepared for this one execution (for one-off statements, such as the
+/// last partial chunk of a multi-row INSERT, that would only crowd the cache).
+pub(crate) async fn execute_with(exec: Exec<'_>, sql: SqlText, args: Args, persistent: bool) -> Result<QueryOutcome> {
     exec.count();
     let sql = sql.into_sqlx();
     dispatch!(exec, args, |e, a, _row| {
-        let r = sqlx::query_with(sql, a).execute(e).await?;
+        let r = sqlx::query_with(sql, a).persistent(persistent).execute(e).await?;
         Ok(r.outcome())
     })
 }
 
 /// Runs a query and maps every row with `f`.
-pub(crate) async fn fetch_all<T, F>(exec: Exec<'_>, sql: SqlText, args: Args, mut f: F) -> Result<Vec<T>>
+pub(crate) async fn fetch_all<T, F>(exec: Exec<'_>, sql: SqlText, args: Args, f: F) -> Result<Vec<T>>
 where
     F: FnMut(&RowRef<'_>) -> Result<T> + Send,
     T: Send,
 {
+    fetch_all_with(exec, sql, args, true, f).await
+}
+
+/// [`fetch_all`], choosing whether the statement is cached (see [`execute_with`]). Rows are
+/// mapped as they arrive, so no intermediate `Vec` of driver rows is built.
+pub(crate) async fn fetch_all_with<T, F>(exec: Exec<'_>, sql: SqlText, args: Args, persistent: bool, mut f: F) -> Result<Vec<T>>
+where
+    F: FnMut(&RowRef<'_>) -> Result<T> + Send,
+    T: Send,
+{
+    use futures_util::TryStreamExt;
     exec.count();
     let sql = sql.into_sqlx();
     dispatch!(exec, args, |e, a, row| {
-        let rows = sqlx::query_with(sql, a).fetch_all(e).await?;
-        rows.iter().map(|r| f(&row(r))).collect()
+        let mut s = sqlx::query_with(sql, a).persistent(persistent).fetch(e);
+        let mut out = Vec::new();
+        while let Some(r) = s.try_next().await? {
+            out.push(f(&row(&r))?);
+        }
+        Ok(out)
     })
 }
 
@@ -399,12 +437,11 @@ where
 
 /// Redacts the password of a URL for error messages.
 fn redact(url: &str) -> String {
-    if let Some((scheme, rest)) = url.split_once("://") {
-        if let Some((auth, host)) = rest.rsplit_once('@') {
-            if let Some((user, _pw)) = auth.split_once(':') {
-                return format!("{scheme}://{user}:***@{host}");
-            }
-        }
+    if let Some((scheme, rest)) = url.split_once("://")
+        && let Some((auth, host)) = rest.rsplit_once('@')
+        && let Some((user, _pw)) = auth.split_once(':')
+    {
+        return format!("{scheme}://{user}:***@{host}");
     }
     url.to_owned()
 }

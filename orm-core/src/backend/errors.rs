@@ -28,11 +28,11 @@ pub(crate) fn map_error(e: sqlx::Error, table: Option<&str>) -> Error {
     #[cfg(feature = "sqlite")]
     if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
         // "UNIQUE constraint failed: users.email" / "NOT NULL constraint failed: t.c"
-        if let Some((_, cols)) = message.split_once("failed: ") {
-            if let Some((t, c)) = cols.split(", ").next().and_then(|first| first.split_once('.')) {
-                info.table = Some(t.to_owned());
-                info.column = Some(c.to_owned());
-            }
+        if let Some((_, cols)) = message.split_once("failed: ")
+            && let Some((t, c)) = cols.split(", ").next().and_then(|first| first.split_once('.'))
+        {
+            info.table = Some(t.to_owned());
+            info.column = Some(c.to_owned());
         }
     }
     #[cfg(feature = "mysql")]
