@@ -12,20 +12,26 @@
 //!
 //! The SQL of a full chunk is rendered once per model, backend and shape (and kept in the
 //! model's `SqlCache`), as is the one-row statement; the last, partial chunk of a call is
-//! rendered for that call.
+//! rendered for that call unless its size is among the last few seen for that shape (see
+//! [`PERSIST_MAX_PARAMS`] for which of them stay prepared).
 
 use crate::backend::driver::{self, SqlText};
 use crate::backend::{Args, Backend, Exec, TxInner};
 use crate::error::{Error, Result};
 use crate::model::{Model, model_sql};
 use crate::value::SqlType;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-/// Partial chunks binding at most this many values keep their prepared statement in the
-/// connection's statement cache (small batches of the same size recur); bigger ones are prepared
-/// for one execution, so a few calls with odd sizes cannot fill the cache (and, on PostgreSQL and
-/// MySQL, the server's memory) with statements of tens of thousands of placeholders.
+/// A partial chunk binding at most this many values keeps its prepared statement in the
+/// connection's statement cache at once. A bigger one is kept only when its size recurs (it is
+/// among the [`RECENT`] last partial sizes of its shape): preparing a multi-row INSERT costs about
+/// as much as running it (docs/performance.md), so a batch size used again and again must not
+/// be prepared again and again, but one-off sizes must not fill the cache (and, on PostgreSQL
+/// and MySQL, the server's memory) with statements of tens of thousands of placeholders.
 const PERSIST_MAX_PARAMS: usize = 1024;
+
+/// How many partial-chunk statements of each shape are remembered (SQL text and "seen before").
+const RECENT: usize = 2;
 
 /// The statement shapes of multi-row writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,7 +60,12 @@ pub(crate) struct BulkSql {
     full: [OnceLock<Arc<str>>; 4],
     /// The one-row statement, by shape.
     one: [OnceLock<Arc<str>>; 4],
+    /// The last partial-chunk statements, by shape, most recent first.
+    recent: [Mutex<Vec<Recent>>; 4],
 }
+
+/// A remembered partial-chunk statement: its number of rows and its SQL.
+type Recent = (usize, Arc<str>);
 
 /// What a multi-row write does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,8 +171,25 @@ fn chunk_sql<M: Model>(b: Backend, shape: Shape, rows: usize, full: usize) -> (S
             true,
         )
     } else {
-        let persistent = rows * column_count::<M>(shape) <= PERSIST_MAX_PARAMS;
-        (SqlText::Owned(render::<M>(b, shape, rows)), persistent)
+        let recent = &cache.recent[i];
+        let lock = || recent.lock().unwrap_or_else(PoisonError::into_inner);
+        {
+            let mut seen = lock();
+            if let Some(pos) = seen.iter().position(|(n, _)| *n == rows) {
+                let hit = seen.remove(pos);
+                let sql = hit.1.clone();
+                seen.insert(0, hit);
+                return (SqlText::Shared(sql), true);
+            }
+        }
+        let sql: Arc<str> = render::<M>(b, shape, rows).into();
+        let mut seen = lock();
+        seen.insert(0, (rows, sql.clone()));
+        seen.truncate(RECENT);
+        (
+            SqlText::Shared(sql),
+            rows * column_count::<M>(shape) <= PERSIST_MAX_PARAMS,
+        )
     }
 }
 

@@ -355,3 +355,58 @@ async fn bulk_key_only_model() {
         Ok(())
     });
 }
+
+/// The decode paths the bulk benchmark tuned: PostgreSQL and MySQL check a column's type on the
+/// first row of a result set that reads it; SQLite converts with its own rules; NULL in a
+/// non-`Option` field is an error everywhere.
+#[tokio::test]
+async fn bulk_decode_type_checks() {
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[orm(table = "bulk_mixed")]
+    struct Mixed {
+        #[orm(primary_key)]
+        id: i64,
+        n: i64,
+    }
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[orm(table = "bulk_mixed")]
+    struct MixedText {
+        #[orm(primary_key)]
+        id: i64,
+        n: Option<String>,
+    }
+    each_backend!("bulk_decode", |db| {
+        raw("CREATE TABLE bulk_mixed (id BIGINT PRIMARY KEY, n TEXT)")
+            .execute(&db)
+            .await?;
+        raw("INSERT INTO bulk_mixed (id, n) VALUES (1, '12'), (2, '13'), (3, NULL)")
+            .execute(&db)
+            .await?;
+        let texts = MixedText::query()
+            .order_by(MixedText::ID.asc())
+            .all(&db)
+            .await?;
+        assert_eq!(
+            texts.iter().map(|t| t.n.clone()).collect::<Vec<_>>(),
+            [Some("12".into()), Some("13".into()), None]
+        );
+
+        let two = Mixed::query()
+            .filter(Mixed::ID.lte(2))
+            .order_by(Mixed::ID.asc())
+            .all(&db)
+            .await;
+        if db.backend() == Backend::Sqlite {
+            // SQLite types values, not columns: the text '12' reads as the integer 12.
+            assert_eq!(two?.iter().map(|m| m.n).collect::<Vec<_>>(), [12, 13]);
+        } else {
+            assert!(matches!(two, Err(Error::Decode { .. })), "{two:?}");
+        }
+        let null = Mixed::find(&db, 3).await;
+        assert!(
+            matches!(null, Err(Error::Decode { .. })),
+            "NULL into i64: {null:?}"
+        );
+        Ok(())
+    });
+}

@@ -150,6 +150,7 @@ pub enum RowRef<'r> {
 
 impl RowRef<'_> {
     /// Whether column `idx` holds NULL.
+    #[inline]
     pub fn is_null(&self, idx: usize) -> Result<bool> {
         use sqlx::{Row, ValueRef};
         Ok(match self {
@@ -317,6 +318,36 @@ fn row_mysql(r: &sqlx::mysql::MySqlRow) -> RowRef<'_> {
     RowRef::MySql(r)
 }
 
+thread_local! {
+    /// The columns (bit `i`: column `i`, for the first 64) of the result set being mapped whose
+    /// type an earlier row of it already checked against the field reading it: on PostgreSQL and
+    /// MySQL every row of a result set has the same column types, so later rows skip sqlx's type
+    /// check (which costs more than decoding most values). Set only around the synchronous mapping
+    /// of one row ([`MapRow`]): each result set keeps its own set between rows, across awaits.
+    pub(super) static CHECKED_COLUMNS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Maps one row with the result set's checked columns in [`CHECKED_COLUMNS`], and stores what
+/// the mapping checked back into the result set's own set (also when the mapping panics).
+struct MapRow<'a>(&'a mut u64);
+
+impl<'a> MapRow<'a> {
+    fn new(checked: &'a mut u64) -> Self {
+        CHECKED_COLUMNS.set(*checked);
+        MapRow(checked)
+    }
+
+    fn run<T>(self, f: impl FnOnce() -> T) -> T {
+        f()
+    }
+}
+
+impl Drop for MapRow<'_> {
+    fn drop(&mut self) {
+        *self.0 = CHECKED_COLUMNS.replace(0);
+    }
+}
+
 /// What an executed statement reports.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct QueryOutcome {
@@ -390,8 +421,9 @@ where
     dispatch!(exec, args, |e, a, row| {
         let mut s = sqlx::query_with(sql, a).persistent(persistent).fetch(e);
         let mut out = Vec::new();
+        let mut checked = 0;
         while let Some(r) = s.try_next().await? {
-            out.push(f(&row(&r))?);
+            out.push(MapRow::new(&mut checked).run(|| f(&row(&r)))?);
         }
         Ok(out)
     })
@@ -412,7 +444,7 @@ where
     let sql = sql.into_sqlx();
     dispatch!(exec, args, |e, a, row| {
         match sqlx::query_with(sql, a).fetch_optional(e).await? {
-            Some(r) => f(&row(&r)).map(Some),
+            Some(r) => MapRow::new(&mut 0).run(|| f(&row(&r))).map(Some),
             None => Ok(None),
         }
     })
@@ -428,8 +460,9 @@ where
     let sql = sql.into_sqlx();
     dispatch!(exec, args, |e, a, row| {
         let mut s = sqlx::query_with(sql, a).fetch(e);
+        let mut checked = 0;
         while let Some(r) = s.try_next().await? {
-            f(&row(&r))?;
+            MapRow::new(&mut checked).run(|| f(&row(&r)))?;
         }
         Ok(())
     })
