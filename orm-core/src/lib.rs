@@ -41,6 +41,7 @@
 extern crate self as orm_core;
 
 mod backend;
+mod bulk;
 mod db;
 mod error;
 mod model;

@@ -2,6 +2,7 @@
 
 use crate::backend::driver::{self, SqlText};
 use crate::backend::{Args, Backend, RowRef};
+use crate::bulk::{self, BulkSql};
 use crate::db::Executor;
 use crate::error::{Error, Result};
 use crate::query::Query;
@@ -206,6 +207,82 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     fn query() -> Query<Self> {
         Query::new()
     }
+
+    /// INSERTs `rows` in as few multi-row statements as the backend's bind-parameter limit
+    /// allows ([`Backend::max_params`]); returns the number of rows inserted.
+    ///
+    /// A row whose database-generated key is unset (0 or `None`) leaves the key column out and
+    /// gets a new key; a row with a key writes it. One statement holds rows of one kind, so rows
+    /// are sent in runs of consecutive rows of the same kind (in order), each run in as many
+    /// chunks as the limit requires. The generated keys are **not** read back into `rows` (they
+    /// are borrowed immutably); use [`insert_many_with_keys`](Model::insert_many_with_keys) for
+    /// that.
+    ///
+    /// Given `&Db`, the statements run in one transaction (none is needed for one statement), so
+    /// a failing row inserts nothing; given `&mut Tx`, they run in that transaction.
+    ///
+    /// ```no_run
+    /// # use orm_core::prelude::*;
+    /// # #[derive(Model)] struct Artist { #[orm(primary_key)] id: i64, name: String }
+    /// # async fn f(db: &Db) -> orm_core::Result<()> {
+    /// let rows: Vec<Artist> = (0..10_000).map(|i| Artist { id: 0, name: format!("artist {i}") }).collect();
+    /// assert_eq!(Artist::insert_many(db, &rows).await?, 10_000);
+    /// # Ok(()) }
+    /// ```
+    fn insert_many<'e>(exec: impl Into<Executor<'e>>, rows: &[Self]) -> impl Future<Output = Result<u64>> + Send {
+        let exec = exec.into();
+        async move { Ok(bulk::write_many(exec.0, rows, bulk::Mode::Insert).await?.0) }
+    }
+
+    /// [`insert_many`](Model::insert_many), then stores each generated key into its row.
+    ///
+    /// PostgreSQL and SQLite read the keys with `RETURNING`. MySQL has no `RETURNING`: the keys of
+    /// one multi-row INSERT are `LAST_INSERT_ID()` and the next ones `@@auto_increment_increment`
+    /// apart (InnoDB hands a multi-row `INSERT ... VALUES` consecutive values in every
+    /// `innodb_autoinc_lock_mode`); this costs one extra `SELECT` a call. The rows are left
+    /// unchanged when the call fails.
+    fn insert_many_with_keys<'e>(
+        exec: impl Into<Executor<'e>>,
+        rows: &mut [Self],
+    ) -> impl Future<Output = Result<u64>> + Send {
+        let exec = exec.into();
+        async move { bulk::insert_many_with_keys(exec.0, rows).await }
+    }
+
+    /// INSERTs this row or, when a row with its primary key exists, UPDATEs that row's other
+    /// columns to this row's values (`INSERT ... ON CONFLICT (key) DO UPDATE` on PostgreSQL and
+    /// SQLite, `ON DUPLICATE KEY UPDATE` on MySQL).
+    ///
+    /// A row whose generated key is unset cannot conflict: it is inserted and gets its key, as
+    /// with [`insert`](Model::insert).
+    ///
+    /// On MySQL/MariaDB `ON DUPLICATE KEY UPDATE` fires on a duplicate in **any** unique key of
+    /// the table, not only the primary key: when this row duplicates another row's `#[orm(unique)]`
+    /// column, that other row is updated. On PostgreSQL and SQLite such a duplicate is an
+    /// [`Error::UniqueViolation`].
+    fn upsert<'e>(&mut self, exec: impl Into<Executor<'e>>) -> impl Future<Output = Result<()>> + Send {
+        let exec = exec.into();
+        async move {
+            if Self::COLUMNS[Self::PRIMARY_KEY].auto_increment && self.__key_unset() {
+                return insert_row(self, exec.0).await;
+            }
+            bulk::write_many(exec.0, std::slice::from_ref(self), bulk::Mode::Upsert).await?;
+            Ok(())
+        }
+    }
+
+    /// [`upsert`](Model::upsert) of many rows, chunked and in one transaction as
+    /// [`insert_many`](Model::insert_many) is; returns the number of rows written (inserted or
+    /// updated), which is `rows.len()`.
+    ///
+    /// Rows whose generated key is unset are inserted (their keys are not read back). The same
+    /// key twice among the rows of one statement is an error on PostgreSQL (`ON CONFLICT DO
+    /// UPDATE` cannot touch a row twice in one statement); on SQLite and MySQL the later row wins.
+    /// The MySQL caveat of [`upsert`](Model::upsert) applies.
+    fn upsert_many<'e>(exec: impl Into<Executor<'e>>, rows: &[Self]) -> impl Future<Output = Result<u64>> + Send {
+        let exec = exec.into();
+        async move { Ok(bulk::write_many(exec.0, rows, bulk::Mode::Upsert).await?.0) }
+    }
 }
 
 pub(crate) async fn insert_row<M: Model>(m: &mut M, exec: crate::backend::Exec<'_>) -> Result<()> {
@@ -264,6 +341,8 @@ pub struct ModelSql {
     pub(crate) insert_generated: Arc<str>,
     pub(crate) update: Arc<str>,
     pub(crate) delete: Arc<str>,
+    /// Multi-row INSERTs and upserts, rendered on first use.
+    pub(crate) bulk: BulkSql,
 }
 
 /// One [`ModelSql`] per backend, built on first use. The derive puts one in a static per model.
@@ -382,6 +461,7 @@ fn build_model_sql<M: Model>(b: Backend) -> ModelSql {
         insert_generated: insert_of(!pk.auto_increment).into(),
         update: update.into(),
         delete: delete.into(),
+        bulk: BulkSql::default(),
     }
 }
 

@@ -1,7 +1,6 @@
 //! SQL dialect rules of SQLite, PostgreSQL and MySQL/MariaDB.
 
 use crate::value::SqlKind;
-use std::fmt::Write;
 
 /// The database a [`crate::Db`] talks to, chosen by the connection URL's scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -56,9 +55,83 @@ impl Backend {
     pub fn write_placeholder(self, out: &mut String, n: usize) {
         match self {
             Backend::Postgres => {
-                let _ = write!(out, "${n}");
+                // Hand-rolled: multi-row INSERTs write tens of thousands of these.
+                let mut digits = [0u8; 20];
+                let mut i = digits.len();
+                let mut n = n;
+                loop {
+                    i -= 1;
+                    digits[i] = b'0' + (n % 10) as u8;
+                    n /= 10;
+                    if n == 0 {
+                        break;
+                    }
+                }
+                out.push('$');
+                out.push_str(std::str::from_utf8(&digits[i..]).unwrap_or_default());
             }
             Backend::Sqlite | Backend::MySql => out.push('?'),
+        }
+    }
+
+    /// Writes what turns an INSERT of every column into an upsert on the primary key `key`: when
+    /// a row with that key exists, its `columns` take the new row's values.
+    ///
+    /// * PostgreSQL and SQLite: ` ON CONFLICT ("key") DO UPDATE SET "c" = EXCLUDED."c", ...`
+    ///   (` DO NOTHING` when the table has no other column);
+    /// * MySQL/MariaDB: `` ON DUPLICATE KEY UPDATE `c` = VALUES(`c`), ... ``. MySQL has no conflict
+    ///   target: this fires on a duplicate in ANY unique key of the table, not only the primary
+    ///   key (and updates the row holding that duplicate). `VALUES()` is deprecated in MySQL 8.0.20+
+    ///   in favour of a row alias that MariaDB lacks; both still accept it.
+    pub fn write_upsert_clause(self, out: &mut String, key: &str, columns: &[&str]) {
+        match self {
+            Backend::Sqlite | Backend::Postgres => {
+                out.push_str(" ON CONFLICT (");
+                self.write_ident(out, key);
+                if columns.is_empty() {
+                    out.push_str(") DO NOTHING");
+                    return;
+                }
+                out.push_str(") DO UPDATE SET ");
+                for (i, c) in columns.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    self.write_ident(out, c);
+                    out.push_str(" = EXCLUDED.");
+                    self.write_ident(out, c);
+                }
+            }
+            Backend::MySql => {
+                out.push_str(" ON DUPLICATE KEY UPDATE ");
+                if columns.is_empty() {
+                    // A no-op assignment: the existing row is left as it is.
+                    self.write_ident(out, key);
+                    out.push_str(" = ");
+                    self.write_ident(out, key);
+                    return;
+                }
+                for (i, c) in columns.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    self.write_ident(out, c);
+                    out.push_str(" = VALUES(");
+                    self.write_ident(out, c);
+                    out.push(')');
+                }
+            }
+        }
+    }
+
+    /// Where a multi-row INSERT cannot say `RETURNING` (MySQL), the statement that reads the step
+    /// between consecutive generated keys: the keys of one multi-row INSERT are `LAST_INSERT_ID()`
+    /// (the first), then one step apart (InnoDB gives a multi-row `INSERT ... VALUES`, a
+    /// "simple insert", consecutive values in every `innodb_autoinc_lock_mode`).
+    pub const fn generated_key_step_sql(self) -> Option<&'static str> {
+        match self {
+            Backend::MySql => Some("SELECT CAST(@@auto_increment_increment AS SIGNED)"),
+            Backend::Sqlite | Backend::Postgres => None,
         }
     }
 

@@ -152,6 +152,7 @@ pub enum RowRef<'r> {
 
 impl RowRef<'_> {
     /// Whether column `idx` holds NULL.
+    #[inline]
     pub fn is_null(&self, idx: usize) -> Result<bool> {
         use sqlx::{Row, ValueRef};
         Ok(match self {
@@ -210,6 +211,22 @@ impl Args {
             #[allow(unreachable_patterns)]
             _ => unreachable!("a Db of a backend that is not compiled in cannot exist"),
         }
+    }
+
+    /// Empty arguments for `backend` with room for `n` values.
+    pub(crate) fn with_capacity(backend: Backend, n: usize) -> Args {
+        use sqlx::Arguments;
+        let mut a = Args::new(backend);
+        match &mut a {
+            #[cfg(feature = "sqlite")]
+            Args::Sqlite(x) => x.reserve(n, 0),
+            // PostgreSQL also sizes its byte buffer: 4 bytes of length plus ~8 of data a value.
+            #[cfg(feature = "postgres")]
+            Args::Postgres(x) => x.reserve(n, n * 12),
+            #[cfg(feature = "mysql")]
+            Args::MySql(x) => x.reserve(n, n * 8),
+        }
+        a
     }
 
     /// The backend these arguments are for.
@@ -301,6 +318,36 @@ fn row_mysql(r: &sqlx::mysql::MySqlRow) -> RowRef<'_> {
     RowRef::MySql(r)
 }
 
+thread_local! {
+    /// The columns (bit `i`: column `i`, for the first 64) of the result set being mapped whose
+    /// type an earlier row of it already checked against the field reading it: on PostgreSQL and
+    /// MySQL every row of a result set has the same column types, so later rows skip sqlx's type
+    /// check (which costs more than decoding most values). Set only around the synchronous mapping
+    /// of one row ([`MapRow`]): each result set keeps its own set between rows, across awaits.
+    pub(super) static CHECKED_COLUMNS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Maps one row with the result set's checked columns in [`CHECKED_COLUMNS`], and stores what
+/// the mapping checked back into the result set's own set (also when the mapping panics).
+struct MapRow<'a>(&'a mut u64);
+
+impl<'a> MapRow<'a> {
+    fn new(checked: &'a mut u64) -> Self {
+        CHECKED_COLUMNS.set(*checked);
+        MapRow(checked)
+    }
+
+    fn run<T>(self, f: impl FnOnce() -> T) -> T {
+        f()
+    }
+}
+
+impl Drop for MapRow<'_> {
+    fn drop(&mut self) {
+        *self.0 = CHECKED_COLUMNS.replace(0);
+    }
+}
+
 /// What an executed statement reports.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct QueryOutcome {
@@ -334,25 +381,54 @@ impl Outcome for sqlx::mysql::MySqlQueryResult {
 
 /// Runs a statement that returns no rows.
 pub(crate) async fn execute(exec: Exec<'_>, sql: SqlText, args: Args) -> Result<QueryOutcome> {
+    execute_with(exec, sql, args, true).await
+}
+
+/// [`execute`], choosing whether the prepared statement is kept in the connection's statement
+/// cache (`persistent`) or prepared for this one execution (for one-off statements, such as the
+/// last partial chunk of a multi-row INSERT, that would only crowd the cache).
+pub(crate) async fn execute_with(exec: Exec<'_>, sql: SqlText, args: Args, persistent: bool) -> Result<QueryOutcome> {
     exec.count();
     let sql = sql.into_sqlx();
     dispatch!(exec, args, |e, a, _row| {
-        let r = sqlx::query_with(sql, a).execute(e).await?;
+        let r = sqlx::query_with(sql, a).persistent(persistent).execute(e).await?;
         Ok(r.outcome())
     })
 }
 
 /// Runs a query and maps every row with `f`.
-pub(crate) async fn fetch_all<T, F>(exec: Exec<'_>, sql: SqlText, args: Args, mut f: F) -> Result<Vec<T>>
+pub(crate) async fn fetch_all<T, F>(exec: Exec<'_>, sql: SqlText, args: Args, f: F) -> Result<Vec<T>>
 where
     F: FnMut(&RowRef<'_>) -> Result<T> + Send,
     T: Send,
 {
+    fetch_all_with(exec, sql, args, true, f).await
+}
+
+/// [`fetch_all`], choosing whether the statement is cached (see [`execute_with`]). Rows are
+/// mapped as they arrive, so no intermediate `Vec` of driver rows is built.
+pub(crate) async fn fetch_all_with<T, F>(
+    exec: Exec<'_>,
+    sql: SqlText,
+    args: Args,
+    persistent: bool,
+    mut f: F,
+) -> Result<Vec<T>>
+where
+    F: FnMut(&RowRef<'_>) -> Result<T> + Send,
+    T: Send,
+{
+    use futures_util::TryStreamExt;
     exec.count();
     let sql = sql.into_sqlx();
     dispatch!(exec, args, |e, a, row| {
-        let rows = sqlx::query_with(sql, a).fetch_all(e).await?;
-        rows.iter().map(|r| f(&row(r))).collect()
+        let mut s = sqlx::query_with(sql, a).persistent(persistent).fetch(e);
+        let mut out = Vec::new();
+        let mut checked = 0;
+        while let Some(r) = s.try_next().await? {
+            out.push(MapRow::new(&mut checked).run(|| f(&row(&r)))?);
+        }
+        Ok(out)
     })
 }
 
@@ -366,7 +442,7 @@ where
     let sql = sql.into_sqlx();
     dispatch!(exec, args, |e, a, row| {
         match sqlx::query_with(sql, a).fetch_optional(e).await? {
-            Some(r) => f(&row(&r)).map(Some),
+            Some(r) => MapRow::new(&mut 0).run(|| f(&row(&r))).map(Some),
             None => Ok(None),
         }
     })
@@ -382,8 +458,9 @@ where
     let sql = sql.into_sqlx();
     dispatch!(exec, args, |e, a, row| {
         let mut s = sqlx::query_with(sql, a).fetch(e);
+        let mut checked = 0;
         while let Some(r) = s.try_next().await? {
-            f(&row(&r))?;
+            MapRow::new(&mut checked).run(|| f(&row(&r)))?;
         }
         Ok(())
     })
@@ -432,7 +509,12 @@ where
     exec.count();
     let sql = sql.into_sqlx();
     let stream: Result<futures_util::stream::BoxStream<'e, Result<T>>> = dispatch!(exec, args, |e, a, row| {
-        Ok(sqlx::query_with(sql, a).fetch(e).map(move |r| r.map_err(Error::from).and_then(|r| f(&row(&r)))).boxed())
+        // The stream's own set of type-checked columns, kept across its awaits (see `MapRow`).
+        let mut checked = 0u64;
+        Ok(sqlx::query_with(sql, a)
+            .fetch(e)
+            .map(move |r| r.map_err(Error::from).and_then(|r| MapRow::new(&mut checked).run(|| f(&row(&r)))))
+            .boxed())
     });
     stream.unwrap_or_else(|e| futures_util::stream::once(async move { Err(e) }).boxed())
 }

@@ -172,33 +172,90 @@ fn pg_null(a: &mut sqlx::postgres::PgArguments, k: SqlKind) -> Result<()> {
     }
 }
 
-/// Fails on NULL: sqlx's SQLite driver decodes NULL as 0 or "" into a non-`Option` field.
-fn non_null(row: &RowRef<'_>, idx: usize) -> Result<()> {
-    if row.is_null(idx)? {
-        return Err(decode_err(row, idx, "NULL read into a field that is not an Option"));
-    }
-    Ok(())
-}
-
-/// `row.try_get(idx)` on whichever backend the row is from, as `$t` for each backend.
+/// Column `idx` of the row as `$s`/`$p`/`$m` on SQLite/PostgreSQL/MySQL (see [`sqlite_get`] and
+/// [`server_get`]).
 macro_rules! get {
     ($row:expr, $idx:expr, sqlite: $s:ty, postgres: $p:ty, mysql: $m:ty) => {{
-        use sqlx::Row;
-        non_null($row, $idx)?;
         match $row {
             #[cfg(feature = "sqlite")]
-            RowRef::Sqlite(r) => r.try_get::<$s, _>($idx).map(Into::into),
+            RowRef::Sqlite(r) => sqlite_get::<$s>(r, $idx).map(Into::into),
             #[cfg(feature = "postgres")]
-            RowRef::Postgres(r) => r.try_get::<$p, _>($idx).map(Into::into),
+            RowRef::Postgres(r) => pg_get::<$p>(r, $idx).map(Into::into),
             #[cfg(feature = "mysql")]
-            RowRef::MySql(r) => r.try_get::<$m, _>($idx).map(Into::into),
+            RowRef::MySql(r) => server_get::<_, $m>(*r, $idx).map(Into::into),
         }
         .map_err(|e| sqlx_err($row, $idx, e))
     }};
 }
 
+/// Reads column `idx` of a SQLite row as `T` by position.
+///
+/// SQLite types values, not columns: this converts the stored value with SQLite's own rules
+/// (`sqlite3_value_int64`, `_double`, `_text`), as Diesel and the C API do, instead of checking
+/// its storage class first as sqlx's `try_get` does; that check cost ~80 instructions a value,
+/// about 12% of the client-side CPU of reading 1,000 rows (docs/performance.md). Tables created
+/// by this crate give every column a type affinity, so values written through it already have
+/// the field's storage class. NULL is refused here (`try_get` silently decodes it as 0 or "");
+/// nullable fields check for NULL before they get here.
+#[cfg(feature = "sqlite")]
+#[inline]
+fn sqlite_get<'r, T>(r: &'r sqlx::sqlite::SqliteRow, idx: usize) -> Result<T, sqlx::Error>
+where
+    T: sqlx::Decode<'r, sqlx::Sqlite>,
+{
+    use sqlx::{Row, ValueRef};
+    let v = r.try_get_raw(idx)?;
+    if v.is_null() {
+        return Err(sqlx::Error::Decode(Box::new(sqlx::error::UnexpectedNullError)));
+    }
+    T::decode(v).map_err(sqlx::Error::Decode)
+}
+
+/// Reads column `idx` of a PostgreSQL or MySQL row as `T`: with sqlx's type check the first time
+/// a result set reads that column, without it for the later rows (the column's type is the same
+/// in every row of a result set; see `driver::CHECKED_COLUMNS`).
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+#[inline]
+fn server_get<'r, R, T>(r: &'r R, idx: usize) -> Result<T, sqlx::Error>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    T: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    use super::driver::CHECKED_COLUMNS;
+    let bit = 1u64.checked_shl(idx as u32).unwrap_or(0);
+    if CHECKED_COLUMNS.get() & bit != 0 {
+        return r.try_get_unchecked(idx);
+    }
+    let v = r.try_get(idx)?;
+    // `try_get` checks the type of non-NULL values only.
+    if bit != 0 && !sqlx::ValueRef::is_null(&r.try_get_raw(idx)?) {
+        CHECKED_COLUMNS.set(CHECKED_COLUMNS.get() | bit);
+    }
+    Ok(v)
+}
+
+/// [`server_get`] on PostgreSQL, where a column whose type is exactly `T`'s (by OID, from the
+/// statement's description) needs no further check: sqlx's `compatible` compares type enums and
+/// costs more than most decodes, on every row of a point query.
+#[cfg(feature = "postgres")]
+#[inline]
+fn pg_get<'r, T>(r: &'r sqlx::postgres::PgRow, idx: usize) -> Result<T, sqlx::Error>
+where
+    T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+{
+    use sqlx::{Column, Row};
+    let exact =
+        r.columns().get(idx).and_then(|c| c.type_info().oid()).is_some_and(|oid| T::type_info().oid() == Some(oid));
+    if exact {
+        return r.try_get_unchecked(idx);
+    }
+    server_get(r, idx)
+}
+
 /// Reads an integer of any width and narrows it with a range check (PostgreSQL is strict about
 /// INT2/INT4/INT8, so an `i64` field may map an INTEGER column of a schema we did not create).
+#[inline]
 fn get_int<T>(row: &RowRef<'_>, idx: usize) -> Result<T>
 where
     T: TryFrom<i64> + Send,
@@ -206,13 +263,15 @@ where
     let wide: i64 = match row {
         #[cfg(feature = "postgres")]
         RowRef::Postgres(r) => {
-            use sqlx::{Row, TypeInfo, ValueRef};
-            let raw = r.try_get_raw(idx)?;
-            let ty = raw.type_info().name().to_owned();
-            drop(raw);
-            match ty.as_str() {
-                "INT2" => get!(row, idx, sqlite: i64, postgres: i16, mysql: i64)?,
-                "INT4" => get!(row, idx, sqlite: i64, postgres: i32, mysql: i64)?,
+            use sqlx::{Column, Row};
+            // The width by the column's type OID (INT2, INT4, INT8), then decoded as exactly that
+            // type, so no further check is needed; anything else takes the checked path.
+            let oid = r.columns().get(idx).and_then(|c| c.type_info().oid()).map(|o| o.0);
+            let err = |e| sqlx_err(row, idx, e);
+            match oid {
+                Some(21) => r.try_get_unchecked::<i16, _>(idx).map(i64::from).map_err(err)?,
+                Some(23) => r.try_get_unchecked::<i32, _>(idx).map(i64::from).map_err(err)?,
+                Some(20) => r.try_get_unchecked::<i64, _>(idx).map_err(err)?,
                 _ => get!(row, idx, sqlite: i64, postgres: i64, mysql: i64)?,
             }
         }
@@ -228,7 +287,9 @@ where
 #[allow(dead_code)]
 fn get_text_unchecked(row: &RowRef<'_>, idx: usize) -> Result<String> {
     use sqlx::Row;
-    non_null(row, idx)?;
+    if row.is_null(idx)? {
+        return Err(decode_err(row, idx, "NULL read into a field that is not an Option"));
+    }
     match row {
         #[cfg(feature = "sqlite")]
         RowRef::Sqlite(r) => r.try_get_unchecked::<String, _>(idx),
@@ -245,7 +306,9 @@ macro_rules! int_type {
         impl SqlType for $t {
             const KIND: SqlKind = SqlKind::$kind;
             fn to_value(&self) -> Value { Value::$kind(*self) }
+            #[inline]
             fn bind(&self, args: &mut Args) -> Result<()> { args.push_value(Value::$kind(*self)) }
+            #[inline]
             fn decode(row: &RowRef<'_>, idx: usize) -> Result<Self> { get_int(row, idx) }
         }
     )*};
@@ -257,7 +320,9 @@ macro_rules! copy_type {
         impl SqlType for $t {
             const KIND: SqlKind = SqlKind::$kind;
             fn to_value(&self) -> Value { Value::$kind(*self) }
+            #[inline]
             fn bind(&self, args: &mut Args) -> Result<()> { args.push_value(Value::$kind(*self)) }
+            #[inline]
             fn decode(row: &RowRef<'_>, idx: usize) -> Result<Self> {
                 get!(row, idx, sqlite: $t, postgres: $t, mysql: $t)
             }
@@ -276,9 +341,11 @@ impl SqlType for String {
     fn to_value(&self) -> Value {
         Value::Text(self.clone())
     }
+    #[inline]
     fn bind(&self, args: &mut Args) -> Result<()> {
         args.push_str(self)
     }
+    #[inline]
     fn decode(row: &RowRef<'_>, idx: usize) -> Result<Self> {
         get!(row, idx, sqlite: String, postgres: String, mysql: String)
     }
@@ -289,9 +356,11 @@ impl SqlType for Vec<u8> {
     fn to_value(&self) -> Value {
         Value::Bytes(self.clone())
     }
+    #[inline]
     fn bind(&self, args: &mut Args) -> Result<()> {
         args.push_bytes(self)
     }
+    #[inline]
     fn decode(row: &RowRef<'_>, idx: usize) -> Result<Self> {
         get!(row, idx, sqlite: Vec<u8>, postgres: Vec<u8>, mysql: Vec<u8>)
     }

@@ -1,0 +1,608 @@
+//! The benchmark program of issue 4: times each workload on a Chinook-like schema
+//! (artist -> album -> track) for raw sqlx (hand-written SQL, positional unchecked decoding: the
+//! floor), this ORM, and, built with `--features peers`, SeaORM, Diesel and ormlite; on SQLite in
+//! memory, a SQLite file, the local PostgreSQL and the local MariaDB/MySQL. Contenders alternate
+//! within each round so drift hits all alike; the table shows medians and the ratio to raw sqlx.
+//!
+//! ```text
+//! cargo run --release -p orm-tests --bin bench                      # raw sqlx and this ORM
+//! cargo run --release -p orm-tests --features peers --bin bench     # and the peers
+//! cargo run --release -p orm-tests --bin bench -- --quick           # a smoke run (BENCH_QUICK=1)
+//!   --rounds N            rounds per workload (default 5, quick 1)
+//!   --targets a,b         sqlite-mem, sqlite-file, postgres, mysql (default: all)
+//!   --only w1,w2          workloads by key (insert1, insert-tx, insert-many, find, select,
+//!                         update, update-set, delete, eager)
+//!   --contenders a,b      raw, ours, seaorm, diesel, ormlite
+//!   --handoff             also run the SQLite worker-thread hand-off probe (see handoff.rs)
+//!   --multi-thread        run on tokio's multi-thread runtime (default: current-thread)
+//! ```
+//! Servers: `BENCH_POSTGRES` (default postgres://postgres@127.0.0.1:5432) and `BENCH_MYSQL`
+//! (default mysql://root@127.0.0.1:3306); the program (re)creates the database `orm_bench` on each.
+
+mod cg;
+mod handoff;
+mod ours;
+#[cfg(feature = "peers")]
+mod peers;
+mod raw;
+
+use orm_core::{Backend, Model};
+use std::collections::HashMap;
+use std::time::Duration;
+
+// --- the schema -------------------------------------------------------------------------------
+
+/// An artist (Chinook's `Artist`).
+#[derive(Model, Debug, Clone, PartialEq)]
+#[orm(table = "artist")]
+pub struct Artist {
+    #[orm(primary_key)]
+    pub artist_id: i64,
+    pub name: String,
+}
+
+/// An album (Chinook's `Album`).
+#[derive(Model, Debug, Clone, PartialEq)]
+#[orm(table = "album")]
+pub struct Album {
+    #[orm(primary_key)]
+    pub album_id: i64,
+    pub title: String,
+    #[orm(belongs_to = Artist)]
+    pub artist_id: i64,
+}
+
+/// A track (Chinook's `Track`, without the genre and media type).
+#[derive(Model, Debug, Clone, PartialEq)]
+#[orm(table = "track")]
+pub struct Track {
+    #[orm(primary_key)]
+    pub track_id: i64,
+    pub name: String,
+    #[orm(belongs_to = Album)]
+    pub album_id: i64,
+    pub composer: Option<String>,
+    pub milliseconds: i32,
+    pub bytes: i32,
+    pub unit_price: f64,
+}
+
+pub const ARTISTS: i64 = 100;
+pub const ALBUMS: i64 = 1_000;
+pub const TRACKS: i64 = 10_000;
+/// Keys of the rows the delete workload creates (far above every generated key).
+pub const DELETE_BASE: i64 = 10_000_000;
+
+/// The seeded track with key `i` (1-based).
+pub fn track(i: i64) -> Track {
+    Track {
+        track_id: i,
+        name: format!("Track {i}"),
+        album_id: (i - 1) / 10 + 1,
+        composer: (i % 3 != 0).then(|| format!("Composer {}", i % 50)),
+        milliseconds: 200_000 + ((i * 37) % 100_000) as i32,
+        bytes: 5_000_000 + ((i * 13) % 1_000_000) as i32,
+        unit_price: if i % 2 == 0 { 0.99 } else { 1.99 },
+    }
+}
+
+/// The statements that create and fill the schema (literal values: generated here, not input).
+pub fn schema_sql(b: Backend) -> Vec<String> {
+    let mut out = vec!["DROP TABLE IF EXISTS track".to_owned(), "DROP TABLE IF EXISTS album".into()];
+    out.push("DROP TABLE IF EXISTS artist".into());
+    out.extend(orm_core::create_table_sql::<Artist>(b));
+    out.extend(orm_core::create_table_sql::<Album>(b));
+    out.extend(orm_core::create_table_sql::<Track>(b));
+    let rows = |head: &str, n: i64, f: &dyn Fn(i64) -> String| -> Vec<String> {
+        (1..=n)
+            .collect::<Vec<_>>()
+            .chunks(1000)
+            .map(|c| format!("{head} VALUES {}", c.iter().map(|&i| f(i)).collect::<Vec<_>>().join(", ")))
+            .collect()
+    };
+    out.extend(rows("INSERT INTO artist (name)", ARTISTS, &|i| format!("('Artist {i}')")));
+    out.extend(rows("INSERT INTO album (title, artist_id)", ALBUMS, &|i| {
+        format!("('Album {i}', {})", (i - 1) / 10 + 1)
+    }));
+    out.extend(rows("INSERT INTO track (name, album_id, composer, milliseconds, bytes, unit_price)", TRACKS, &|i| {
+        let t = track(i);
+        let composer = t.composer.map_or("NULL".to_owned(), |c| format!("'{c}'"));
+        format!("('{}', {}, {composer}, {}, {}, {})", t.name, t.album_id, t.milliseconds, t.bytes, t.unit_price)
+    }));
+    out
+}
+
+/// Removes what a round of a workload added.
+pub const CLEANUP: [&str; 2] = ["DELETE FROM track WHERE track_id > 10000", "DELETE FROM artist WHERE artist_id > 100"];
+
+/// The statement that creates the rows the delete workload deletes.
+pub fn delete_setup_sql(n: usize) -> String {
+    let values: Vec<String> = (0..n as i64).map(|i| format!("({}, 'Doomed {i}')", DELETE_BASE + i)).collect();
+    format!("INSERT INTO artist (artist_id, name) VALUES {}", values.join(", "))
+}
+
+/// Groups children by parent key (every contender's eager workload ends with this).
+pub fn group<T>(children: Vec<T>, key: impl Fn(&T) -> i64) -> HashMap<i64, Vec<T>> {
+    let mut map: HashMap<i64, Vec<T>> = HashMap::new();
+    for c in children {
+        map.entry(key(&c)).or_default().push(c);
+    }
+    map
+}
+
+// --- targets, workloads, sizes ----------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    SqliteMem,
+    SqliteFile,
+    Postgres,
+    MySql,
+}
+
+impl Target {
+    const ALL: [Target; 4] = [Target::SqliteMem, Target::SqliteFile, Target::Postgres, Target::MySql];
+
+    fn key(self) -> &'static str {
+        match self {
+            Target::SqliteMem => "sqlite-mem",
+            Target::SqliteFile => "sqlite-file",
+            Target::Postgres => "postgres",
+            Target::MySql => "mysql",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Target::SqliteMem => "SQLite in memory",
+            Target::SqliteFile => "SQLite file (WAL, synchronous=NORMAL)",
+            Target::Postgres => "PostgreSQL",
+            Target::MySql => "MariaDB",
+        }
+    }
+
+    pub fn backend(self) -> Backend {
+        match self {
+            Target::SqliteMem | Target::SqliteFile => Backend::Sqlite,
+            Target::Postgres => Backend::Postgres,
+            Target::MySql => Backend::MySql,
+        }
+    }
+
+    /// Whether every contender has its own database (SQLite in memory) rather than sharing one.
+    pub fn private(self) -> bool {
+        self == Target::SqliteMem
+    }
+
+    pub fn sqlite_path() -> String {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../target/orm_bench.sqlite").to_owned()
+    }
+
+    fn server(self) -> String {
+        let (var, default) = match self {
+            Target::Postgres => ("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432"),
+            _ => ("BENCH_MYSQL", "mysql://root@127.0.0.1:3306"),
+        };
+        std::env::var(var).unwrap_or_else(|_| default.to_owned()).trim_end_matches('/').to_owned()
+    }
+
+    /// The URL of the benchmark database.
+    pub fn url(self) -> String {
+        match self {
+            Target::SqliteMem => "sqlite::memory:".into(),
+            Target::SqliteFile => format!("sqlite://{}", Target::sqlite_path()),
+            Target::Postgres | Target::MySql => format!("{}/orm_bench", self.server()),
+        }
+    }
+
+    /// Drops and re-creates the benchmark database (servers) or file.
+    async fn recreate(self) -> orm_core::Result<()> {
+        match self {
+            Target::SqliteMem => {}
+            Target::SqliteFile => {
+                for ext in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{ext}", Target::sqlite_path()));
+                }
+            }
+            Target::Postgres | Target::MySql => {
+                let admin = orm_core::Db::connect(&format!("{}/test", self.server())).await?;
+                let (drop, create) = if self == Target::Postgres {
+                    ("DROP DATABASE IF EXISTS orm_bench WITH (FORCE)", "CREATE DATABASE orm_bench")
+                } else {
+                    (
+                        "DROP DATABASE IF EXISTS orm_bench",
+                        "CREATE DATABASE orm_bench CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+                    )
+                };
+                orm_core::raw(drop).execute(&admin).await?;
+                orm_core::raw(create).execute(&admin).await?;
+                admin.close().await;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Work {
+    InsertOne,
+    InsertTx,
+    InsertMany,
+    Find,
+    Select,
+    Update,
+    UpdateSet,
+    Delete,
+    Eager,
+}
+
+impl Work {
+    const ALL: [Work; 9] = [
+        Work::InsertOne,
+        Work::InsertTx,
+        Work::InsertMany,
+        Work::Find,
+        Work::Select,
+        Work::Update,
+        Work::UpdateSet,
+        Work::Delete,
+        Work::Eager,
+    ];
+
+    fn key(self) -> &'static str {
+        match self {
+            Work::InsertOne => "insert1",
+            Work::InsertTx => "insert-tx",
+            Work::InsertMany => "insert-many",
+            Work::Find => "find",
+            Work::Select => "select",
+            Work::Update => "update",
+            Work::UpdateSet => "update-set",
+            Work::Delete => "delete",
+            Work::Eager => "eager",
+        }
+    }
+
+    fn label(self, s: &Sizes) -> String {
+        match self {
+            Work::InsertOne => format!("insert 1 row x{}", s.insert_one),
+            Work::InsertTx => format!("{} single inserts in a tx", s.insert_many),
+            Work::InsertMany => format!("insert_many {} rows", s.insert_many),
+            Work::Find => format!("find by key x{}", s.find),
+            Work::Select => format!("select 1,000 rows x{}", s.select),
+            Work::Update => format!("update by key x{}", s.update),
+            Work::UpdateSet => "set-based update of 10,000 rows".into(),
+            Work::Delete => format!("delete by key x{}", s.delete),
+            Work::Eager => format!("100 albums + their tracks x{}", s.eager),
+        }
+    }
+}
+
+/// How much each workload does.
+#[derive(Debug, Clone, Copy)]
+pub struct Sizes {
+    pub insert_one: usize,
+    pub insert_many: usize,
+    pub find: usize,
+    pub select: usize,
+    pub update: usize,
+    pub delete: usize,
+    pub eager: usize,
+}
+
+impl Sizes {
+    const FULL: Sizes = Sizes {
+        insert_one: 2_000,
+        insert_many: 10_000,
+        find: 10_000,
+        select: 200,
+        update: 2_000,
+        delete: 2_000,
+        eager: 100,
+    };
+    const QUICK: Sizes =
+        Sizes { insert_one: 200, insert_many: 10_000, find: 1_000, select: 20, update: 200, delete: 200, eager: 10 };
+}
+
+// --- contenders -------------------------------------------------------------------------------
+
+/// One library under test, connected to one target. Every workload method times only the work
+/// itself; setup and cleanup happen outside the timed part.
+pub enum Contender {
+    Raw(raw::Raw),
+    Ours(ours::Ours),
+    #[cfg(feature = "peers")]
+    Sea(peers::sea::Sea),
+    #[cfg(feature = "peers")]
+    Diesel(peers::dsl::Diesel),
+    #[cfg(feature = "peers")]
+    Ormlite(peers::lite::Lite),
+}
+
+macro_rules! each {
+    ($c:expr, |$x:ident| $body:expr) => {
+        match $c {
+            Contender::Raw($x) => $body,
+            Contender::Ours($x) => $body,
+            #[cfg(feature = "peers")]
+            Contender::Sea($x) => $body,
+            #[cfg(feature = "peers")]
+            Contender::Diesel($x) => $body,
+            #[cfg(feature = "peers")]
+            Contender::Ormlite($x) => $body,
+        }
+    };
+}
+
+const CONTENDERS: [&str; 5] = ["raw", "ours", "seaorm", "diesel", "ormlite"];
+
+fn contender_label(key: &str) -> &'static str {
+    match key {
+        "raw" => "raw sqlx",
+        "ours" => "this ORM",
+        "seaorm" => "SeaORM",
+        "diesel" => "Diesel",
+        _ => "ormlite",
+    }
+}
+
+impl Contender {
+    async fn connect(key: &str, t: Target) -> Option<Contender> {
+        Some(match key {
+            "raw" => Contender::Raw(raw::Raw::connect(t).await),
+            "ours" => Contender::Ours(ours::Ours::connect(t).await),
+            #[cfg(feature = "peers")]
+            "seaorm" => Contender::Sea(peers::sea::Sea::connect(t).await?),
+            #[cfg(feature = "peers")]
+            "diesel" => Contender::Diesel(peers::dsl::Diesel::connect(t).await?),
+            #[cfg(feature = "peers")]
+            "ormlite" => Contender::Ormlite(peers::lite::Lite::connect(t).await?),
+            _ => return None,
+        })
+    }
+
+    fn key(&self) -> &'static str {
+        match self {
+            Contender::Raw(_) => "raw",
+            Contender::Ours(_) => "ours",
+            #[cfg(feature = "peers")]
+            Contender::Sea(_) => "seaorm",
+            #[cfg(feature = "peers")]
+            Contender::Diesel(_) => "diesel",
+            #[cfg(feature = "peers")]
+            Contender::Ormlite(_) => "ormlite",
+        }
+    }
+
+    async fn exec(&mut self, sql: &str) {
+        each!(self, |c| c.exec(sql).await)
+    }
+
+    /// Runs one round of `w`; `None` when the contender cannot do it. `salt` makes the values
+    /// each run writes differ from the previous run's (MySQL skips rewriting unchanged rows).
+    async fn run(&mut self, w: Work, s: &Sizes, salt: usize) -> Option<Duration> {
+        let d = match w {
+            Work::InsertOne => {
+                let rows: Vec<Artist> =
+                    (0..s.insert_one).map(|i| Artist { artist_id: 0, name: format!("New artist {i}") }).collect();
+                each!(self, |c| c.insert_one(&rows).await)
+            }
+            Work::InsertTx | Work::InsertMany => {
+                let rows: Vec<Track> =
+                    (1..=s.insert_many as i64).map(|i| Track { track_id: 0, album_id: ALBUMS, ..track(i) }).collect();
+                if w == Work::InsertTx {
+                    each!(self, |c| c.insert_tx(&rows).await)
+                } else {
+                    each!(self, |c| c.insert_many(&rows).await)
+                }
+            }
+            Work::Find => {
+                let ids: Vec<i64> = (0..s.find as i64).map(|i| (i * 7919) % TRACKS + 1).collect();
+                each!(self, |c| c.find(&ids).await)
+            }
+            Work::Select => each!(self, |c| c.select(s.select, 100).await),
+            Work::Update => {
+                let rows: Vec<Track> = (1..=s.update as i64)
+                    .map(|i| {
+                        let mut t = track(i);
+                        t.milliseconds += salt as i32 + 1;
+                        t
+                    })
+                    .collect();
+                each!(self, |c| c.update(&rows).await)
+            }
+            Work::UpdateSet => each!(self, |c| c.update_set(ALBUMS, salt as i32).await)?,
+            Work::Delete => {
+                self.exec(&delete_setup_sql(s.delete)).await;
+                let ids: Vec<i64> = (0..s.delete as i64).map(|i| DELETE_BASE + i).collect();
+                each!(self, |c| c.delete(&ids).await)
+            }
+            Work::Eager => each!(self, |c| c.eager(s.eager, 100).await),
+        };
+        for sql in CLEANUP {
+            self.exec(sql).await;
+        }
+        Some(d)
+    }
+}
+
+// --- the harness ------------------------------------------------------------------------------
+
+struct Cfg {
+    rounds: usize,
+    sizes: Sizes,
+    targets: Vec<Target>,
+    works: Vec<Work>,
+    contenders: Vec<&'static str>,
+    handoff: bool,
+    multi_thread: bool,
+}
+
+fn list(arg: Option<String>) -> Option<Vec<String>> {
+    arg.map(|s| s.split(',').map(|x| x.trim().to_owned()).filter(|x| !x.is_empty()).collect())
+}
+
+fn parse_args() -> Cfg {
+    let mut args = std::env::args().skip(1);
+    let mut quick = std::env::var_os("BENCH_QUICK").is_some_and(|v| v != "0");
+    let (mut rounds, mut targets, mut only, mut contenders) = (None, None, None, None);
+    let (mut handoff, mut multi_thread) = (false, false);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--quick" => quick = true,
+            "--rounds" => rounds = args.next().and_then(|n| n.parse().ok()),
+            "--targets" => targets = list(args.next()),
+            "--only" => only = list(args.next()),
+            "--contenders" => contenders = list(args.next()),
+            "--handoff" => handoff = true,
+            "--multi-thread" => multi_thread = true,
+            "--callgrind-report" => {
+                cg::report(&args.next().unwrap_or_else(|| ".".into()));
+                std::process::exit(0);
+            }
+            "--bench" => {} // what `cargo bench` passes
+            other => {
+                eprintln!("unknown argument {other}; see the top of orm-tests/src/bin/bench/main.rs");
+                std::process::exit(2);
+            }
+        }
+    }
+    let pick = |keys: &Option<Vec<String>>, k: &str| keys.as_ref().is_none_or(|v| v.iter().any(|x| x == k));
+    Cfg {
+        rounds: rounds.unwrap_or(if quick { 1 } else { 5 }).max(1),
+        sizes: if quick { Sizes::QUICK } else { Sizes::FULL },
+        targets: Target::ALL.into_iter().filter(|t| pick(&targets, t.key())).collect(),
+        works: Work::ALL.into_iter().filter(|w| pick(&only, w.key())).collect(),
+        contenders: CONTENDERS.into_iter().filter(|c| pick(&contenders, c)).collect(),
+        handoff,
+        multi_thread,
+    }
+}
+
+pub fn target_rank(key: &str) -> usize {
+    Target::ALL.iter().position(|t| t.key() == key).unwrap_or(99)
+}
+
+pub fn work_rank(key: &str) -> usize {
+    Work::ALL.iter().position(|w| w.key() == key).unwrap_or(99)
+}
+
+fn median(v: &mut [Duration]) -> Duration {
+    v.sort();
+    let n = v.len();
+    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2 }
+}
+
+fn fmt_ms(d: Duration) -> String {
+    let ms = d.as_secs_f64() * 1e3;
+    if ms >= 100.0 {
+        format!("{ms:.0} ms")
+    } else if ms >= 10.0 {
+        format!("{ms:.1} ms")
+    } else {
+        format!("{ms:.2} ms")
+    }
+}
+
+async fn bench_target(t: Target, cfg: &Cfg) {
+    if let Err(e) = t.recreate().await {
+        println!("\n## {}\n\nskipped: {e}", t.label());
+        return;
+    }
+    let mut cs = Vec::new();
+    for key in &cfg.contenders {
+        match Contender::connect(key, t).await {
+            Some(c) => cs.push(c),
+            None => eprintln!("{}: {key} is not built in or cannot run on {}", t.key(), t.label()),
+        }
+    }
+    let schema = schema_sql(t.backend());
+    for (i, c) in cs.iter_mut().enumerate() {
+        if i == 0 || t.private() {
+            for sql in &schema {
+                c.exec(sql).await;
+            }
+        }
+    }
+    cg::set_label(String::new());
+    // Warm-up: one quick round of everything (statement caches, buffers, server caches).
+    // insert_many at full size, twice: its statements are prepared and cached before timing.
+    let warm = Sizes { insert_one: 20, find: 100, select: 2, update: 20, delete: 20, eager: 2, ..cfg.sizes };
+    for w in &cfg.works {
+        for (k, c) in cs.iter_mut().enumerate() {
+            for _ in 0..if *w == Work::InsertMany { 2 } else { 1 } {
+                c.run(*w, &warm, k).await;
+            }
+        }
+    }
+    let mut times: HashMap<(usize, &'static str), Vec<Duration>> = HashMap::new();
+    for round in 0..cfg.rounds {
+        for (wi, w) in cfg.works.iter().enumerate() {
+            let n = cs.len();
+            for k in 0..n {
+                let c = &mut cs[(k + round + wi) % n];
+                cg::set_label(format!("{}|{}|{}", t.key(), w.key(), c.key()));
+                if let Some(d) = c.run(*w, &cfg.sizes, 16 * (round + 1) + k).await {
+                    times.entry((wi, c.key())).or_default().push(d);
+                }
+            }
+        }
+        eprintln!("{}: round {}/{} done", t.key(), round + 1, cfg.rounds);
+    }
+
+    println!("\n### {}\n", t.label());
+    let keys: Vec<&str> = cs.iter().map(|c| c.key()).collect();
+    print!("| workload |");
+    for k in &keys {
+        print!(" {} |", contender_label(k));
+    }
+    println!();
+    print!("|---|");
+    for _ in &keys {
+        print!("---|");
+    }
+    println!();
+    for (wi, w) in cfg.works.iter().enumerate() {
+        let base = times.get_mut(&(wi, "raw")).map(|v| median(v));
+        print!("| {} |", w.label(&cfg.sizes));
+        for k in &keys {
+            match times.get_mut(&(wi, *k)) {
+                Some(v) => {
+                    let m = median(v);
+                    match base {
+                        Some(b) if *k != "raw" => print!(" {} ({:.2}) |", fmt_ms(m), m.as_secs_f64() / b.as_secs_f64()),
+                        _ => print!(" {} |", fmt_ms(m)),
+                    }
+                }
+                None => print!(" n/a |"),
+            }
+        }
+        println!();
+    }
+    for c in cs {
+        each!(c, |x| x.close().await);
+    }
+}
+
+fn main() {
+    let cfg = parse_args();
+    let rt = if cfg.multi_thread {
+        tokio::runtime::Builder::new_multi_thread().enable_all().build()
+    } else {
+        tokio::runtime::Builder::new_current_thread().enable_all().build()
+    }
+    .expect("tokio runtime");
+    println!(
+        "# orm benchmark: {} round(s), medians, (ratio to raw sqlx); tokio {} runtime",
+        cfg.rounds,
+        if cfg.multi_thread { "multi-thread" } else { "current-thread" }
+    );
+    rt.block_on(async {
+        for t in &cfg.targets {
+            bench_target(*t, &cfg).await;
+        }
+    });
+    if cfg.handoff {
+        handoff::run(&cfg.sizes);
+    }
+}

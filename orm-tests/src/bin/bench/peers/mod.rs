@@ -1,0 +1,1 @@
+//! The peers: SeaORM, Diesel and ormlite, each used the way its own guide shows.
