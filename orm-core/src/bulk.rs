@@ -128,8 +128,10 @@ fn render<M: Model>(b: Backend, shape: Shape, rows: usize) -> String {
     }
     match shape {
         Shape::Upsert => {
-            let others: Vec<&str> = columns().filter(|&(i, _)| i != M::PRIMARY_KEY).map(|(_, c)| c.name).collect();
-            b.write_upsert_clause(&mut s, pk, &others);
+            let keys: Vec<&str> = crate::model::key_columns::<M>().map(|c| c.name).collect();
+            let others: Vec<&str> =
+                columns().filter(|&(i, _)| !M::KEY_COLUMNS.contains(&i)).map(|(_, c)| c.name).collect();
+            b.write_upsert_clause(&mut s, &keys, &others);
         }
         Shape::InsertReturning if b.supports_returning() => {
             s.push_str(" RETURNING ");

@@ -74,8 +74,9 @@ impl Backend {
         }
     }
 
-    /// Writes what turns an INSERT of every column into an upsert on the primary key `key`: when
-    /// a row with that key exists, its `columns` take the new row's values.
+    /// Writes what turns an INSERT of every column into an upsert on the primary key `keys` (one
+    /// column, or several for a composite key): when a row with that key exists, its `columns`
+    /// take the new row's values.
     ///
     /// * PostgreSQL and SQLite: ` ON CONFLICT ("key") DO UPDATE SET "c" = EXCLUDED."c", ...`
     ///   (` DO NOTHING` when the table has no other column);
@@ -83,11 +84,16 @@ impl Backend {
     ///   target: this fires on a duplicate in ANY unique key of the table, not only the primary
     ///   key (and updates the row holding that duplicate). `VALUES()` is deprecated in MySQL 8.0.20+
     ///   in favour of a row alias that MariaDB lacks; both still accept it.
-    pub fn write_upsert_clause(self, out: &mut String, key: &str, columns: &[&str]) {
+    pub fn write_upsert_clause(self, out: &mut String, keys: &[&str], columns: &[&str]) {
         match self {
             Backend::Sqlite | Backend::Postgres => {
                 out.push_str(" ON CONFLICT (");
-                self.write_ident(out, key);
+                for (i, k) in keys.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    self.write_ident(out, k);
+                }
                 if columns.is_empty() {
                     out.push_str(") DO NOTHING");
                     return;
@@ -106,6 +112,7 @@ impl Backend {
                 out.push_str(" ON DUPLICATE KEY UPDATE ");
                 if columns.is_empty() {
                     // A no-op assignment: the existing row is left as it is.
+                    let key = keys.first().copied().unwrap_or_default();
                     self.write_ident(out, key);
                     out.push_str(" = ");
                     self.write_ident(out, key);
