@@ -321,8 +321,9 @@ fn row_mysql(r: &sqlx::mysql::MySqlRow) -> RowRef<'_> {
 thread_local! {
     /// The columns (bit `i`: column `i`, for the first 64) of the result set being mapped whose
     /// type an earlier row of it already checked against the field reading it: on PostgreSQL and
-    /// MySQL every row of a result set has the same column types, so later rows skip sqlx's type
-    /// check (which costs more than decoding most values). Set only around the synchronous mapping
+    /// MySQL every row of a result set has the same column types (and on SQLite, tables with a type
+    /// affinity hold values of that type), so later rows skip sqlx's type check (which costs more
+    /// than decoding most values). Set only around the synchronous mapping
     /// of one row ([`MapRow`]): each result set keeps its own set between rows, across awaits.
     pub(super) static CHECKED_COLUMNS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }

@@ -190,25 +190,34 @@ macro_rules! get {
 
 /// Reads column `idx` of a SQLite row as `T` by position.
 ///
-/// SQLite types values, not columns: this converts the stored value with SQLite's own rules
-/// (`sqlite3_value_int64`, `_double`, `_text`), as Diesel and the C API do, instead of checking
-/// its storage class first as sqlx's `try_get` does; that check cost ~80 instructions a value,
-/// about 12% of the client-side CPU of reading 1,000 rows (docs/performance.md). Tables created
-/// by this crate give every column a type affinity, so values written through it already have
-/// the field's storage class. NULL is refused here (`try_get` silently decodes it as 0 or "");
-/// nullable fields check for NULL before they get here.
+/// The first non-NULL value of each column in a result set goes through sqlx's type check (so
+/// text read into an integer field is an `Error::Decode`, not a silent 0); later values of that
+/// column are decoded with SQLite's own conversions (`sqlite3_value_int64`, `_double`, `_text`),
+/// as Diesel and the C API do: the check costs ~80 instructions a value, about 12% of the
+/// client-side CPU of reading 1,000 rows (docs/performance.md). SQLite types values, not
+/// columns, so a column mixing storage classes row by row is checked on its first value only;
+/// tables created by this crate give every column a type affinity, which keeps them uniform.
+/// NULL is refused here (sqlx would decode it as 0 or ""); nullable fields check for NULL first.
 #[cfg(feature = "sqlite")]
 #[inline]
 fn sqlite_get<'r, T>(r: &'r sqlx::sqlite::SqliteRow, idx: usize) -> Result<T, sqlx::Error>
 where
-    T: sqlx::Decode<'r, sqlx::Sqlite>,
+    T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
 {
+    use super::driver::CHECKED_COLUMNS;
     use sqlx::{Row, ValueRef};
     let v = r.try_get_raw(idx)?;
     if v.is_null() {
         return Err(sqlx::Error::Decode(Box::new(sqlx::error::UnexpectedNullError)));
     }
-    T::decode(v).map_err(sqlx::Error::Decode)
+    let bit = 1u64.checked_shl(idx as u32).unwrap_or(0);
+    if CHECKED_COLUMNS.get() & bit != 0 {
+        return T::decode(v).map_err(sqlx::Error::Decode);
+    }
+    drop(v);
+    let value = r.try_get(idx)?;
+    CHECKED_COLUMNS.set(CHECKED_COLUMNS.get() | bit);
+    Ok(value)
 }
 
 /// Reads column `idx` of a PostgreSQL or MySQL row as `T`: with sqlx's type check the first time
