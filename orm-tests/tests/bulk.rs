@@ -331,33 +331,14 @@ async fn bulk_query_delete_never_loads_rows() {
         Item::create_table(&db).await?;
         Item::insert_many(&db, &items(1_000)).await?;
         let before = db.statement_count();
-        assert_eq!(
-            Item::query().filter(Item::QTY.lt(500)).delete(&db).await?,
-            500
-        );
+        assert_eq!(Item::query().filter(Item::QTY.lt(500)).delete(&db).await?, 500);
         assert_eq!(db.statement_count() - before, 1);
         let before = db.statement_count();
-        let n = Item::query()
-            .filter(Item::QTY.gte(500))
-            .order_by(Item::QTY.desc())
-            .limit(100)
-            .delete(&db)
-            .await?;
+        let n = Item::query().filter(Item::QTY.gte(500)).order_by(Item::QTY.desc()).limit(100).delete(&db).await?;
         assert_eq!(n, 100);
-        assert_eq!(
-            db.statement_count() - before,
-            1,
-            "ordered and limited: still one statement"
-        );
+        assert_eq!(db.statement_count() - before, 1, "ordered and limited: still one statement");
         assert_eq!(count(&db).await?, 400);
-        assert_eq!(
-            Item::query()
-                .order_by(Item::QTY.desc())
-                .first(&db)
-                .await?
-                .map(|i| i.qty),
-            Some(899)
-        );
+        assert_eq!(Item::query().order_by(Item::QTY.desc()).first(&db).await?.map(|i| i.qty), Some(899));
         Ok(())
     });
 }

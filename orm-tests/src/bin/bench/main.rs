@@ -88,10 +88,7 @@ pub fn track(i: i64) -> Track {
 
 /// The statements that create and fill the schema (literal values: generated here, not input).
 pub fn schema_sql(b: Backend) -> Vec<String> {
-    let mut out = vec![
-        "DROP TABLE IF EXISTS track".to_owned(),
-        "DROP TABLE IF EXISTS album".into(),
-    ];
+    let mut out = vec!["DROP TABLE IF EXISTS track".to_owned(), "DROP TABLE IF EXISTS album".into()];
     out.push("DROP TABLE IF EXISTS artist".into());
     out.extend(orm_core::create_table_sql::<Artist>(b));
     out.extend(orm_core::create_table_sql::<Album>(b));
@@ -100,50 +97,28 @@ pub fn schema_sql(b: Backend) -> Vec<String> {
         (1..=n)
             .collect::<Vec<_>>()
             .chunks(1000)
-            .map(|c| {
-                format!(
-                    "{head} VALUES {}",
-                    c.iter().map(|&i| f(i)).collect::<Vec<_>>().join(", ")
-                )
-            })
+            .map(|c| format!("{head} VALUES {}", c.iter().map(|&i| f(i)).collect::<Vec<_>>().join(", ")))
             .collect()
     };
-    out.extend(rows("INSERT INTO artist (name)", ARTISTS, &|i| {
-        format!("('Artist {i}')")
-    }));
+    out.extend(rows("INSERT INTO artist (name)", ARTISTS, &|i| format!("('Artist {i}')")));
     out.extend(rows("INSERT INTO album (title, artist_id)", ALBUMS, &|i| {
         format!("('Album {i}', {})", (i - 1) / 10 + 1)
     }));
-    out.extend(rows(
-        "INSERT INTO track (name, album_id, composer, milliseconds, bytes, unit_price)",
-        TRACKS,
-        &|i| {
-            let t = track(i);
-            let composer = t.composer.map_or("NULL".to_owned(), |c| format!("'{c}'"));
-            format!(
-                "('{}', {}, {composer}, {}, {}, {})",
-                t.name, t.album_id, t.milliseconds, t.bytes, t.unit_price
-            )
-        },
-    ));
+    out.extend(rows("INSERT INTO track (name, album_id, composer, milliseconds, bytes, unit_price)", TRACKS, &|i| {
+        let t = track(i);
+        let composer = t.composer.map_or("NULL".to_owned(), |c| format!("'{c}'"));
+        format!("('{}', {}, {composer}, {}, {}, {})", t.name, t.album_id, t.milliseconds, t.bytes, t.unit_price)
+    }));
     out
 }
 
 /// Removes what a round of a workload added.
-pub const CLEANUP: [&str; 2] = [
-    "DELETE FROM track WHERE track_id > 10000",
-    "DELETE FROM artist WHERE artist_id > 100",
-];
+pub const CLEANUP: [&str; 2] = ["DELETE FROM track WHERE track_id > 10000", "DELETE FROM artist WHERE artist_id > 100"];
 
 /// The statement that creates the rows the delete workload deletes.
 pub fn delete_setup_sql(n: usize) -> String {
-    let values: Vec<String> = (0..n as i64)
-        .map(|i| format!("({}, 'Doomed {i}')", DELETE_BASE + i))
-        .collect();
-    format!(
-        "INSERT INTO artist (artist_id, name) VALUES {}",
-        values.join(", ")
-    )
+    let values: Vec<String> = (0..n as i64).map(|i| format!("({}, 'Doomed {i}')", DELETE_BASE + i)).collect();
+    format!("INSERT INTO artist (artist_id, name) VALUES {}", values.join(", "))
 }
 
 /// Groups children by parent key (every contender's eager workload ends with this).
@@ -166,12 +141,7 @@ pub enum Target {
 }
 
 impl Target {
-    const ALL: [Target; 4] = [
-        Target::SqliteMem,
-        Target::SqliteFile,
-        Target::Postgres,
-        Target::MySql,
-    ];
+    const ALL: [Target; 4] = [Target::SqliteMem, Target::SqliteFile, Target::Postgres, Target::MySql];
 
     fn key(self) -> &'static str {
         match self {
@@ -213,10 +183,7 @@ impl Target {
             Target::Postgres => ("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432"),
             _ => ("BENCH_MYSQL", "mysql://root@127.0.0.1:3306"),
         };
-        std::env::var(var)
-            .unwrap_or_else(|_| default.to_owned())
-            .trim_end_matches('/')
-            .to_owned()
+        std::env::var(var).unwrap_or_else(|_| default.to_owned()).trim_end_matches('/').to_owned()
     }
 
     /// The URL of the benchmark database.
@@ -240,10 +207,7 @@ impl Target {
             Target::Postgres | Target::MySql => {
                 let admin = orm_core::Db::connect(&format!("{}/test", self.server())).await?;
                 let (drop, create) = if self == Target::Postgres {
-                    (
-                        "DROP DATABASE IF EXISTS orm_bench WITH (FORCE)",
-                        "CREATE DATABASE orm_bench",
-                    )
+                    ("DROP DATABASE IF EXISTS orm_bench WITH (FORCE)", "CREATE DATABASE orm_bench")
                 } else {
                     (
                         "DROP DATABASE IF EXISTS orm_bench",
@@ -336,15 +300,8 @@ impl Sizes {
         delete: 2_000,
         eager: 100,
     };
-    const QUICK: Sizes = Sizes {
-        insert_one: 200,
-        insert_many: 10_000,
-        find: 1_000,
-        select: 20,
-        update: 200,
-        delete: 200,
-        eager: 10,
-    };
+    const QUICK: Sizes =
+        Sizes { insert_one: 200, insert_many: 10_000, find: 1_000, select: 20, update: 200, delete: 200, eager: 10 };
 }
 
 // --- contenders -------------------------------------------------------------------------------
@@ -426,22 +383,13 @@ impl Contender {
     async fn run(&mut self, w: Work, s: &Sizes, salt: usize) -> Option<Duration> {
         let d = match w {
             Work::InsertOne => {
-                let rows: Vec<Artist> = (0..s.insert_one)
-                    .map(|i| Artist {
-                        artist_id: 0,
-                        name: format!("New artist {i}"),
-                    })
-                    .collect();
+                let rows: Vec<Artist> =
+                    (0..s.insert_one).map(|i| Artist { artist_id: 0, name: format!("New artist {i}") }).collect();
                 each!(self, |c| c.insert_one(&rows).await)
             }
             Work::InsertTx | Work::InsertMany => {
-                let rows: Vec<Track> = (1..=s.insert_many as i64)
-                    .map(|i| Track {
-                        track_id: 0,
-                        album_id: ALBUMS,
-                        ..track(i)
-                    })
-                    .collect();
+                let rows: Vec<Track> =
+                    (1..=s.insert_many as i64).map(|i| Track { track_id: 0, album_id: ALBUMS, ..track(i) }).collect();
                 if w == Work::InsertTx {
                     each!(self, |c| c.insert_tx(&rows).await)
                 } else {
@@ -455,9 +403,7 @@ impl Contender {
                 }
             }
             Work::Find => {
-                let ids: Vec<i64> = (0..s.find as i64)
-                    .map(|i| (i * 7919) % TRACKS + 1)
-                    .collect();
+                let ids: Vec<i64> = (0..s.find as i64).map(|i| (i * 7919) % TRACKS + 1).collect();
                 each!(self, |c| c.find(&ids).await)
             }
             Work::Select => each!(self, |c| c.select(s.select, 100).await),
@@ -499,12 +445,7 @@ struct Cfg {
 }
 
 fn list(arg: Option<String>) -> Option<Vec<String>> {
-    arg.map(|s| {
-        s.split(',')
-            .map(|x| x.trim().to_owned())
-            .filter(|x| !x.is_empty())
-            .collect()
-    })
+    arg.map(|s| s.split(',').map(|x| x.trim().to_owned()).filter(|x| !x.is_empty()).collect())
 }
 
 fn parse_args() -> Cfg {
@@ -527,41 +468,25 @@ fn parse_args() -> Cfg {
             }
             "--bench" => {} // what `cargo bench` passes
             other => {
-                eprintln!(
-                    "unknown argument {other}; see the top of orm-tests/src/bin/bench/main.rs"
-                );
+                eprintln!("unknown argument {other}; see the top of orm-tests/src/bin/bench/main.rs");
                 std::process::exit(2);
             }
         }
     }
-    let pick = |keys: &Option<Vec<String>>, k: &str| {
-        keys.as_ref().is_none_or(|v| v.iter().any(|x| x == k))
-    };
+    let pick = |keys: &Option<Vec<String>>, k: &str| keys.as_ref().is_none_or(|v| v.iter().any(|x| x == k));
     Cfg {
         rounds: rounds.unwrap_or(if quick { 1 } else { 5 }).max(1),
         sizes: if quick { Sizes::QUICK } else { Sizes::FULL },
-        targets: Target::ALL
-            .into_iter()
-            .filter(|t| pick(&targets, t.key()))
-            .collect(),
-        works: Work::ALL
-            .into_iter()
-            .filter(|w| pick(&only, w.key()))
-            .collect(),
-        contenders: CONTENDERS
-            .into_iter()
-            .filter(|c| pick(&contenders, c))
-            .collect(),
+        targets: Target::ALL.into_iter().filter(|t| pick(&targets, t.key())).collect(),
+        works: Work::ALL.into_iter().filter(|w| pick(&only, w.key())).collect(),
+        contenders: CONTENDERS.into_iter().filter(|c| pick(&contenders, c)).collect(),
         handoff,
         multi_thread,
     }
 }
 
 pub fn target_rank(key: &str) -> usize {
-    Target::ALL
-        .iter()
-        .position(|t| t.key() == key)
-        .unwrap_or(99)
+    Target::ALL.iter().position(|t| t.key() == key).unwrap_or(99)
 }
 
 pub fn work_rank(key: &str) -> usize {
@@ -571,11 +496,7 @@ pub fn work_rank(key: &str) -> usize {
 fn median(v: &mut [Duration]) -> Duration {
     v.sort();
     let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2
-    }
+    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2 }
 }
 
 fn fmt_ms(d: Duration) -> String {
@@ -598,11 +519,7 @@ async fn bench_target(t: Target, cfg: &Cfg) {
     for key in &cfg.contenders {
         match Contender::connect(key, t).await {
             Some(c) => cs.push(c),
-            None => eprintln!(
-                "{}: {key} is not built in or cannot run on {}",
-                t.key(),
-                t.label()
-            ),
+            None => eprintln!("{}: {key} is not built in or cannot run on {}", t.key(), t.label()),
         }
     }
     let schema = schema_sql(t.backend());
@@ -621,15 +538,7 @@ async fn bench_target(t: Target, cfg: &Cfg) {
     // which has not run yet when the next statement asks for one), so every connection of a
     // pool of 10 must have seen the statement; preparing a 60,000-parameter INSERT costs as much
     // as running it (~100M instructions on MySQL). Steady state is what this program measures.
-    let warm = Sizes {
-        insert_one: 20,
-        find: 100,
-        select: 2,
-        update: 20,
-        delete: 20,
-        eager: 2,
-        ..cfg.sizes
-    };
+    let warm = Sizes { insert_one: 20, find: 100, select: 2, update: 20, delete: 20, eager: 2, ..cfg.sizes };
     let warm_many = if t.private() || cfg.rounds < 3 { 2 } else { 11 };
     for w in &cfg.works {
         for (k, c) in cs.iter_mut().enumerate() {
@@ -673,11 +582,7 @@ async fn bench_target(t: Target, cfg: &Cfg) {
                 Some(v) => {
                     let m = median(v);
                     match base {
-                        Some(b) if *k != "raw" => print!(
-                            " {} ({:.2}) |",
-                            fmt_ms(m),
-                            m.as_secs_f64() / b.as_secs_f64()
-                        ),
+                        Some(b) if *k != "raw" => print!(" {} ({:.2}) |", fmt_ms(m), m.as_secs_f64() / b.as_secs_f64()),
                         _ => print!(" {} |", fmt_ms(m)),
                     }
                 }
@@ -694,23 +599,15 @@ async fn bench_target(t: Target, cfg: &Cfg) {
 fn main() {
     let cfg = parse_args();
     let rt = if cfg.multi_thread {
-        tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
+        tokio::runtime::Builder::new_multi_thread().enable_all().build()
     } else {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
+        tokio::runtime::Builder::new_current_thread().enable_all().build()
     }
     .expect("tokio runtime");
     println!(
         "# orm benchmark: {} round(s), medians, (ratio to raw sqlx); tokio {} runtime",
         cfg.rounds,
-        if cfg.multi_thread {
-            "multi-thread"
-        } else {
-            "current-thread"
-        }
+        if cfg.multi_thread { "multi-thread" } else { "current-thread" }
     );
     rt.block_on(async {
         for t in &cfg.targets {

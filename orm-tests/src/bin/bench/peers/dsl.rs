@@ -114,17 +114,11 @@ diesel::define_sql_function! { fn last_insert_id() -> BigInt; }
 
 impl Keyed for MysqlConnection {
     fn insert_artist(&mut self, name: &str) -> i64 {
-        diesel::insert_into(artist::table)
-            .values(artist::name.eq(name))
-            .execute(self)
-            .unwrap();
+        diesel::insert_into(artist::table).values(artist::name.eq(name)).execute(self).unwrap();
         diesel::select(last_insert_id()).get_result(self).unwrap()
     }
     fn insert_track(&mut self, t: NewTrack<'_>) -> i64 {
-        diesel::insert_into(track::table)
-            .values(t)
-            .execute(self)
-            .unwrap();
+        diesel::insert_into(track::table).values(t).execute(self).unwrap();
         diesel::select(last_insert_id()).get_result(self).unwrap()
     }
 }
@@ -151,37 +145,25 @@ impl Diesel {
         let max = t.backend().max_params();
         Some(match t {
             Target::SqliteMem | Target::SqliteFile => {
-                let path = if t == Target::SqliteMem {
-                    ":memory:".to_owned()
-                } else {
-                    Target::sqlite_path()
-                };
+                let path = if t == Target::SqliteMem { ":memory:".to_owned() } else { Target::sqlite_path() };
                 let mut c = SqliteConnection::establish(&path).expect("connect (Diesel, SQLite)");
-                c.batch_execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000;")
-                    .unwrap();
+                c.batch_execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000;").unwrap();
                 if t == Target::SqliteFile {
-                    c.batch_execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
-                        .unwrap();
+                    c.batch_execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;").unwrap();
                 }
                 Diesel::Sqlite(c, max)
             }
-            Target::Postgres => Diesel::Pg(
-                PgConnection::establish(&t.url()).expect("connect (Diesel, PostgreSQL)"),
-                max,
-            ),
-            Target::MySql => Diesel::My(
-                MysqlConnection::establish(&t.url()).expect("connect (Diesel, MySQL)"),
-                max,
-            ),
+            Target::Postgres => {
+                Diesel::Pg(PgConnection::establish(&t.url()).expect("connect (Diesel, PostgreSQL)"), max)
+            }
+            Target::MySql => Diesel::My(MysqlConnection::establish(&t.url()).expect("connect (Diesel, MySQL)"), max),
         })
     }
 
     pub async fn close(self) {}
 
     pub async fn exec(&mut self, sql: &str) {
-        with_conn!(self, |c, _m| c
-            .batch_execute(sql)
-            .unwrap_or_else(|e| panic!("{sql}: {e}")))
+        with_conn!(self, |c, _m| c.batch_execute(sql).unwrap_or_else(|e| panic!("{sql}: {e}")))
     }
 
     pub async fn insert_one(&mut self, rows: &[Artist]) -> Duration {
@@ -218,9 +200,7 @@ impl Diesel {
                 let mut n = 0;
                 for chunk in rows.chunks(per) {
                     let values: Vec<NewTrack<'_>> = chunk.iter().map(new_track).collect();
-                    n += diesel::insert_into(track::table)
-                        .values(&values)
-                        .execute(c)?;
+                    n += diesel::insert_into(track::table).values(&values).execute(c)?;
                 }
                 Ok(n)
             })
@@ -236,11 +216,7 @@ impl Diesel {
         let mut sum = 0i64;
         with_conn!(self, |c, _m| {
             for &id in ids {
-                let tr: DTrack = track::table
-                    .find(id)
-                    .select(DTrack::as_select())
-                    .first(c)
-                    .unwrap();
+                let tr: DTrack = track::table.find(id).select(DTrack::as_select()).first(c).unwrap();
                 sum += tr.milliseconds as i64;
             }
         });
@@ -252,11 +228,8 @@ impl Diesel {
         let t = Timer::start();
         with_conn!(self, |c, _m| {
             for _ in 0..reps {
-                let rows: Vec<DTrack> = track::table
-                    .filter(track::album_id.le(max_album))
-                    .select(DTrack::as_select())
-                    .load(c)
-                    .unwrap();
+                let rows: Vec<DTrack> =
+                    track::table.filter(track::album_id.le(max_album)).select(DTrack::as_select()).load(c).unwrap();
                 assert_eq!(rows.len(), 1000);
                 black_box(rows);
             }
@@ -268,10 +241,7 @@ impl Diesel {
         let t = Timer::start();
         with_conn!(self, |c, _m| {
             for r in rows {
-                let n = diesel::update(track::table.find(r.track_id))
-                    .set(new_track(r))
-                    .execute(c)
-                    .unwrap();
+                let n = diesel::update(track::table.find(r.track_id)).set(new_track(r)).execute(c).unwrap();
                 assert_eq!(n, 1);
             }
         });
@@ -295,10 +265,7 @@ impl Diesel {
         let t = Timer::start();
         with_conn!(self, |c, _m| {
             for &id in ids {
-                assert_eq!(
-                    diesel::delete(artist::table.find(id)).execute(c).unwrap(),
-                    1
-                );
+                assert_eq!(diesel::delete(artist::table.find(id)).execute(c).unwrap(), 1);
             }
         });
         t.stop()
@@ -308,21 +275,11 @@ impl Diesel {
         let t = Timer::start();
         with_conn!(self, |c, _m| {
             for _ in 0..reps {
-                let albums: Vec<DAlbum> = album::table
-                    .filter(album::album_id.le(parents))
-                    .select(DAlbum::as_select())
-                    .load(c)
-                    .unwrap();
-                let tracks: Vec<DTrack> = DTrack::belonging_to(&albums)
-                    .select(DTrack::as_select())
-                    .load(c)
-                    .unwrap();
-                let grouped: Vec<(DAlbum, Vec<DTrack>)> = tracks
-                    .grouped_by(&albums)
-                    .into_iter()
-                    .zip(albums)
-                    .map(|(t, a)| (a, t))
-                    .collect();
+                let albums: Vec<DAlbum> =
+                    album::table.filter(album::album_id.le(parents)).select(DAlbum::as_select()).load(c).unwrap();
+                let tracks: Vec<DTrack> = DTrack::belonging_to(&albums).select(DTrack::as_select()).load(c).unwrap();
+                let grouped: Vec<(DAlbum, Vec<DTrack>)> =
+                    tracks.grouped_by(&albums).into_iter().zip(albums).map(|(t, a)| (a, t)).collect();
                 assert_eq!(grouped.len(), 100);
                 assert_eq!(grouped.iter().map(|g| g.1.len()).sum::<usize>(), 1000);
                 black_box(grouped);

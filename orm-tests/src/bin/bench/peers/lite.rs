@@ -8,9 +8,7 @@ use crate::{Artist, Target, Track, group};
 use ormlite::model::*;
 use sqlx::AssertSqlSafe;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use std::hint::black_box;
 use std::str::FromStr;
 use std::time::Duration;
@@ -120,30 +118,16 @@ impl Lite {
                     .statement_cache_capacity(256);
                 let po = SqlitePoolOptions::new();
                 let pool = if t == Target::SqliteMem {
-                    po.max_connections(1)
-                        .min_connections(1)
-                        .idle_timeout(None)
-                        .max_lifetime(None)
-                        .connect_with(co)
+                    po.max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None).connect_with(co)
                 } else {
-                    let co = co
-                        .journal_mode(SqliteJournalMode::Wal)
-                        .synchronous(SqliteSynchronous::Normal);
+                    let co = co.journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Normal);
                     po.max_connections(10).connect_with(co)
                 };
                 Lite::Sqlite(pool.await.expect("connect (ormlite sqlite)"))
             }
             Target::Postgres => {
-                let co = PgConnectOptions::from_str(&url)
-                    .unwrap()
-                    .statement_cache_capacity(256);
-                Lite::Pg(
-                    PgPoolOptions::new()
-                        .max_connections(10)
-                        .connect_with(co)
-                        .await
-                        .expect("connect (ormlite pg)"),
-                )
+                let co = PgConnectOptions::from_str(&url).unwrap().statement_cache_capacity(256);
+                Lite::Pg(PgPoolOptions::new().max_connections(10).connect_with(co).await.expect("connect (ormlite pg)"))
             }
             Target::MySql => return None,
         })
@@ -155,21 +139,13 @@ impl Lite {
 
     pub async fn exec(&mut self, sql: &str) {
         with_pool!(self, |p| {
-            sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
-                .execute(&*p)
-                .await
-                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+            sqlx::raw_sql(AssertSqlSafe(sql.to_owned())).execute(&*p).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
         })
     }
 
     pub async fn insert_one(&mut self, rows: &[Artist]) -> Duration {
         with_pool!(self, |p| {
-            let inserts: Vec<m::InsertArtist> = rows
-                .iter()
-                .map(|r| m::InsertArtist {
-                    name: r.name.clone(),
-                })
-                .collect();
+            let inserts: Vec<m::InsertArtist> = rows.iter().map(|r| m::InsertArtist { name: r.name.clone() }).collect();
             let t = Timer::start();
             for i in inserts {
                 assert!(i.insert(&*p).await.unwrap().artist_id > 0);
@@ -245,11 +221,7 @@ impl Lite {
         let t = Timer::start();
         with_pool!(self, |p| {
             for _ in 0..reps {
-                let rows = m::LTrack::select()
-                    .where_bind("album_id <= ?", max_album)
-                    .fetch_all(&*p)
-                    .await
-                    .unwrap();
+                let rows = m::LTrack::select().where_bind("album_id <= ?", max_album).fetch_all(&*p).await.unwrap();
                 assert_eq!(rows.len(), 1000);
                 black_box(rows);
             }
@@ -274,13 +246,8 @@ impl Lite {
 
     pub async fn delete(&mut self, ids: &[i64]) -> Duration {
         with_pool!(self, |p| {
-            let models: Vec<m::LArtist> = ids
-                .iter()
-                .map(|&artist_id| m::LArtist {
-                    artist_id,
-                    name: String::new(),
-                })
-                .collect();
+            let models: Vec<m::LArtist> =
+                ids.iter().map(|&artist_id| m::LArtist { artist_id, name: String::new() }).collect();
             let t = Timer::start();
             for model in models {
                 model.delete(&*p).await.unwrap();
@@ -293,11 +260,7 @@ impl Lite {
         let t = Timer::start();
         with_pool!(self, |p| {
             for _ in 0..reps {
-                let albums = m::LAlbum::select()
-                    .where_bind("album_id <= ?", parents)
-                    .fetch_all(&*p)
-                    .await
-                    .unwrap();
+                let albums = m::LAlbum::select().where_bind("album_id <= ?", parents).fetch_all(&*p).await.unwrap();
                 let marks = vec!["?"; albums.len()].join(", ");
                 let mut q = m::LTrack::select().dangerous_where(&format!("album_id IN ({marks})"));
                 for a in &albums {

@@ -6,9 +6,7 @@ use crate::cg::Timer;
 use crate::{Artist, Target, Track};
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveValue::Set, ActiveValue::Unchanged, ConnectOptions, Database, DatabaseConnection,
-};
+use sea_orm::{ActiveValue::Set, ActiveValue::Unchanged, ConnectOptions, Database, DatabaseConnection};
 use sea_orm::{ConnectionTrait, LoaderTrait, QueryFilter, TransactionTrait};
 use std::hint::black_box;
 use std::time::Duration;
@@ -75,11 +73,7 @@ pub mod track {
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
     pub enum Relation {
-        #[sea_orm(
-            belongs_to = "super::album::Entity",
-            from = "Column::AlbumId",
-            to = "super::album::Column::AlbumId"
-        )]
+        #[sea_orm(belongs_to = "super::album::Entity", from = "Column::AlbumId", to = "super::album::Column::AlbumId")]
         Album,
     }
 
@@ -113,13 +107,9 @@ impl Sea {
     pub async fn connect(t: Target) -> Option<Sea> {
         let mut opt = ConnectOptions::new(t.url());
         let memory = t == Target::SqliteMem;
-        opt.max_connections(if memory { 1 } else { 10 })
-            .min_connections(if memory { 1 } else { 0 });
+        opt.max_connections(if memory { 1 } else { 10 }).min_connections(if memory { 1 } else { 0 });
         opt.map_sqlx_sqlite_opts(move |o| {
-            let o = o
-                .create_if_missing(true)
-                .foreign_keys(true)
-                .statement_cache_capacity(256);
+            let o = o.create_if_missing(true).foreign_keys(true).statement_cache_capacity(256);
             if memory {
                 o
             } else {
@@ -130,10 +120,7 @@ impl Sea {
         opt.map_sqlx_postgres_opts(|o| o.statement_cache_capacity(256));
         opt.map_sqlx_mysql_opts(|o| o.charset("utf8mb4").statement_cache_capacity(256));
         let db = Database::connect(opt).await.expect("connect (SeaORM)");
-        Some(Sea {
-            db,
-            max_params: t.backend().max_params(),
-        })
+        Some(Sea { db, max_params: t.backend().max_params() })
     }
 
     pub async fn close(self) {
@@ -141,20 +128,12 @@ impl Sea {
     }
 
     pub async fn exec(&mut self, sql: &str) {
-        self.db
-            .execute_unprepared(sql)
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        self.db.execute_unprepared(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
 
     pub async fn insert_one(&mut self, rows: &[Artist]) -> Duration {
-        let models: Vec<artist::ActiveModel> = rows
-            .iter()
-            .map(|r| artist::ActiveModel {
-                name: Set(r.name.clone()),
-                ..Default::default()
-            })
-            .collect();
+        let models: Vec<artist::ActiveModel> =
+            rows.iter().map(|r| artist::ActiveModel { name: Set(r.name.clone()), ..Default::default() }).collect();
         let t = Timer::start();
         for m in models {
             let done = artist::Entity::insert(m).exec(&self.db).await.unwrap();
@@ -168,13 +147,7 @@ impl Sea {
         let t = Timer::start();
         let tx = self.db.begin().await.unwrap();
         for m in models {
-            black_box(
-                track::Entity::insert(m)
-                    .exec(&tx)
-                    .await
-                    .unwrap()
-                    .last_insert_id,
-            );
+            black_box(track::Entity::insert(m).exec(&tx).await.unwrap().last_insert_id);
         }
         tx.commit().await.unwrap();
         t.stop()
@@ -184,10 +157,8 @@ impl Sea {
     /// statement), so the caller chunks, in a transaction, as its users must.
     pub async fn insert_many(&mut self, rows: &[Track]) -> Duration {
         let per = self.max_params / 6;
-        let chunks: Vec<Vec<track::ActiveModel>> = rows
-            .chunks(per)
-            .map(|c| c.iter().map(new_track).collect())
-            .collect();
+        let chunks: Vec<Vec<track::ActiveModel>> =
+            rows.chunks(per).map(|c| c.iter().map(new_track).collect()).collect();
         let t = Timer::start();
         if chunks.len() == 1 {
             let c = chunks.into_iter().next().unwrap();
@@ -206,11 +177,7 @@ impl Sea {
         let t = Timer::start();
         let mut sum = 0i64;
         for &id in ids {
-            let tr = track::Entity::find_by_id(id)
-                .one(&self.db)
-                .await
-                .unwrap()
-                .expect("track");
+            let tr = track::Entity::find_by_id(id).one(&self.db).await.unwrap().expect("track");
             sum += tr.milliseconds as i64;
         }
         black_box(sum);
@@ -220,11 +187,7 @@ impl Sea {
     pub async fn select(&mut self, reps: usize, max_album: i64) -> Duration {
         let t = Timer::start();
         for _ in 0..reps {
-            let rows = track::Entity::find()
-                .filter(track::Column::AlbumId.lte(max_album))
-                .all(&self.db)
-                .await
-                .unwrap();
+            let rows = track::Entity::find().filter(track::Column::AlbumId.lte(max_album)).all(&self.db).await.unwrap();
             assert_eq!(rows.len(), 1000);
             black_box(rows);
         }
@@ -232,13 +195,8 @@ impl Sea {
     }
 
     pub async fn update(&mut self, rows: &[Track]) -> Duration {
-        let models: Vec<track::ActiveModel> = rows
-            .iter()
-            .map(|r| track::ActiveModel {
-                track_id: Unchanged(r.track_id),
-                ..new_track(r)
-            })
-            .collect();
+        let models: Vec<track::ActiveModel> =
+            rows.iter().map(|r| track::ActiveModel { track_id: Unchanged(r.track_id), ..new_track(r) }).collect();
         let t = Timer::start();
         for m in models {
             black_box(m.update(&self.db).await.unwrap());
@@ -262,10 +220,7 @@ impl Sea {
     pub async fn delete(&mut self, ids: &[i64]) -> Duration {
         let t = Timer::start();
         for &id in ids {
-            let done = artist::Entity::delete_by_id(id)
-                .exec(&self.db)
-                .await
-                .unwrap();
+            let done = artist::Entity::delete_by_id(id).exec(&self.db).await.unwrap();
             assert_eq!(done.rows_affected, 1);
         }
         t.stop()
@@ -274,11 +229,7 @@ impl Sea {
     pub async fn eager(&mut self, reps: usize, parents: i64) -> Duration {
         let t = Timer::start();
         for _ in 0..reps {
-            let albums = album::Entity::find()
-                .filter(album::Column::AlbumId.lte(parents))
-                .all(&self.db)
-                .await
-                .unwrap();
+            let albums = album::Entity::find().filter(album::Column::AlbumId.lte(parents)).all(&self.db).await.unwrap();
             let tracks = albums.load_many(track::Entity, &self.db).await.unwrap();
             assert_eq!(albums.len(), 100);
             assert_eq!(tracks.iter().map(Vec::len).sum::<usize>(), 1000);
