@@ -253,6 +253,19 @@ pub(crate) async fn write_many<M: Model>(mut exec: Exec<'_>, rows: &[M], mode: M
                 written += n as u64;
             }
         }
+        // Explicit keys in a generated key column: move the key generator past them where the
+        // database does not (PostgreSQL), as a single `insert` does.
+        if generated
+            && rows.iter().any(|r| !omits_key(r))
+            && let Some(sql) = b.sync_generated_key_to_max_sql(M::TABLE, M::COLUMNS[M::PRIMARY_KEY].name)
+        {
+            let mut quoted = String::new();
+            b.write_ident(&mut quoted, M::TABLE);
+            let mut args = Args::new(b);
+            args.push_value(crate::Value::Text(quoted))?;
+            args.push_value(crate::Value::Text(M::COLUMNS[M::PRIMARY_KEY].name.to_owned()))?;
+            driver::execute(target.reborrow(), SqlText::Owned(sql), args).await?;
+        }
     }
     if let Some(tx) = own_tx {
         tx.commit().await?;

@@ -177,6 +177,23 @@ impl Backend {
         }
     }
 
+    /// [`sync_generated_key_sql`](Backend::sync_generated_key_sql) after many rows: moves the key
+    /// generator of `table.column` past the column's largest value (never back). Parameters: the
+    /// quoted table and the column name.
+    pub fn sync_generated_key_to_max_sql(self, table: &str, column: &str) -> Option<String> {
+        match self {
+            Backend::Postgres => {
+                let mut s = String::from("SELECT setval(pg_get_serial_sequence($1, $2), m) FROM (SELECT MAX(");
+                self.write_ident(&mut s, column);
+                s.push_str(") AS m FROM ");
+                self.write_ident(&mut s, table);
+                s.push_str(") AS x WHERE m >= nextval(pg_get_serial_sequence($1, $2))");
+                Some(s)
+            }
+            Backend::Sqlite | Backend::MySql => None,
+        }
+    }
+
     /// The statement that starts an explicit transaction.
     ///
     /// SQLite takes the write lock up front (`BEGIN IMMEDIATE`) so a transaction that reads and
