@@ -98,7 +98,7 @@ fn render<M: Model>(b: Backend, shape: Shape, rows: usize) -> String {
     let pk = M::COLUMNS[M::PRIMARY_KEY].name;
     let columns = || M::COLUMNS.iter().enumerate().filter(move |&(i, _)| with_key || i != M::PRIMARY_KEY);
     let ncols = column_count::<M>(shape);
-    let per_value = if b == Backend::Postgres { 8 } else { 3 };
+    let per_value = b.placeholder_width();
     let mut s = String::with_capacity(64 + 16 * ncols + rows * (ncols * per_value + 2));
     if ncols == 0 {
         b.write_insert_defaults(&mut s, M::TABLE);

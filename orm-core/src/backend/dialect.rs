@@ -142,6 +142,15 @@ impl Backend {
         }
     }
 
+    /// About how many bytes a placeholder and its separator take (`$12345, ` vs `?, `), to size
+    /// the text of a multi-row statement.
+    pub const fn placeholder_width(self) -> usize {
+        match self {
+            Backend::Postgres => 8,
+            Backend::Sqlite | Backend::MySql => 3,
+        }
+    }
+
     /// The most parameters one statement may bind.
     pub const fn max_params(self) -> usize {
         match self {
