@@ -9,6 +9,7 @@ pub(crate) fn map_error(e: sqlx::Error, table: Option<&str>) -> Error {
         sqlx::Error::Database(db) => db,
         _ => return Error::Database(e),
     };
+    #[cfg_attr(not(feature = "sqlite"), allow(unused_mut))]
     let mut kind = db.kind();
     #[cfg(feature = "sqlite")]
     if matches!(kind, ErrorKind::Other)
