@@ -12,8 +12,14 @@ pub struct Ours {
 
 impl Ours {
     pub async fn connect(t: Target) -> Ours {
+        let options = orm_core::DbOptions {
+            test_before_acquire: crate::preping(),
+            ..Default::default()
+        };
         Ours {
-            db: Db::connect(&t.url()).await.expect("connect (this ORM)"),
+            db: Db::connect_with(&t.url(), options)
+                .await
+                .expect("connect (this ORM)"),
         }
     }
 

@@ -156,7 +156,7 @@ impl Raw {
                     .create_if_missing(true)
                     .foreign_keys(true)
                     .statement_cache_capacity(256);
-                let po = SqlitePoolOptions::new();
+                let po = SqlitePoolOptions::new().test_before_acquire(false);
                 let pool = if t == Target::SqliteMem {
                     po.max_connections(1)
                         .min_connections(1)
@@ -178,6 +178,7 @@ impl Raw {
                 Raw::Pg(
                     PgPoolOptions::new()
                         .max_connections(10)
+                        .test_before_acquire(crate::preping())
                         .connect_with(co)
                         .await
                         .expect("connect (raw pg)"),
@@ -191,6 +192,7 @@ impl Raw {
                 Raw::My(
                     MySqlPoolOptions::new()
                         .max_connections(10)
+                        .test_before_acquire(crate::preping())
                         .connect_with(co)
                         .await
                         .expect("connect (raw mysql)"),
