@@ -46,6 +46,15 @@ pub struct DbOptions {
     pub sqlite_busy_timeout: Duration,
     /// Prepared statements cached per connection (default 256).
     pub statement_cache_capacity: usize,
+    /// Whether the pool pings a connection each time it hands one out (default `false`).
+    ///
+    /// sqlx pings by default: one more round trip for every statement run on `&Db` (to the
+    /// server, or to SQLite's worker thread), which doubles the latency of a point query
+    /// (docs/performance.md). Without it, a connection the server has dropped while idle fails
+    /// the statement that next uses it; turn it on where that happens (e.g. behind a proxy that
+    /// cuts idle connections). Idle connections are closed after 10 minutes either way. SQLite
+    /// connections live in the process and are never pinged.
+    pub test_before_acquire: bool,
 }
 
 impl Default for DbOptions {
@@ -55,6 +64,7 @@ impl Default for DbOptions {
             acquire_timeout: Duration::from_secs(10),
             sqlite_busy_timeout: Duration::from_secs(30),
             statement_cache_capacity: 256,
+            test_before_acquire: false,
         }
     }
 }
@@ -593,9 +603,11 @@ pub(crate) async fn connect(url: &str, opts: &DbOptions) -> Result<DbInner> {
             } else {
                 co.journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Normal)
             };
-            // Every connection gets the SQL functions of `sqlite_fns` (Unicode-aware lower()).
+            // Every connection gets the SQL functions of `sqlite_fns` (Unicode-aware lower()); an
+            // in-process connection cannot have been dropped: never ping it.
             let po = SqlitePoolOptions::new()
                 .acquire_timeout(opts.acquire_timeout)
+                .test_before_acquire(false)
                 .after_connect(|conn, _| Box::pin(super::sqlite_fns::register(conn)));
             // One in-memory database lives as long as one connection to it: keep exactly one,
             // forever, so every user of the Db sees the same database.
@@ -612,7 +624,10 @@ pub(crate) async fn connect(url: &str, opts: &DbOptions) -> Result<DbInner> {
             let co = PgConnectOptions::from_str(url)
                 .map_err(|e| invalid_url(url, e.to_string()))?
                 .statement_cache_capacity(opts.statement_cache_capacity);
-            let po = PgPoolOptions::new().max_connections(opts.max_connections).acquire_timeout(opts.acquire_timeout);
+            let po = PgPoolOptions::new()
+                .max_connections(opts.max_connections)
+                .acquire_timeout(opts.acquire_timeout)
+                .test_before_acquire(opts.test_before_acquire);
             Pool::Postgres(po.connect_with(co).await.map_err(|e| connect_error(backend, e))?)
         }
         #[cfg(feature = "mysql")]
@@ -627,8 +642,10 @@ pub(crate) async fn connect(url: &str, opts: &DbOptions) -> Result<DbInner> {
                 .map_err(|e| invalid_url(url, e.to_string()))?
                 .charset("utf8mb4")
                 .statement_cache_capacity(opts.statement_cache_capacity);
-            let po =
-                MySqlPoolOptions::new().max_connections(opts.max_connections).acquire_timeout(opts.acquire_timeout);
+            let po = MySqlPoolOptions::new()
+                .max_connections(opts.max_connections)
+                .acquire_timeout(opts.acquire_timeout)
+                .test_before_acquire(opts.test_before_acquire);
             Pool::MySql(po.connect_with(co).await.map_err(|e| connect_error(backend, e))?)
         }
         #[allow(unreachable_patterns)]

@@ -115,12 +115,18 @@ macro_rules! track {
     };
 }
 
-async fn pool(row_channel: usize) -> SqlitePool {
+async fn pool(row_channel: usize, ping: bool) -> SqlitePool {
     let co = SqliteConnectOptions::from_str("sqlite::memory:")
         .unwrap()
         .statement_cache_capacity(256)
         .row_buffer_size(row_channel);
-    let pool = SqlitePoolOptions::new().max_connections(1).min_connections(1).connect_with(co).await.unwrap();
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .min_connections(1)
+        .test_before_acquire(ping)
+        .connect_with(co)
+        .await
+        .unwrap();
     for sql in schema_sql(orm_core::Backend::Sqlite) {
         sqlx::raw_sql(AssertSqlSafe(sql)).execute(&pool).await.unwrap();
     }
@@ -133,8 +139,12 @@ async fn probe(finds: usize, selects: usize) -> Vec<(&'static str, Duration, Dur
     let mut out = Vec::new();
 
     // sqlx through the pool, and on a held connection.
-    for (label, channel) in [("sqlx, pool", 50), ("sqlx, row_channel_size 1024", 1024)] {
-        let p = pool(channel).await;
+    for (label, channel, ping) in [
+        ("sqlx, pool (pings each checkout: sqlx's default)", 50, true),
+        ("sqlx, pool without the ping", 50, false),
+        ("sqlx, pool without the ping, row_buffer_size 1024", 1024, false),
+    ] {
+        let p = pool(channel, ping).await;
         let t = Instant::now();
         for &id in &ids {
             let tr =
@@ -153,7 +163,7 @@ async fn probe(finds: usize, selects: usize) -> Vec<(&'static str, Duration, Dur
             assert_eq!(rows.len(), 1000);
         }
         out.push((label, find, t.elapsed()));
-        if channel == 50 {
+        if channel == 50 && !ping {
             let mut c = p.acquire().await.unwrap();
             let t = Instant::now();
             for &id in &ids {
@@ -181,21 +191,38 @@ async fn probe(finds: usize, selects: usize) -> Vec<(&'static str, Duration, Dur
     }
 
     // FFI on the caller's thread: the lock taken per statement, then held.
-    let p = pool(50).await;
+    let p = pool(50, false).await;
     let mut c = p.acquire().await.unwrap();
     let (find_stmt, select_stmt) = {
         let mut h = c.lock_handle().await.unwrap();
         let db = h.as_raw_handle().as_ptr();
         (Stmt::prepare(db, FIND), Stmt::prepare(db, SELECT))
     };
+    // sqlx 0.9.0: taking the lock again and again stalls after a few rounds (the worker thread
+    // waits in `futures_executor::block_on` for a lock the caller's next `lock_handle` queued for
+    // itself first); a timeout turns the stall into a "stalled after N statements" row.
     let t = Instant::now();
-    for &id in &ids {
-        let _h = c.lock_handle().await.unwrap();
+    let mut stalled = None;
+    for (i, &id) in ids.iter().enumerate() {
+        let Ok(h) = tokio::time::timeout(Duration::from_secs(2), c.lock_handle()).await else {
+            stalled = Some(i);
+            break;
+        };
+        let _h = h.unwrap();
         let mut got = None;
         find_stmt.rows(id, |s| got = Some(s.track()));
         black_box(got.expect("track"));
     }
     let find = t.elapsed();
+    if let Some(i) = stalled {
+        out.push(("FFI, lock per statement: STALLED", Duration::from_secs(i as u64), Duration::ZERO));
+        // The connection cannot be used any more; leak it rather than wait for it.
+        std::mem::forget(c);
+        std::mem::forget(p);
+        // (the statements stay unfinalized with it: `Stmt` has no destructor)
+        let _ = (find_stmt, select_stmt);
+        return out;
+    }
     let t = Instant::now();
     for _ in 0..selects {
         let _h = c.lock_handle().await.unwrap();

@@ -112,6 +112,13 @@ pub fn schema_sql(b: Backend) -> Vec<String> {
     out
 }
 
+/// Whether pools ping a connection each time they hand one out (`BENCH_PREPING=1`): sqlx's
+/// default; this ORM's default is not to (see `DbOptions::test_before_acquire`), and the raw
+/// sqlx contender mirrors this ORM's pool settings.
+pub fn preping() -> bool {
+    std::env::var_os("BENCH_PREPING").is_some_and(|v| v != "0")
+}
+
 /// Removes what a round of a workload added.
 pub const CLEANUP: [&str; 2] = ["DELETE FROM track WHERE track_id > 10000", "DELETE FROM artist WHERE artist_id > 100"];
 

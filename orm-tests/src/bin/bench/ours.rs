@@ -12,7 +12,8 @@ pub struct Ours {
 
 impl Ours {
     pub async fn connect(t: Target) -> Ours {
-        Ours { db: Db::connect(&t.url()).await.expect("connect (this ORM)") }
+        let options = orm_core::DbOptions { test_before_acquire: crate::preping(), ..Default::default() };
+        Ours { db: Db::connect_with(&t.url(), options).await.expect("connect (this ORM)") }
     }
 
     pub async fn close(self) {

@@ -149,7 +149,7 @@ impl Raw {
                     .create_if_missing(true)
                     .foreign_keys(true)
                     .statement_cache_capacity(256);
-                let po = SqlitePoolOptions::new();
+                let po = SqlitePoolOptions::new().test_before_acquire(false);
                 let pool = if t == Target::SqliteMem {
                     po.max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None).connect_with(co)
                 } else {
@@ -160,12 +160,24 @@ impl Raw {
             }
             Target::Postgres => {
                 let co = PgConnectOptions::from_str(&url).unwrap().statement_cache_capacity(256);
-                Raw::Pg(PgPoolOptions::new().max_connections(10).connect_with(co).await.expect("connect (raw pg)"))
+                Raw::Pg(
+                    PgPoolOptions::new()
+                        .max_connections(10)
+                        .test_before_acquire(crate::preping())
+                        .connect_with(co)
+                        .await
+                        .expect("connect (raw pg)"),
+                )
             }
             Target::MySql => {
                 let co = MySqlConnectOptions::from_str(&url).unwrap().charset("utf8mb4").statement_cache_capacity(256);
                 Raw::My(
-                    MySqlPoolOptions::new().max_connections(10).connect_with(co).await.expect("connect (raw mysql)"),
+                    MySqlPoolOptions::new()
+                        .max_connections(10)
+                        .test_before_acquire(crate::preping())
+                        .connect_with(co)
+                        .await
+                        .expect("connect (raw mysql)"),
                 )
             }
         }
