@@ -312,7 +312,7 @@ where
                 head: model_sql::<C>(backend).select.clone(),
                 column: Expr::Column { table: C::TABLE, column: self.column },
                 filter: self.query.select.filter.as_ref(),
-                order: order_or_key::<C>(&self.query.select.order),
+                order: group_order::<C>(C::TABLE, self.column, &self.query.select.order),
             };
             for child in fetch_in(exec.0, &spec, values, |r| C::__from_row(r)).await? {
                 if let Some(k) = (self.key)(&child) {
@@ -463,7 +463,7 @@ where
                 head: w.sql,
                 column: Expr::Column { table: J::TABLE, column: self.from },
                 filter: self.query.select.filter.as_ref(),
-                order: order_or_key::<B>(&self.query.select.order),
+                order: group_order::<B>(J::TABLE, self.from, &self.query.select.order),
             };
             let n = B::COLUMNS.len();
             let decode = |r: &RowRef<'_>| Ok((B::__from_row(r)?, <A::Key as SqlType>::decode(r, n)?));
@@ -817,14 +817,22 @@ fn distinct_values<'k, K: RelationKey>(keys: impl Iterator<Item = &'k K>) -> Vec
     keys.filter(|k| seen.insert(*k)).map(SqlType::to_value).collect()
 }
 
-/// The given order, or the model's primary key ascending.
-fn order_or_key<M: Model>(order: &[OrderTerm]) -> Vec<OrderTerm> {
-    if !order.is_empty() {
-        return order.to_vec();
+/// The order of an eager load: by the column the rows are grouped by (`table.group`), then the
+/// given order, or the model's primary key ascending. Each group comes out in the second part's
+/// order; leading with the grouping column lets the server read the rows in the order of the
+/// foreign key's index (MySQL and SQLite need no sort at all: their index entries end with the
+/// primary key), where `ORDER BY pk` alone can make PostgreSQL walk the whole primary key.
+fn group_order<M: Model>(table: &'static str, group: &'static str, order: &[OrderTerm]) -> Vec<OrderTerm> {
+    let mut out = vec![OrderTerm { expr: Expr::Column { table, column: group }, desc: false }];
+    if order.is_empty() {
+        out.extend(
+            key_columns::<M>()
+                .map(|c| OrderTerm { expr: Expr::Column { table: M::TABLE, column: c.name }, desc: false }),
+        );
+    } else {
+        out.extend_from_slice(order);
     }
-    key_columns::<M>()
-        .map(|c| OrderTerm { expr: Expr::Column { table: M::TABLE, column: c.name }, desc: false })
-        .collect()
+    out
 }
 
 /// One group per key, aligned with `keys`; a key that appears several times gets a copy of its

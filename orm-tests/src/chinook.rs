@@ -162,7 +162,7 @@ async fn load_script(db: &Db) -> orm_core::Result<()> {
 /// A private database `orm_t_<name>` on a server, freshly loaded from the script.
 async fn server_copy(backend: Backend, name: &str) -> orm_core::Result<Db> {
     let (server, _) = server_of(backend);
-    let db = crate::fresh(&server, "test", name, backend == Backend::Postgres).await?;
+    let db = crate::fresh(&server, "test", name, backend == Backend::Postgres, crate::options()).await?;
     load_script(&db).await?;
     Ok(db)
 }
@@ -190,7 +190,7 @@ async fn load_shared_locked(backend: Backend, server: &str, lock: &Db) -> orm_co
             .fetch_scalar::<i64>(lock);
         if n.await? == Some(0) {
             // `fresh` names it orm_t_<name>; nothing else uses this name.
-            let db = crate::fresh(server, "test", "chinook_shared_loading", true).await?;
+            let db = crate::fresh(server, "test", "chinook_shared_loading", true, crate::options()).await?;
             load_script(&db).await?;
             db.close().await;
             // Identifiers are our constants.

@@ -30,18 +30,23 @@ pub(crate) fn required() -> bool {
         || std::env::var_os("ORM_REQUIRE_ALL_BACKENDS").is_some()
 }
 
-fn options() -> DbOptions {
+pub(crate) fn options() -> DbOptions {
     DbOptions { acquire_timeout: Duration::from_secs(20), ..DbOptions::default() }
 }
 
 /// A fresh database on `backend` for the test `name` (letters, digits and `_`), or `None` when
 /// the server is down and backends are not required.
 pub async fn database(backend: Backend, name: &str) -> Option<Db> {
+    database_with(backend, name, options()).await
+}
+
+/// [`database`] with pool settings of the test's own (on SQLite, a new in-memory database).
+pub async fn database_with(backend: Backend, name: &str, options: DbOptions) -> Option<Db> {
     assert!(name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'), "bad test name {name}");
     let result = match backend {
-        Backend::Sqlite => Db::connect("sqlite::memory:").await,
-        Backend::Postgres => fresh(&server("ORM_TEST_POSTGRES", POSTGRES_URL), "test", name, true).await,
-        Backend::MySql => fresh(&server("ORM_TEST_MYSQL", MYSQL_URL), "test", name, false).await,
+        Backend::Sqlite => Db::connect_with("sqlite::memory:", options).await,
+        Backend::Postgres => fresh(&server("ORM_TEST_POSTGRES", POSTGRES_URL), "test", name, true, options).await,
+        Backend::MySql => fresh(&server("ORM_TEST_MYSQL", MYSQL_URL), "test", name, false, options).await,
     };
     match result {
         Ok(db) => Some(db),
@@ -53,8 +58,14 @@ pub async fn database(backend: Backend, name: &str) -> Option<Db> {
     }
 }
 
-pub(crate) async fn fresh(server: &str, admin_db: &str, name: &str, pg: bool) -> orm_core::Result<Db> {
-    let admin = Db::connect_with(&format!("{server}/{admin_db}"), options()).await?;
+pub(crate) async fn fresh(
+    server: &str,
+    admin_db: &str,
+    name: &str,
+    pg: bool,
+    options: DbOptions,
+) -> orm_core::Result<Db> {
+    let admin = Db::connect_with(&format!("{server}/{admin_db}"), crate::options()).await?;
     let db_name = format!("orm_t_{name}");
     // Test names are checked above to be plain identifiers.
     let drop = if pg {
@@ -70,7 +81,7 @@ pub(crate) async fn fresh(server: &str, admin_db: &str, name: &str, pg: bool) ->
     };
     orm_core::raw(create).execute(&admin).await?;
     admin.close().await;
-    Db::connect_with(&format!("{server}/{db_name}"), options()).await
+    Db::connect_with(&format!("{server}/{db_name}"), options).await
 }
 
 /// One fresh database per backend (see the module docs).

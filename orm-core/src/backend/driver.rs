@@ -5,6 +5,7 @@
 //! placeholders; user values travel only as bound [`Args`].
 
 use super::Backend;
+use super::hot::HotPool;
 use crate::error::{Error, Result};
 use crate::value::{SqlKind, Value};
 use std::str::FromStr;
@@ -54,6 +55,9 @@ pub struct DbOptions {
     /// the statement that next uses it; turn it on where that happens (e.g. behind a proxy that
     /// cuts idle connections). Idle connections are closed after 10 minutes either way. SQLite
     /// connections live in the process and are never pinged.
+    ///
+    /// Off, a connection that has just run a statement is also kept for the next one rather than
+    /// returned to sqlx's pool, which pings every connection coming back to it (see the guide).
     pub test_before_acquire: bool,
 }
 
@@ -72,11 +76,11 @@ impl Default for DbOptions {
 /// The pool of one backend.
 pub(crate) enum Pool {
     #[cfg(feature = "sqlite")]
-    Sqlite(sqlx::SqlitePool),
+    Sqlite(HotPool<sqlx::Sqlite>),
     #[cfg(feature = "postgres")]
-    Postgres(sqlx::PgPool),
+    Postgres(HotPool<sqlx::Postgres>),
     #[cfg(feature = "mysql")]
-    MySql(sqlx::MySqlPool),
+    MySql(HotPool<sqlx::MySql>),
 }
 
 /// What a `Db` holds.
@@ -269,13 +273,38 @@ where
 /// Runs `$body` with `$e` bound to the sqlx executor and `$a` to the arguments of the same
 /// backend, and `$row` to the `RowRef` constructor of that backend.
 macro_rules! dispatch {
-    ($exec:expr, $args:expr, |$e:ident, $a:ident, $row:ident| $body:expr) => {
+    (acquire; $exec:expr, $args:expr, |$e:ident, $a:ident, $row:ident| $body:expr) => {
+        dispatch!(@arms [acquire] $exec, $args, |$e, $a, $row| $body)
+    };
+    (stream; $exec:expr, $args:expr, |$e:ident, $a:ident, $row:ident| $body:expr) => {
+        dispatch!(@arms [] $exec, $args, |$e, $a, $row| $body)
+    };
+    // A connection from the hot pool, parked again when the statement ran to completion.
+    (@pool [acquire] $p:ident, |$e:ident| $body:expr) => {{
+        let mut lease = $p.acquire().await?;
+        let result = async {
+            let $e = lease.conn();
+            $body
+        }
+        .await;
+        if result.is_ok() {
+            lease.keep();
+        }
+        result
+    }};
+    // sqlx's pool itself, for a stream that owns its connection: parking is off meanwhile.
+    (@pool [] $p:ident, |$e:ident| $body:expr) => {{
+        let bypass = $p.bypass();
+        let $e = &$p.pool;
+        let result = $body;
+        result.map(|s| s.map(move |x| { let _ = &bypass; x }).boxed())
+    }};
+    (@arms [$($mode:tt)*] $exec:expr, $args:expr, |$e:ident, $a:ident, $row:ident| $body:expr) => {
         match ($exec, $args) {
             #[cfg(feature = "sqlite")]
             (Exec::Db(DbInner { pool: Pool::Sqlite(p), .. }), Args::Sqlite($a)) => {
-                let $e = p;
                 let $row = row_sqlite;
-                $body
+                dispatch!(@pool [$($mode)*] p, |$e| $body)
             }
             #[cfg(feature = "sqlite")]
             (Exec::Tx(TxInner { conn: TxConn::Sqlite(t), .. }), Args::Sqlite($a)) => {
@@ -285,9 +314,8 @@ macro_rules! dispatch {
             }
             #[cfg(feature = "postgres")]
             (Exec::Db(DbInner { pool: Pool::Postgres(p), .. }), Args::Postgres($a)) => {
-                let $e = p;
                 let $row = row_postgres;
-                $body
+                dispatch!(@pool [$($mode)*] p, |$e| $body)
             }
             #[cfg(feature = "postgres")]
             (Exec::Tx(TxInner { conn: TxConn::Postgres(t), .. }), Args::Postgres($a)) => {
@@ -297,9 +325,8 @@ macro_rules! dispatch {
             }
             #[cfg(feature = "mysql")]
             (Exec::Db(DbInner { pool: Pool::MySql(p), .. }), Args::MySql($a)) => {
-                let $e = p;
                 let $row = row_mysql;
-                $body
+                dispatch!(@pool [$($mode)*] p, |$e| $body)
             }
             #[cfg(feature = "mysql")]
             (Exec::Tx(TxInner { conn: TxConn::MySql(t), .. }), Args::MySql($a)) => {
@@ -401,7 +428,7 @@ pub(crate) async fn execute(exec: Exec<'_>, sql: SqlText, args: Args) -> Result<
 pub(crate) async fn execute_with(exec: Exec<'_>, sql: SqlText, args: Args, persistent: bool) -> Result<QueryOutcome> {
     exec.count();
     let sql = sql.into_sqlx();
-    dispatch!(exec, args, |e, a, _row| {
+    dispatch!(acquire; exec, args, |e, a, _row| {
         let r = sqlx::query_with(sql, a).persistent(persistent).execute(e).await?;
         Ok(r.outcome())
     })
@@ -432,7 +459,7 @@ where
     use futures_util::TryStreamExt;
     exec.count();
     let sql = sql.into_sqlx();
-    dispatch!(exec, args, |e, a, row| {
+    dispatch!(acquire; exec, args, |e, a, row| {
         let mut s = sqlx::query_with(sql, a).persistent(persistent).fetch(e);
         let mut out = Vec::new();
         let mut checked = 0;
@@ -451,7 +478,7 @@ where
 {
     exec.count();
     let sql = sql.into_sqlx();
-    dispatch!(exec, args, |e, a, row| {
+    dispatch!(acquire; exec, args, |e, a, row| {
         match sqlx::query_with(sql, a).fetch_optional(e).await? {
             Some(r) => MapRow::new(&mut 0).run(|| f(&row(&r))).map(Some),
             None => Ok(None),
@@ -467,7 +494,7 @@ where
     use futures_util::TryStreamExt;
     exec.count();
     let sql = sql.into_sqlx();
-    dispatch!(exec, args, |e, a, row| {
+    dispatch!(acquire; exec, args, |e, a, row| {
         let mut s = sqlx::query_with(sql, a).fetch(e);
         let mut checked = 0;
         while let Some(r) = s.try_next().await? {
@@ -484,13 +511,14 @@ pub(crate) async fn execute_script(exec: Exec<'_>, sql: String) -> Result<()> {
     exec.count();
     let script = sqlx::raw_sql(SqlText::Owned(sql).into_sqlx());
     match exec {
+        // A script may leave session state behind (SET ...): its connection goes back to sqlx.
         Exec::Db(d) => match &d.pool {
             #[cfg(feature = "sqlite")]
-            Pool::Sqlite(p) => script.execute(p).await.map(|_| ())?,
+            Pool::Sqlite(p) => script.execute(p.acquire().await?.conn()).await.map(|_| ())?,
             #[cfg(feature = "postgres")]
-            Pool::Postgres(p) => script.execute(p).await.map(|_| ())?,
+            Pool::Postgres(p) => script.execute(p.acquire().await?.conn()).await.map(|_| ())?,
             #[cfg(feature = "mysql")]
-            Pool::MySql(p) => script.execute(p).await.map(|_| ())?,
+            Pool::MySql(p) => script.execute(p.acquire().await?.conn()).await.map(|_| ())?,
         },
         Exec::Tx(t) => match &mut t.conn {
             #[cfg(feature = "sqlite")]
@@ -519,7 +547,7 @@ where
     use futures_util::StreamExt;
     exec.count();
     let sql = sql.into_sqlx();
-    let stream: Result<futures_util::stream::BoxStream<'e, Result<T>>> = dispatch!(exec, args, |e, a, row| {
+    let stream: Result<futures_util::stream::BoxStream<'e, Result<T>>> = dispatch!(stream; exec, args, |e, a, row| {
         // The stream's own set of type-checked columns, kept across its awaits (see `MapRow`).
         let mut checked = 0u64;
         Ok(sqlx::query_with(sql, a)
@@ -616,7 +644,7 @@ pub(crate) async fn connect(url: &str, opts: &DbOptions) -> Result<DbInner> {
             } else {
                 po.max_connections(opts.max_connections)
             };
-            Pool::Sqlite(po.connect_with(co).await.map_err(|e| connect_error(backend, e))?)
+            Pool::Sqlite(HotPool::new(po.connect_with(co).await.map_err(|e| connect_error(backend, e))?, true))
         }
         #[cfg(feature = "postgres")]
         Backend::Postgres => {
@@ -628,7 +656,10 @@ pub(crate) async fn connect(url: &str, opts: &DbOptions) -> Result<DbInner> {
                 .max_connections(opts.max_connections)
                 .acquire_timeout(opts.acquire_timeout)
                 .test_before_acquire(opts.test_before_acquire);
-            Pool::Postgres(po.connect_with(co).await.map_err(|e| connect_error(backend, e))?)
+            Pool::Postgres(HotPool::new(
+                po.connect_with(co).await.map_err(|e| connect_error(backend, e))?,
+                !opts.test_before_acquire,
+            ))
         }
         #[cfg(feature = "mysql")]
         Backend::MySql => {
@@ -646,7 +677,10 @@ pub(crate) async fn connect(url: &str, opts: &DbOptions) -> Result<DbInner> {
                 .max_connections(opts.max_connections)
                 .acquire_timeout(opts.acquire_timeout)
                 .test_before_acquire(opts.test_before_acquire);
-            Pool::MySql(po.connect_with(co).await.map_err(|e| connect_error(backend, e))?)
+            Pool::MySql(HotPool::new(
+                po.connect_with(co).await.map_err(|e| connect_error(backend, e))?,
+                !opts.test_before_acquire,
+            ))
         }
         #[allow(unreachable_patterns)]
         other => {
@@ -670,6 +704,17 @@ fn is_sqlite_memory(url: &str) -> bool {
     rest.starts_with(":memory:") || rest.contains("mode=memory")
 }
 
+/// `BEGIN` (or `sql`) on a pooled connection taken from the hot pool; the transaction returns
+/// it to sqlx when it ends.
+async fn begin_on<DB: sqlx::Database>(
+    conn: sqlx::pool::PoolConnection<DB>,
+    sql: &'static str,
+) -> Result<sqlx::Transaction<'static, DB>> {
+    use sqlx::SqlSafeStr;
+    // `Transaction::begin` is what `Pool::begin_with` runs on the connection it acquires.
+    Ok(sqlx::Transaction::begin(conn, Some(sql.into_sql_str())).await?)
+}
+
 impl DbInner {
     /// Starts a transaction on a connection of the pool.
     pub(crate) async fn begin(&self) -> Result<TxInner> {
@@ -677,24 +722,33 @@ impl DbInner {
         self.statements.fetch_add(1, Ordering::Relaxed);
         let conn = match &self.pool {
             #[cfg(feature = "sqlite")]
-            Pool::Sqlite(p) => TxConn::Sqlite(p.begin_with(sql).await?),
+            Pool::Sqlite(p) => TxConn::Sqlite(begin_on(p.acquire().await?.take(), sql).await?),
             #[cfg(feature = "postgres")]
-            Pool::Postgres(p) => TxConn::Postgres(p.begin_with(sql).await?),
+            Pool::Postgres(p) => TxConn::Postgres(begin_on(p.acquire().await?.take(), sql).await?),
             #[cfg(feature = "mysql")]
-            Pool::MySql(p) => TxConn::MySql(p.begin_with(sql).await?),
+            Pool::MySql(p) => TxConn::MySql(begin_on(p.acquire().await?.take(), sql).await?),
         };
         Ok(TxInner { conn, backend: self.backend, statements: self.statements.clone() })
     }
 
-    /// Closes the pool.
+    /// Closes the pool (parked connections first: sqlx waits for every connection to return).
     pub(crate) async fn close(&self) {
         match &self.pool {
             #[cfg(feature = "sqlite")]
-            Pool::Sqlite(p) => p.close().await,
+            Pool::Sqlite(p) => {
+                p.drain();
+                p.pool.close().await
+            }
             #[cfg(feature = "postgres")]
-            Pool::Postgres(p) => p.close().await,
+            Pool::Postgres(p) => {
+                p.drain();
+                p.pool.close().await
+            }
             #[cfg(feature = "mysql")]
-            Pool::MySql(p) => p.close().await,
+            Pool::MySql(p) => {
+                p.drain();
+                p.pool.close().await
+            }
         }
     }
 }

@@ -3,6 +3,7 @@
 //! * [`dialect`] (this file's [`Backend`] methods): quoting, placeholders, DDL types, LIMIT/OFFSET,
 //!   RETURNING vs last-insert-id, transaction start, which values a backend can store.
 //! * `driver`: the sqlx pools, connections, arguments and rows of each backend.
+//! * `hot`: the stack of recently used connections in front of sqlx's pool.
 //! * `types`: how each supported Rust type binds and decodes on each backend.
 //! * `errors`: turning each backend's error reports into [`crate::Error`].
 //!
@@ -11,6 +12,7 @@
 pub(crate) mod dialect;
 pub(crate) mod driver;
 mod errors;
+mod hot;
 #[cfg(feature = "sqlite")]
 mod sqlite_fns;
 mod types;

@@ -1,7 +1,7 @@
 //! This ORM, used the way its guide shows.
 
 use crate::cg::Timer;
-use crate::{Album, Artist, Target, Track, group};
+use crate::{Album, Artist, Target, Track};
 use orm_core::prelude::*;
 use std::hint::black_box;
 use std::time::Duration;
@@ -83,9 +83,16 @@ impl Ours {
         t.stop()
     }
 
-    /// `Query::update` (set-based, with expressions) arrives with the query-language branch.
-    pub async fn update_set(&mut self, _max_album: i64, _value: i32) -> Option<Duration> {
-        None
+    pub async fn update_set(&mut self, max_album: i64, value: i32) -> Option<Duration> {
+        let t = Timer::start();
+        let n = Track::query()
+            .filter(Track::ALBUM_ID.lte(max_album))
+            .update(&self.db, [Track::MILLISECONDS.set(300_000 + value)])
+            .await
+            .unwrap();
+        let d = t.stop();
+        assert_eq!(n, 10_000);
+        Some(d)
     }
 
     pub async fn delete(&mut self, ids: &[i64]) -> Duration {
@@ -101,12 +108,10 @@ impl Ours {
         let t = Timer::start();
         for _ in 0..reps {
             let albums = Album::query().filter(Album::ALBUM_ID.lte(parents)).all(&self.db).await.unwrap();
-            let keys: Vec<i64> = albums.iter().map(|a| a.album_id).collect();
-            let tracks = Track::query().filter(Track::ALBUM_ID.is_in(keys)).all(&self.db).await.unwrap();
-            let by_album = group(tracks, |t| t.album_id);
-            assert_eq!(albums.len(), 100);
-            assert_eq!(by_album.values().map(Vec::len).sum::<usize>(), 1000);
-            black_box((albums, by_album));
+            let tree: Vec<(Album, Vec<Track>)> = albums.with_children::<Track>(&self.db).await.unwrap();
+            assert_eq!(tree.len(), 100);
+            assert_eq!(tree.iter().map(|g| g.1.len()).sum::<usize>(), 1000);
+            black_box(tree);
         }
         t.stop()
     }
