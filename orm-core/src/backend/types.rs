@@ -21,6 +21,10 @@ fn decode_err(row: &RowRef<'_>, idx: usize, source: impl Into<Box<dyn std::error
 
 impl Args {
     /// Binds one value as the next parameter.
+    ///
+    /// Inlined: a call with a literal variant (`Value::I32(x)`, from each type's `bind`)
+    /// compiles down to that one case.
+    #[inline]
     pub fn push_value(&mut self, v: Value) -> Result<()> {
         if let Value::F32(f) = v {
             non_finite(self.backend(), f as f64)?;
@@ -118,6 +122,7 @@ impl Args {
     }
 
     /// Binds text without copying it into a `Value` first.
+    #[inline]
     fn push_str(&mut self, s: &str) -> Result<()> {
         match self {
             #[cfg(feature = "sqlite")]
@@ -310,20 +315,78 @@ fn get_text_unchecked(row: &RowRef<'_>, idx: usize) -> Result<String> {
     .map_err(|e| sqlx_err(row, idx, e))
 }
 
+/// Binds `$s`/`$p`/`$m` on SQLite/PostgreSQL/MySQL: the hot path of the plain types, straight to
+/// sqlx without a `Value` (the same conversions as [`Args::push_value`]).
+macro_rules! bind_as {
+    ($args:expr, sqlite: $s:expr, postgres: $p:expr, mysql: $m:expr) => {
+        match $args {
+            #[cfg(feature = "sqlite")]
+            Args::Sqlite(a) => add(a, $s),
+            #[cfg(feature = "postgres")]
+            Args::Postgres(a) => add(a, $p),
+            #[cfg(feature = "mysql")]
+            Args::MySql(a) => add(a, $m),
+        }
+    };
+}
+
 macro_rules! int_type {
-    ($($t:ty => $kind:ident),*) => {$(
+    ($($t:ty => $kind:ident as $s:ty, $p:ty, $m:ty);*) => {$(
         impl SqlType for $t {
             const KIND: SqlKind = SqlKind::$kind;
             fn to_value(&self) -> Value { Value::$kind(*self) }
             #[inline]
-            fn bind(&self, args: &mut Args) -> Result<()> { args.push_value(Value::$kind(*self)) }
+            fn bind(&self, args: &mut Args) -> Result<()> {
+                let x = *self;
+                bind_as!(args, sqlite: x as $s, postgres: x as $p, mysql: x as $m)
+            }
             #[inline]
             fn decode(row: &RowRef<'_>, idx: usize) -> Result<Self> { get_int(row, idx) }
         }
     )*};
 }
-int_type!(i8 => I8, i16 => I16, i32 => I32, i64 => I64);
+// SQLite binds integers as i32 or i64; PostgreSQL has no 1-byte integer (sqlx's i8 is "char").
+int_type!(i8 => I8 as i32, i16, i8; i16 => I16 as i32, i16, i16; i32 => I32 as i32, i32, i32;
+    i64 => I64 as i64, i64, i64);
 
+macro_rules! float_type {
+    ($($t:ty => $kind:ident as $s:ty);*) => {$(
+        impl SqlType for $t {
+            const KIND: SqlKind = SqlKind::$kind;
+            fn to_value(&self) -> Value { Value::$kind(*self) }
+            #[inline]
+            fn bind(&self, args: &mut Args) -> Result<()> {
+                let x = *self;
+                non_finite(args.backend(), x as f64)?;
+                bind_as!(args, sqlite: x as $s, postgres: x, mysql: x)
+            }
+            #[inline]
+            fn decode(row: &RowRef<'_>, idx: usize) -> Result<Self> {
+                get!(row, idx, sqlite: $t, postgres: $t, mysql: $t)
+            }
+        }
+    )*};
+}
+float_type!(f32 => F32 as f64; f64 => F64 as f64);
+
+impl SqlType for bool {
+    const KIND: SqlKind = SqlKind::Bool;
+    fn to_value(&self) -> Value {
+        Value::Bool(*self)
+    }
+    #[inline]
+    fn bind(&self, args: &mut Args) -> Result<()> {
+        let x = *self;
+        bind_as!(args, sqlite: x, postgres: x, mysql: x)
+    }
+    #[inline]
+    fn decode(row: &RowRef<'_>, idx: usize) -> Result<Self> {
+        get!(row, idx, sqlite: bool, postgres: bool, mysql: bool)
+    }
+}
+
+// Used by the optional chrono and uuid types.
+#[allow(unused_macros)]
 macro_rules! copy_type {
     ($($t:ty => $kind:ident),*) => {$(
         impl SqlType for $t {
@@ -338,7 +401,6 @@ macro_rules! copy_type {
         }
     )*};
 }
-copy_type!(bool => Bool, f32 => F32, f64 => F64);
 #[cfg(feature = "chrono")]
 copy_type!(chrono::NaiveDate => Date, chrono::NaiveTime => Time, chrono::NaiveDateTime => DateTime,
     chrono::DateTime<chrono::Utc> => DateTimeUtc);
