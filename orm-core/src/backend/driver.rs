@@ -444,7 +444,8 @@ where
 }
 
 /// [`fetch_all`], choosing whether the statement is cached (see [`execute_with`]). Rows are
-/// mapped as they arrive, so no intermediate `Vec` of driver rows is built.
+/// mapped as they arrive, so no intermediate `Vec` of driver rows is built, except where the
+/// backend's driver is faster collecting first ([`Backend::collects_rows_first`]).
 pub(crate) async fn fetch_all_with<T, F>(
     exec: Exec<'_>,
     sql: SqlText,
@@ -458,11 +459,21 @@ where
 {
     use futures_util::TryStreamExt;
     exec.count();
+    let backend = exec.backend();
     let sql = sql.into_sqlx();
     dispatch!(acquire; exec, args, |e, a, row| {
-        let mut s = sqlx::query_with(sql, a).persistent(persistent).fetch(e);
-        let mut out = Vec::new();
+        let query = sqlx::query_with(sql, a).persistent(persistent);
         let mut checked = 0;
+        if backend.collects_rows_first() {
+            let rows = query.fetch_all(e).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push(MapRow::new(&mut checked).run(|| f(&row(r)))?);
+            }
+            return Ok(out);
+        }
+        let mut s = query.fetch(e);
+        let mut out = Vec::new();
         while let Some(r) = s.try_next().await? {
             out.push(MapRow::new(&mut checked).run(|| f(&row(&r)))?);
         }

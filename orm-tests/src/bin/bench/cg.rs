@@ -55,7 +55,8 @@ const RUNNING_ON_VALGRIND: u64 = 0x1001;
 const CALLGRIND_ZERO_STATS: u64 = 0x4354_0001;
 const CALLGRIND_DUMP_STATS_AT: u64 = 0x4354_0003;
 
-fn on_valgrind() -> bool {
+/// Whether the program runs under valgrind.
+pub fn on_valgrind() -> bool {
     request(RUNNING_ON_VALGRIND, 0) != 0
 }
 
