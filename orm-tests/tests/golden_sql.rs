@@ -574,7 +574,8 @@ fn in_lists_and_empty_in_lists() {
     query(
         User::query().filter(User::ID.is_in([1, 2, 3])).filter(User::AGE.not_in(vec![4])),
         &format!(r#"{USERS} WHERE (("users"."id" IN (?, ?, ?)) AND ("users"."age" NOT IN (?)))"#),
-        &format!(r#"{USERS} WHERE (("users"."id" IN ($1, $2, $3)) AND ("users"."age" NOT IN ($4)))"#),
+        // PostgreSQL binds the list as one array: one plan, one cached statement for any length.
+        &format!(r#"{USERS} WHERE (("users"."id" = ANY($1)) AND ("users"."age" <> ALL($2)))"#),
         &format!("{USERS_MY} WHERE ((`users`.`id` IN (?, ?, ?)) AND (`users`.`age` NOT IN (?)))"),
     );
     // `x IN ()` is invalid SQL: an empty IN matches no row, an empty NOT IN every row.
@@ -651,9 +652,10 @@ fn too_many_parameters_is_an_error_not_bad_sql() {
     assert!(q.to_sql(Backend::Postgres).is_ok());
     assert!(q.to_sql(Backend::MySql).is_ok());
     let q = User::query().filter(User::ID.is_in(0..65_536i64));
-    for b in Backend::ALL {
-        assert!(q.to_sql(b).is_err(), "{}", b.name());
-    }
+    assert!(q.to_sql(Backend::Sqlite).is_err());
+    assert!(q.to_sql(Backend::MySql).is_err());
+    // One array parameter on PostgreSQL, however long the list.
+    assert!(q.to_sql(Backend::Postgres).is_ok());
 }
 
 #[test]

@@ -125,9 +125,12 @@ async fn query_in_lists() {
         assert_names!(db, Person::ID.is_in(Vec::<i64>::new()).not(), ["Ann", "Bob", "Cid", "Dee", "Eve", "Fay", "amy"]);
         assert_eq!(Person::query().filter(Person::ID.is_in(Vec::<i64>::new())).count(&db).await?, 0);
         assert_eq!(Person::query().filter(Person::ID.is_in(Vec::<i64>::new())).delete(&db).await?, 0);
-        // More values than any backend can bind: a clear error, before anything is sent.
-        let err = Person::query().filter(Person::ID.is_in(0..70_000_i64)).all(&db).await.unwrap_err();
-        assert!(matches!(err, Error::InvalidValue(_)), "{err:?}");
+        // More values than a statement can bind: a clear error, before anything is sent; on
+        // PostgreSQL the list is one array parameter, so any length works.
+        match Person::query().filter(Person::ID.is_in(0..70_000_i64)).all(&db).await {
+            Ok(rows) => assert_eq!((db.backend(), rows.len()), (orm_core::Backend::Postgres, 7)),
+            Err(err) => assert!(matches!(err, Error::InvalidValue(_)), "{err:?}"),
+        }
         // A long list binds every value.
         let many: Vec<i64> = (1..=1000).collect();
         assert_eq!(Person::query().filter(Person::ID.is_in(many)).count(&db).await?, 7);

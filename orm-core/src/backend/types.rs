@@ -147,6 +147,64 @@ impl Args {
     }
 }
 
+impl Args {
+    /// Whether the values of an `IN` list can be bound as one array (see
+    /// [`Backend::binds_lists_as_arrays`]): non-empty, not NULL, all of one variant, and one
+    /// whose array type the backend has.
+    pub(crate) fn binds_as_array(&self, values: &[Value]) -> bool {
+        let Some(first) = values.first() else { return false };
+        #[cfg(feature = "json")]
+        if matches!(first, Value::Json(_)) {
+            return false;
+        }
+        self.backend().binds_lists_as_arrays()
+            && !matches!(first, Value::Null(_))
+            && values.iter().all(|v| std::mem::discriminant(v) == std::mem::discriminant(first))
+    }
+
+    /// Binds the values of an `IN` list as one array parameter ([`Args::binds_as_array`]).
+    pub(crate) fn push_list(&mut self, values: &[Value]) -> Result<()> {
+        macro_rules! list {
+            ($a:expr, $($variant:ident => $t:ty),* $(,)?) => {
+                match values.first() {
+                    $(Some(Value::$variant(_)) => {
+                        let v: Vec<$t> = values
+                            .iter()
+                            .filter_map(|v| if let Value::$variant(x) = v { Some(<$t>::from(x.clone())) } else { None })
+                            .collect();
+                        add($a, v)
+                    })*
+                    _ => Err(Error::Unsupported("this list of values cannot be bound as an array".into())),
+                }
+            };
+        }
+        match self {
+            #[cfg(feature = "postgres")]
+            Args::Postgres(a) => {
+                #[cfg(feature = "chrono")]
+                if let Some(Value::Date(_) | Value::Time(_) | Value::DateTime(_) | Value::DateTimeUtc(_)) =
+                    values.first()
+                {
+                    return list!(a, Date => chrono::NaiveDate, Time => chrono::NaiveTime,
+                        DateTime => chrono::NaiveDateTime, DateTimeUtc => chrono::DateTime<chrono::Utc>);
+                }
+                #[cfg(feature = "uuid")]
+                if let Some(Value::Uuid(_)) = values.first() {
+                    return list!(a, Uuid => uuid::Uuid);
+                }
+                #[cfg(feature = "decimal")]
+                if let Some(Value::Decimal(_)) = values.first() {
+                    return list!(a, Decimal => rust_decimal::Decimal);
+                }
+                list!(a, Bool => bool, I8 => i16, I16 => i16, I32 => i32, I64 => i64, F32 => f32, F64 => f64,
+                    Text => String, Bytes => Vec<u8>)
+            }
+            #[allow(unreachable_patterns)]
+            _ => Err(Error::Unsupported(format!("{} has no array parameters", self.backend().name()))),
+        }
+    }
+}
+
 #[cfg(feature = "postgres")]
 fn pg_null(a: &mut sqlx::postgres::PgArguments, k: SqlKind) -> Result<()> {
     match k {

@@ -92,6 +92,15 @@ impl SqlWriter {
                 if values.is_empty() {
                     // `x IN ()` is invalid SQL; an empty list matches no row.
                     self.push(if *negated { "(1 = 1)" } else { "(1 = 0)" });
+                } else if self.args.binds_as_array(values) {
+                    // `x <> ALL(array)` is `x NOT IN (...)`, NULLs included.
+                    self.push("(");
+                    self.expr(expr)?;
+                    self.push(if *negated { " <> ALL(" } else { " = ANY(" });
+                    self.params += 1;
+                    self.backend.write_placeholder(&mut self.sql, self.params);
+                    self.args.push_list(values)?;
+                    self.push("))");
                 } else {
                     self.push("(");
                     self.expr(expr)?;
