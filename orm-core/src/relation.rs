@@ -22,7 +22,7 @@ use crate::model::{Model, key_columns, model_sql};
 use crate::query::ast::{BinOp, Expr, OrderTerm};
 use crate::query::render::SqlWriter;
 use crate::query::{Column, Cond, Order, Query};
-use crate::value::{SqlType, Value};
+use crate::value::{SqlKind, SqlType, Value};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::future::Future;
@@ -306,19 +306,38 @@ where
         let keys: Vec<Option<P::Key>> = rows.iter().map(|p| row_key(*p)).collect();
         let values = distinct_values(keys.iter().flatten());
         let mut groups: HashMap<P::Key, Vec<C>> = HashMap::new();
-        if !values.is_empty() {
-            let backend = exec.backend();
-            let spec = InQuery {
-                head: model_sql::<C>(backend).select.clone(),
-                column: Expr::Column { table: C::TABLE, column: self.column },
-                filter: self.query.select.filter.as_ref(),
-                order: group_order::<C>(C::TABLE, self.column, &self.query.select.order),
-            };
+        if values.is_empty() {
+            return Ok(distribute(&keys, groups));
+        }
+        let backend = exec.backend();
+        let mut spec = InQuery {
+            head: model_sql::<C>(backend).select.clone(),
+            column: Expr::Column { table: C::TABLE, column: self.column },
+            filter: self.query.select.filter.as_ref(),
+            order: group_order::<C>(C::TABLE, self.column, &self.query.select.order),
+        };
+        if !self.query.select.order.is_empty() || !integer_key::<C>() {
             for child in fetch_in(exec.0, &spec, values, |r| C::__from_row(r)).await? {
                 if let Some(k) = (self.key)(&child) {
                     groups.entry(k).or_default().push(child);
                 }
             }
+            return Ok(distribute(&keys, groups));
+        }
+        // The default order (by the child's key) of an integer key is kept in memory: an ORDER
+        // BY costs PostgreSQL a sort of every child (0.36 ms instead of 0.17 ms for 1,000
+        // children), which the grouping makes needless for all but each group's own order.
+        spec.order.clear();
+        let mut keyed: HashMap<P::Key, Vec<(i64, C)>> = HashMap::new();
+        let decode = |r: &RowRef<'_>| Ok((i64::decode(r, C::PRIMARY_KEY)?, C::__from_row(r)?));
+        for (id, child) in fetch_in(exec.0, &spec, values, decode).await? {
+            if let Some(k) = (self.key)(&child) {
+                keyed.entry(k).or_default().push((id, child));
+            }
+        }
+        for (k, mut group) in keyed {
+            group.sort_unstable_by_key(|(id, _)| *id);
+            groups.insert(k, group.into_iter().map(|(_, c)| c).collect());
         }
         Ok(distribute(&keys, groups))
     }
@@ -815,6 +834,15 @@ fn exists_related(
 fn distinct_values<'k, K: RelationKey>(keys: impl Iterator<Item = &'k K>) -> Vec<Value> {
     let mut seen = HashSet::new();
     keys.filter(|k| seen.insert(*k)).map(SqlType::to_value).collect()
+}
+
+/// Whether `M` has a single-column, non-null integer primary key (whose order is the same in Rust
+/// and in every database, whatever the collation).
+fn integer_key<M: Model>() -> bool {
+    let key = &M::COLUMNS[M::PRIMARY_KEY];
+    M::KEY_COLUMNS.len() == 1
+        && !key.nullable
+        && matches!(key.kind, SqlKind::I8 | SqlKind::I16 | SqlKind::I32 | SqlKind::I64)
 }
 
 /// The order of an eager load: by the column the rows are grouped by (`table.group`), then the

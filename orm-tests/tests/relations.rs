@@ -1058,3 +1058,28 @@ mod hygiene {
         assert_eq!(format!("{:?}", Child::PARENT), "ForeignKey(parent_id -> parent)");
     }
 }
+
+#[tokio::test]
+async fn relations_eager_children_come_in_key_order_whatever_the_storage_order() {
+    // Children stored in descending key order, interleaved across parents: each parent's
+    // children still come back by ascending key (integer keys are sorted in memory).
+    each_backend!("relations_eager_key_order", |db| {
+        let s = seed(&db).await?;
+        let mut made = Vec::new();
+        for id in (1000..1010).rev() {
+            let parent = if id % 2 == 0 { s.aerosmith.id } else { s.accept.id };
+            let mut a = Album { id, title: format!("Album {id}"), artist_id: parent };
+            a.insert(&db).await?;
+            made.push(a);
+        }
+        let parents = vec![s.aerosmith.clone(), s.accept.clone()];
+        let loaded: Vec<(Artist, Vec<Album>)> = parents.with_children::<Album>(&db).await?;
+        let ids = |v: &[Album]| v.iter().map(|a| a.id).collect::<Vec<_>>();
+        assert_eq!(ids(&loaded[0].1), [1000, 1002, 1004, 1006, 1008]);
+        let accept: Vec<i32> = ids(&loaded[1].1).into_iter().filter(|&id| id >= 1000).collect();
+        assert_eq!(accept, [1001, 1003, 1005, 1007, 1009]);
+        let all = ids(&loaded[1].1);
+        assert!(all.windows(2).all(|w| w[0] < w[1]), "{all:?}");
+        Ok(())
+    });
+}
