@@ -163,24 +163,25 @@ impl Args {
     }
 
     /// Binds the values of an `IN` list as one array parameter ([`Args::binds_as_array`]).
+    #[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
     pub(crate) fn push_list(&mut self, values: &[Value]) -> Result<()> {
-        macro_rules! list {
-            ($a:expr, $($variant:ident => $t:ty),* $(,)?) => {
-                match values.first() {
-                    $(Some(Value::$variant(_)) => {
-                        let v: Vec<$t> = values
-                            .iter()
-                            .filter_map(|v| if let Value::$variant(x) = v { Some(<$t>::from(x.clone())) } else { None })
-                            .collect();
-                        add($a, v)
-                    })*
-                    _ => Err(Error::Unsupported("this list of values cannot be bound as an array".into())),
-                }
-            };
-        }
         match self {
             #[cfg(feature = "postgres")]
             Args::Postgres(a) => {
+                macro_rules! list {
+                    ($a:expr, $($variant:ident => $t:ty),* $(,)?) => {
+                        match values.first() {
+                            $(Some(Value::$variant(_)) => {
+                                let v: Vec<$t> = values
+                                    .iter()
+                                    .filter_map(|v| if let Value::$variant(x) = v { Some(<$t>::from(x.clone())) } else { None })
+                                    .collect();
+                                add($a, v)
+                            })*
+                            _ => Err(Error::Unsupported("this list of values cannot be bound as an array".into())),
+                        }
+                    };
+                }
                 #[cfg(feature = "chrono")]
                 if let Some(Value::Date(_) | Value::Time(_) | Value::DateTime(_) | Value::DateTimeUtc(_)) =
                     values.first()
