@@ -309,35 +309,33 @@ where
         if values.is_empty() {
             return Ok(distribute(&keys, groups));
         }
+        // The default order (by the child's key) of an integer key is put in memory: an ORDER BY
+        // costs PostgreSQL a sort of every child (0.36 ms instead of 0.17 ms for 1,000 children),
+        // and rows usually arrive in key order already.
+        let sort_here = self.query.select.order.is_empty() && integer_key::<C>();
         let backend = exec.backend();
-        let mut spec = InQuery {
+        let spec = InQuery {
             head: model_sql::<C>(backend).select.clone(),
             column: Expr::Column { table: C::TABLE, column: self.column },
             filter: self.query.select.filter.as_ref(),
-            order: group_order::<C>(C::TABLE, self.column, &self.query.select.order),
+            order: if sort_here {
+                Vec::new()
+            } else {
+                group_order::<C>(C::TABLE, self.column, &self.query.select.order)
+            },
         };
-        if !self.query.select.order.is_empty() || !integer_key::<C>() {
-            for child in fetch_in(exec.0, &spec, values, |r| C::__from_row(r)).await? {
-                if let Some(k) = (self.key)(&child) {
-                    groups.entry(k).or_default().push(child);
-                }
-            }
-            return Ok(distribute(&keys, groups));
+        let decode = |r: &RowRef<'_>| {
+            let id = if sort_here { i64::decode(r, C::PRIMARY_KEY)? } else { 0 };
+            Ok((id, C::__from_row(r)?))
+        };
+        let mut children = fetch_in(exec.0, &spec, values, decode).await?;
+        if sort_here && !children.is_sorted_by_key(|(id, _)| *id) {
+            children.sort_unstable_by_key(|(id, _)| *id);
         }
-        // The default order (by the child's key) of an integer key is kept in memory: an ORDER
-        // BY costs PostgreSQL a sort of every child (0.36 ms instead of 0.17 ms for 1,000
-        // children), which the grouping makes needless for all but each group's own order.
-        spec.order.clear();
-        let mut keyed: HashMap<P::Key, Vec<(i64, C)>> = HashMap::new();
-        let decode = |r: &RowRef<'_>| Ok((i64::decode(r, C::PRIMARY_KEY)?, C::__from_row(r)?));
-        for (id, child) in fetch_in(exec.0, &spec, values, decode).await? {
+        for (_, child) in children {
             if let Some(k) = (self.key)(&child) {
-                keyed.entry(k).or_default().push((id, child));
+                groups.entry(k).or_default().push(child);
             }
-        }
-        for (k, mut group) in keyed {
-            group.sort_unstable_by_key(|(id, _)| *id);
-            groups.insert(k, group.into_iter().map(|(_, c)| c).collect());
         }
         Ok(distribute(&keys, groups))
     }

@@ -97,8 +97,8 @@ impl SqlWriter {
                     self.push("(");
                     self.expr(expr)?;
                     self.push(if *negated { " <> ALL(" } else { " = ANY(" });
-                    self.params += 1;
-                    self.backend.write_placeholder(&mut self.sql, self.params);
+                    let n = self.next_param();
+                    self.backend.write_placeholder(&mut self.sql, n);
                     self.args.push_list(values)?;
                     self.push("))");
                 } else {
