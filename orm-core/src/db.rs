@@ -49,7 +49,41 @@ impl Db {
 
     /// Starts a transaction. Dropping the [`Tx`] without [`Tx::commit`] rolls it back.
     pub async fn begin(&self) -> Result<Tx> {
-        Ok(Tx { inner: self.inner.begin().await? })
+        let inner = self.inner.begin().await?;
+        Ok(Tx { backend: inner.backend, inner: Some(inner), back: None })
+    }
+
+    /// TEMP stub (issue 8): runs `f` in a transaction, commits on `Ok`, rolls back on `Err`,
+    /// retries three times on deadlocks and serialization failures.
+    pub async fn transaction<T, F, Fut>(&self, mut f: F) -> Result<T>
+    where
+        F: FnMut(Tx) -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        let retryable =
+            |e: &crate::Error| matches!(e, crate::Error::Deadlock { .. } | crate::Error::SerializationFailure { .. });
+        let mut attempt = 0;
+        loop {
+            let slot = Arc::new(std::sync::Mutex::new(None));
+            let mut tx = self.begin().await?;
+            tx.back = Some(slot.clone());
+            let fut = f(tx);
+            let r = fut.await;
+            let inner = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+            let r = match (r, inner) {
+                (Ok(v), Some(i)) => i.commit().await.map(|()| v),
+                (Ok(v), None) => Ok(v),
+                (Err(e), Some(i)) => {
+                    let _ = i.rollback().await;
+                    Err(e)
+                }
+                (Err(e), None) => Err(e),
+            };
+            match r {
+                Err(e) if retryable(&e) && attempt < 3 => attempt += 1,
+                r => return r,
+            }
+        }
     }
 
     /// Runs a script of several `;`-separated SQL statements (a schema dump, a seed file) as one
@@ -89,29 +123,39 @@ impl Db {
 ///
 /// Dropping it without [`commit`](Tx::commit) rolls it back.
 pub struct Tx {
-    inner: TxInner,
+    inner: Option<TxInner>,
+    backend: Backend,
+    back: Option<Arc<std::sync::Mutex<Option<TxInner>>>>,
+}
+
+impl Drop for Tx {
+    fn drop(&mut self) {
+        if let (Some(back), Some(inner)) = (self.back.take(), self.inner.take()) {
+            *back.lock().unwrap_or_else(|e| e.into_inner()) = Some(inner);
+        }
+    }
 }
 
 impl std::fmt::Debug for Tx {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Tx").field("backend", &self.inner.backend).finish()
+        f.debug_struct("Tx").field("backend", &self.backend).finish()
     }
 }
 
 impl Tx {
     /// Makes the transaction's changes permanent.
-    pub async fn commit(self) -> Result<()> {
-        self.inner.commit().await
+    pub async fn commit(mut self) -> Result<()> {
+        self.inner.take().expect("a live transaction").commit().await
     }
 
     /// Discards the transaction's changes.
-    pub async fn rollback(self) -> Result<()> {
-        self.inner.rollback().await
+    pub async fn rollback(mut self) -> Result<()> {
+        self.inner.take().expect("a live transaction").rollback().await
     }
 
     /// Which database this is.
     pub fn backend(&self) -> Backend {
-        self.inner.backend
+        self.backend
     }
 }
 
@@ -133,12 +177,12 @@ impl<'a> From<&'a Db> for Executor<'a> {
 
 impl<'a> From<&'a mut Tx> for Executor<'a> {
     fn from(tx: &'a mut Tx) -> Self {
-        Executor(Exec::Tx(&mut tx.inner))
+        Executor(Exec::Tx(tx.inner.as_mut().expect("a live transaction")))
     }
 }
 
 impl<'a, 'b> From<&'a mut &'b mut Tx> for Executor<'a> {
     fn from(tx: &'a mut &'b mut Tx) -> Self {
-        Executor(Exec::Tx(&mut tx.inner))
+        Executor(Exec::Tx(tx.inner.as_mut().expect("a live transaction")))
     }
 }

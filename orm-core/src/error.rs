@@ -102,6 +102,36 @@ pub enum Error {
     /// Any other error reported by the database or the driver.
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
+    /// TEMP stub (issue 8): a deadlock was detected; the transaction was rolled back.
+    #[error("deadlock: {message}")]
+    Deadlock {
+        /// The database's message.
+        message: String,
+    },
+    /// TEMP stub (issue 8): a serialization failure; the transaction may be retried.
+    #[error("serialization failure: {message}")]
+    SerializationFailure {
+        /// The database's message.
+        message: String,
+    },
+    /// TEMP stub (issue 8): the connection failed after a write was sent.
+    #[error("outcome unknown: {message}")]
+    OutcomeUnknown {
+        /// What happened.
+        message: String,
+    },
+    /// TEMP stub (issue 8): a timeout.
+    #[error("timeout: {message}")]
+    Timeout {
+        /// What timed out.
+        message: String,
+    },
+    /// TEMP stub (issue 8): the transaction can only be rolled back.
+    #[error("transaction aborted: {message}")]
+    TransactionAborted {
+        /// Why.
+        message: String,
+    },
 }
 
 /// `Result<T, orm_core::Error>`.
@@ -114,6 +144,11 @@ impl From<sqlx::Error> for Error {
 }
 
 impl Error {
+    /// TEMP stub (issue 8): whether the write may or may not have been committed.
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(self, Error::OutcomeUnknown { .. })
+    }
+
     /// Fills in the table where the database did not name one.
     pub(crate) fn for_table(self, table: &str) -> Error {
         let fill = |mut i: ConstraintInfo| {

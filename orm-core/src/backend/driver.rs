@@ -59,6 +59,14 @@ pub struct DbOptions {
     /// Off, a connection that has just run a statement is also kept for the next one rather than
     /// returned to sqlx's pool, which pings every connection coming back to it (see the guide).
     pub test_before_acquire: bool,
+    /// TEMP stub (issue 8): PgBouncer transaction-pooling mode.
+    pub pgbouncer: bool,
+    /// TEMP stub (issue 8): statement timeout.
+    pub statement_timeout: Option<Duration>,
+    /// TEMP stub (issue 8): longest wait of `Db::close`.
+    pub close_timeout: Duration,
+    /// TEMP stub (issue 8): retries of `Db::transaction`.
+    pub transaction_retries: u32,
 }
 
 impl Default for DbOptions {
@@ -69,6 +77,10 @@ impl Default for DbOptions {
             sqlite_busy_timeout: Duration::from_secs(30),
             statement_cache_capacity: 256,
             test_before_acquire: false,
+            pgbouncer: false,
+            statement_timeout: None,
+            close_timeout: Duration::from_secs(5),
+            transaction_retries: 3,
         }
     }
 }

@@ -9,6 +9,20 @@ pub(crate) fn map_error(e: sqlx::Error, table: Option<&str>) -> Error {
         sqlx::Error::Database(db) => db,
         _ => return Error::Database(e),
     };
+    // TEMP stub (issue 8): deadlocks and serialization failures.
+    let code = db.code().map(|c| c.into_owned());
+    #[allow(unused_mut)]
+    let mut number = None::<u16>;
+    #[cfg(feature = "mysql")]
+    if let Some(m) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+        number = Some(m.number());
+    }
+    if code.as_deref() == Some("40P01") || number == Some(1213) {
+        return Error::Deadlock { message: db.message().to_owned() };
+    }
+    if code.as_deref() == Some("40001") || number == Some(1205) {
+        return Error::SerializationFailure { message: db.message().to_owned() };
+    }
     #[cfg_attr(not(feature = "sqlite"), allow(unused_mut))]
     let mut kind = db.kind();
     #[cfg(feature = "sqlite")]
