@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 pub mod chinook;
+pub mod servers;
 
 use orm_core::{Backend, Db, DbOptions};
 use std::time::Duration;
