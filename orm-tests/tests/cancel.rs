@@ -425,3 +425,58 @@ async fn cancel_one_connection_pool_survives() {
         Ok(())
     });
 }
+
+/// A statement that runs longer than `DbOptions::statement_timeout` fails with `Error::Timeout`
+/// (bounded here at 20 s, far above the 300 ms asked for), and its connection does not come back
+/// to serve another statement in an unknown state.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_statement_timeout_is_a_timeout_error() {
+    let options = DbOptions { statement_timeout: Some(Duration::from_millis(300)), ..DbOptions::default() };
+    each_target!("cancel_stmt_timeout", options, |t| {
+        // Portable and slow (seconds, not more: should the timeout not work, the server must not
+        // be kept busy for long): 30 million rows of a cross join counted. The recursion stays
+        // within MariaDB's max_recursive_iterations (1000).
+        let slow = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000) \
+                    SELECT COUNT(*) FROM c c1, c c2, (SELECT x FROM c WHERE x <= 30) c3";
+        for round in 0..3 {
+            let r = tokio::time::timeout(Duration::from_secs(20), orm_core::raw(slow).fetch_scalar::<i64>(&t.db)).await;
+            match r {
+                Ok(Err(Error::Timeout { .. })) => {}
+                Ok(other) => {
+                    return Err(format!("round {round}: a slow statement returned {other:?}, not Error::Timeout"));
+                }
+                Err(_) => {
+                    return Err(format!("round {round}: statement_timeout did not stop a slow statement within 20 s"));
+                }
+            }
+            bounded("a statement after the timeout", Item::query().count(&t.db)).await?;
+        }
+        Ok(())
+    });
+}
+
+/// `db.close()` returns within `close_timeout` even while a transaction (or a stream) still
+/// holds a connection; the holder's later statements fail instead of hanging.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_close_is_bounded_while_connections_are_held() {
+    let mut failures = Vec::new();
+    let options = DbOptions { close_timeout: Duration::from_secs(1), ..DbOptions::default() };
+    for t in targets("cancel_close_bounded", options).await {
+        let r: Check = async {
+            bounded("create the table", Item::create_table(&t.db)).await?;
+            let mut tx = bounded("begin", t.db.begin()).await?;
+            bounded("insert in the held transaction", item("held", 0).insert(&mut tx)).await?;
+            if tokio::time::timeout(Duration::from_secs(15), t.db.close()).await.is_err() {
+                return Err("db.close() HUNG while a transaction held a connection (close_timeout 1 s)".into());
+            }
+            // The transaction's connection may be closed under it: an error, or Ok, never a hang.
+            let _ = tokio::time::timeout(LIMIT, tx.commit()).await.map_err(|_| "commit after close HUNG".to_owned())?;
+            Ok(())
+        }
+        .await;
+        if let Err(e) = r {
+            failures.push(format!("[{}] {e}", t.label));
+        }
+    }
+    assert!(failures.is_empty(), "cancel_close_bounded:\n{}", failures.join("\n"));
+}
