@@ -84,8 +84,8 @@ async fn writer(db: Db, w: i32, run: Arc<Run>) {
 }
 
 /// Runs 16 writers on `url`, calls `restart` (blocking: stop and start the server) once they
-/// are busy, and checks recovery and that nothing acknowledged is lost.
-async fn restart_under_writers(url: &str, what: &str, restart: impl FnOnce() + Send + 'static) {
+/// are busy, and checks recovery and that nothing acknowledged is lost; `Err` lists what failed.
+async fn restart_under_writers(url: &str, what: &str, restart: impl FnOnce() + Send + 'static) -> Result<(), String> {
     let options = DbOptions { max_connections: 16, acquire_timeout: Duration::from_secs(5), ..DbOptions::default() };
     let db = Db::connect_with(url, options).await.unwrap_or_else(|e| panic!("[{what}] connect: {e}"));
     Write::create_table(&db).await.unwrap_or_else(|e| panic!("[{what}] create table: {e}"));
@@ -151,44 +151,56 @@ async fn restart_under_writers(url: &str, what: &str, restart: impl FnOnce() + S
     );
     let sample: Vec<&String> = log.failed.values().take(3).collect();
     eprintln!("[{what}] sample errors: {sample:?}");
-    assert!(lost.is_empty(), "[{what}] DATA LOSS: {} acknowledged inserts are missing: {lost:?}", lost.len());
-    assert!(
-        unflagged.is_empty(),
-        "[{what}] {} insert(s) returned an error that did not say the outcome is unknown, but were committed: {unflagged:?}",
-        unflagged.len()
-    );
+    let mut failures = Vec::new();
+    if !lost.is_empty() {
+        failures.push(format!("[{what}] DATA LOSS: {} acknowledged inserts are missing: {lost:?}", lost.len()));
+    }
+    if !unflagged.is_empty() {
+        failures.push(format!(
+            "[{what}] {} insert(s) returned an error that did not say the outcome is unknown (Error::OutcomeUnknown), \
+             but were committed: {unflagged:?}",
+            unflagged.len()
+        ));
+    }
+    if failures.is_empty() { Ok(()) } else { Err(failures.join("\n")) }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn faults_postgres_restarts_lose_no_acknowledged_write() {
     let Some(pg) = PrivatePostgres::start("faults_pg") else { return };
     let pg = Arc::new(pg);
-    for (i, mode) in [PgStop::Fast, PgStop::Immediate].into_iter().enumerate() {
+    let mut failures = Vec::new();
+    for (i, mode) in [PgStop::Fast, PgStop::Immediate, PgStop::Fast, PgStop::Immediate].into_iter().enumerate() {
         let url = pg.create_database(&format!("faults_pg_{i}")).await;
         let server = pg.clone();
-        restart_under_writers(&url, &format!("PostgreSQL stop -m {mode:?}"), move || {
+        let r = restart_under_writers(&url, &format!("PostgreSQL stop -m {mode:?} #{i}"), move || {
             server.stop(mode);
             std::thread::sleep(Duration::from_millis(500));
             server.start_again();
         })
         .await;
+        failures.extend(r.err());
     }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn faults_mariadb_kills_lose_no_acknowledged_write() {
     let Some(my) = PrivateMariaDb::start("faults_my", &[]) else { return };
     let my = Arc::new(my);
-    for (i, signal) in [Signal::Term, Signal::Kill].into_iter().enumerate() {
+    let mut failures = Vec::new();
+    for (i, signal) in [Signal::Term, Signal::Kill, Signal::Term, Signal::Kill].into_iter().enumerate() {
         let url = my.create_database(&format!("faults_my_{i}")).await;
         let server = my.clone();
-        restart_under_writers(&url, &format!("MariaDB kill {signal:?}"), move || {
+        let r = restart_under_writers(&url, &format!("MariaDB kill -{signal:?} #{i}"), move || {
             server.kill(signal);
             std::thread::sleep(Duration::from_millis(500));
             server.start_again();
         })
         .await;
+        failures.extend(r.err());
     }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 /// 200 tasks x 50 inserts through a pool of 10: every insert returns Ok with its own key, and
