@@ -115,6 +115,11 @@ macro_rules! each_backend {
 #[doc = include_str!("../../docs/guide.md")]
 pub struct Guide;
 
+/// The examples of `docs/reliability.md`, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/reliability.md")]
+pub struct Reliability;
+
 /// The example in `README.md`, compiled and run as a doctest.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
