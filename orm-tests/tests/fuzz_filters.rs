@@ -136,7 +136,7 @@ const LIKE_TOKENS: &[&str] = &["a", "b", "A", "é", " ", "%", "%", "_", "!%", "!
 fn like_pattern(rng: &mut Rng) -> String {
     let mut p = String::new();
     for _ in 0..1 + rng.below(4) {
-        let token: &str = *rng.pick(LIKE_TOKENS);
+        let token: &&str = rng.pick(LIKE_TOKENS);
         p.push_str(token);
     }
     p
