@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 pub mod chinook;
+pub mod servers;
 
 use orm_core::{Backend, Db, DbOptions};
 use std::time::Duration;
@@ -123,6 +124,11 @@ macro_rules! each_backend {
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/guide.md")]
 pub struct Guide;
+
+/// The examples of `docs/reliability.md`, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/reliability.md")]
+pub struct Reliability;
 
 /// The example in `README.md`, compiled and run as a doctest.
 #[cfg(doctest)]
