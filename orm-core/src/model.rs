@@ -489,7 +489,6 @@ pub fn create_table_sql<M: Model>(b: Backend) -> Vec<String> {
         }
         let keyed = c.primary_key || c.unique || c.index || c.references.is_some();
         s.push_str(&b.column_type(c.kind, keyed, c.max_length));
-        b.write_length_check(&mut s, c.name, c.kind, c.max_length);
         if !c.nullable {
             s.push_str(" NOT NULL");
         }
@@ -498,6 +497,7 @@ pub fn create_table_sql<M: Model>(b: Backend) -> Vec<String> {
         } else if c.unique {
             s.push_str(" UNIQUE");
         }
+        b.write_length_check(&mut s, c.name, c.kind, c.max_length);
         // The primary key's (first) column is indexed already; the other columns of a composite
         // key are not, and a foreign key among them needs its own index.
         let leads_key = i == M::KEY_COLUMNS[0];

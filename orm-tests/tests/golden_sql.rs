@@ -202,7 +202,7 @@ fn rename_all_foreign_keys_and_on_delete() {
         Backend::Sqlite,
         Golden {
             ddl: &[
-                r#"CREATE TABLE IF NOT EXISTS "Track" ("TrackId" INTEGER PRIMARY KEY AUTOINCREMENT, "Name" TEXT NOT NULL, "AlbumId" INTEGER, "other_album" INTEGER, "ThirdAlbumId" INTEGER NOT NULL, "FourthAlbumId" INTEGER NOT NULL, "IsbnCode" TEXT UNIQUE, "UnitPrice" TEXT COLLATE orm_decimal NOT NULL, FOREIGN KEY ("AlbumId") REFERENCES "album" ("ALBUM_ID") ON DELETE CASCADE, FOREIGN KEY ("other_album") REFERENCES "album" ("ALBUM_ID") ON DELETE SET NULL, FOREIGN KEY ("ThirdAlbumId") REFERENCES "album" ("ALBUM_ID") ON DELETE RESTRICT, FOREIGN KEY ("FourthAlbumId") REFERENCES "album" ("ALBUM_ID"))"#,
+                r#"CREATE TABLE IF NOT EXISTS "Track" ("TrackId" INTEGER PRIMARY KEY AUTOINCREMENT, "Name" TEXT NOT NULL CHECK (length("Name") <= 200), "AlbumId" INTEGER, "other_album" INTEGER, "ThirdAlbumId" INTEGER NOT NULL, "FourthAlbumId" INTEGER NOT NULL, "IsbnCode" TEXT UNIQUE CHECK (length("IsbnCode") <= 12), "UnitPrice" TEXT COLLATE orm_decimal NOT NULL, FOREIGN KEY ("AlbumId") REFERENCES "album" ("ALBUM_ID") ON DELETE CASCADE, FOREIGN KEY ("other_album") REFERENCES "album" ("ALBUM_ID") ON DELETE SET NULL, FOREIGN KEY ("ThirdAlbumId") REFERENCES "album" ("ALBUM_ID") ON DELETE RESTRICT, FOREIGN KEY ("FourthAlbumId") REFERENCES "album" ("ALBUM_ID"))"#,
                 r#"CREATE INDEX IF NOT EXISTS "Track_AlbumId_idx" ON "Track" ("AlbumId")"#,
                 r#"CREATE INDEX IF NOT EXISTS "Track_other_album_idx" ON "Track" ("other_album")"#,
                 r#"CREATE INDEX IF NOT EXISTS "Track_ThirdAlbumId_idx" ON "Track" ("ThirdAlbumId")"#,

@@ -18,7 +18,7 @@ pub struct Note {
 /// One connection at most, and a short wait for it: a path that waits on a parked connection
 /// fails the test in seconds instead of hanging it.
 fn one_connection() -> DbOptions {
-    DbOptions { max_connections: 1, acquire_timeout: Duration::from_secs(5), ..DbOptions::default() }
+    DbOptions { max_connections: 1, acquire_timeout: Duration::from_secs(30), ..DbOptions::default() }
 }
 
 async fn single_connection_dbs(name: &str) -> Vec<Db> {

@@ -5,7 +5,7 @@
 //! placeholders; user values travel only as bound [`Args`].
 
 use super::Backend;
-use super::hot::HotPool;
+use super::hot::{self, HotPool};
 use super::tx::{TxConn, TxInner, TxState};
 use crate::error::{Error, Result};
 use crate::value::{SqlKind, Value};
@@ -703,23 +703,34 @@ where
                     }
                 };
                 let pooler = $d.pooler;
-                let conn = lease.conn();
+                let (conn, state) = lease.split();
                 if pooler && let Err(e) = control!(&mut *conn, "BEGIN") {
                     yield Err(e);
                     return;
                 }
                 // The stream's own set of type-checked columns, kept across its awaits (see `MapRow`).
                 let mut checked = 0u64;
+                let mut first = true;
                 let mut failed = false;
                 let mut rows = sqlx::query_with(sql, $a).persistent(persistent).fetch(&mut *conn);
                 while let Some(r) = rows.next().await {
                     match r {
-                        Ok(r) => yield MapRow::new(&mut checked).run(|| f(&$row(&r))),
+                        Ok(r) => {
+                            if first && !pooler {
+                                // The statement was prepared and runs: dropped from here on, the
+                                // stream leaves a connection that sqlx's ping drains (the rest
+                                // of the result), not one whose state is unknown.
+                                *state = hot::LeaseState::Returned;
+                                first = false;
+                            }
+                            yield MapRow::new(&mut checked).run(|| f(&$row(&r)))
+                        }
                         Err(e) => {
                             let e = Error::from(e).outcome_unknown_if_lost();
                             failed = true;
                             if pooler || e.is_connection_failure() {
-                                // Dropped in flight: the connection is closed.
+                                // Closed: left in flight.
+                                *state = hot::LeaseState::InFlight;
                                 yield Err(e);
                                 return;
                             }
@@ -756,11 +767,21 @@ where
                 };
                 *$state = TxState::Broken;
                 let mut checked = 0u64;
+                let mut first = true;
                 let mut rows = sqlx::query_with(sql, $a).persistent(persistent).fetch(&mut **$c);
                 let mut outcome: Result<()> = Ok(());
                 while let Some(r) = rows.next().await {
                     match r {
-                        Ok(r) => yield MapRow::new(&mut checked).run(|| f(&$row(&r))),
+                        Ok(r) => {
+                            if first {
+                                // Prepared and running: a stream dropped from here on leaves
+                                // the rest of its result, which sqlx reads and discards before
+                                // the transaction's next statement.
+                                *$state = prev;
+                                first = false;
+                            }
+                            yield MapRow::new(&mut checked).run(|| f(&$row(&r)))
+                        }
                         Err(e) => {
                             outcome = Err(Error::from(e));
                             break;

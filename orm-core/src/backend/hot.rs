@@ -138,7 +138,7 @@ impl<DB: sqlx::Database> Drop for HotPool<DB> {
 
 /// What became of a [`Lease`]'s statement.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum LeaseState {
+pub(crate) enum LeaseState {
     /// Sent, or about to be, and not known to have finished: if the lease drops in this state,
     /// its future was cancelled mid-statement and the connection's state is unknown.
     InFlight,
@@ -164,6 +164,13 @@ impl<DB: sqlx::Database> Lease<'_, DB> {
     /// The connection.
     pub(crate) fn conn(&mut self) -> &mut DB::Connection {
         self.conn.as_mut().expect("a lease holds its connection until dropped or taken")
+    }
+
+    /// The connection and the lease's state, borrowed apart: a row stream holds the first while
+    /// it updates the second (once its first row has arrived, a stream dropped midway leaves a
+    /// connection that sqlx's ping drains: [`LeaseState::Returned`]).
+    pub(crate) fn split(&mut self) -> (&mut DB::Connection, &mut LeaseState) {
+        (self.conn.as_mut().expect("a lease holds its connection until dropped or taken"), &mut self.state)
     }
 
     /// Marks the statement as run to completion: the connection can be parked.
