@@ -470,6 +470,31 @@ pub(crate) fn key_columns<M: Model>() -> impl Iterator<Item = &'static ColumnDef
     M::KEY_COLUMNS.iter().map(|&i| &M::COLUMNS[i])
 }
 
+/// The name of an index (`suffix` "idx") or constraint of `table` over `columns`:
+/// `{table}_{col}_..._{suffix}`, shortened to fit the shortest identifier limit of the three
+/// backends (63 bytes, PostgreSQL's; MySQL allows 64) by cutting it and appending a hash of the
+/// full name, so that two long names never collide and the same model always gets the same name.
+pub(crate) fn index_name(table: &str, columns: &[&str], suffix: &str) -> String {
+    const LIMIT: usize = 63;
+    let mut name = String::from(table);
+    for c in columns {
+        name.push('_');
+        name.push_str(c);
+    }
+    name.push('_');
+    name.push_str(suffix);
+    if name.len() <= LIMIT {
+        return name;
+    }
+    // FNV-1a: stable across Rust versions and platforms (std's hashers are not).
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    let mut cut = LIMIT - 17;
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}_{:016x}", &name[..cut], hash)
+}
+
 /// The CREATE TABLE statement and the CREATE INDEX statements of `M` on backend `b`.
 pub fn create_table_sql<M: Model>(b: Backend) -> Vec<String> {
     let composite = M::KEY_COLUMNS.len() > 1;
@@ -530,7 +555,7 @@ pub fn create_table_sql<M: Model>(b: Backend) -> Vec<String> {
             }
         }
     }
-    let index_name = |col: &str| format!("{}_{}_idx", M::TABLE, col);
+    let index_name = |col: &str| index_name(M::TABLE, &[col], "idx");
     if b.inline_indexes() {
         for col in &indexes {
             s.push_str(", INDEX ");

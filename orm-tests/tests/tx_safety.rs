@@ -151,3 +151,30 @@ async fn txs_transaction_closure_commits_rolls_back_and_retries() {
 fn sqlx_like_error() -> sqlx::Error {
     sqlx::Error::Protocol("simulated deadlock".into())
 }
+
+#[derive(Model, Debug, Clone, PartialEq)]
+#[orm(table = "a_table_whose_name_is_long_enough_to_push_index_names_past_sixty")]
+struct LongNames {
+    #[orm(primary_key)]
+    id: i64,
+    #[orm(index)]
+    a_column_with_a_rather_long_name_too: i64,
+    #[orm(index)]
+    a_column_with_a_rather_long_name_two: i64,
+}
+
+/// Index names longer than PostgreSQL's 63 bytes (MySQL's 64) are shortened with a hash, so two
+/// long names neither fail (MySQL) nor get truncated into one (PostgreSQL).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn txs_long_index_names_fit_every_backend() {
+    each_backend!("txs_long_index", |db| {
+        LongNames::create_table(&db).await?;
+        let sql = orm_core::create_table_sql::<LongNames>(db.backend()).join(";\n");
+        assert!(sql.contains("_idx") || sql.contains("a_table_whose_name_is_long"), "{sql}");
+        LongNames { id: 1, a_column_with_a_rather_long_name_too: 2, a_column_with_a_rather_long_name_two: 3 }
+            .insert(&db)
+            .await?;
+        assert_eq!(LongNames::query().count(&db).await?, 1);
+        Ok(())
+    });
+}
