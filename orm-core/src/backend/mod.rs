@@ -15,6 +15,7 @@ mod errors;
 mod hot;
 #[cfg(feature = "sqlite")]
 mod sqlite_fns;
+mod test_db;
 mod types;
 
 pub use dialect::Backend;
