@@ -114,6 +114,11 @@ macro_rules! each_backend {
 #[doc = include_str!("../../docs/guide.md")]
 pub struct Guide;
 
+/// The examples of `docs/web-apps.md` (axum, from the dev-dependencies), compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/web-apps.md")]
+pub struct WebApps;
+
 /// The example in `README.md`, compiled and run as a doctest.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

@@ -22,6 +22,8 @@ pub enum ApiError {
     NotFound(&'static str),
     /// 422: the request is well-formed HTTP but its content is not acceptable.
     Unprocessable(String),
+    /// 503: no database connection came free within `DbOptions::acquire_timeout`.
+    Unavailable,
     /// 500: a failure of ours; the detail goes to the log, not to the client.
     Internal(String),
 }
@@ -33,6 +35,7 @@ impl ApiError {
             ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, (*m).to_owned()),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, (*m).to_owned()),
             ApiError::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, m.clone()),
+            ApiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "the database is busy; try again".to_owned()),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal server error".to_owned()),
         }
     }
@@ -61,6 +64,8 @@ impl From<orm_core::Error> for ApiError {
                     .unwrap_or("value");
                 ApiError::Unprocessable(format!("{field} has already been taken"))
             }
+            // orm-core has no variant of its own for an exhausted pool: it is sqlx's error.
+            orm_core::Error::Database(sqlx::Error::PoolTimedOut) => ApiError::Unavailable,
             e => ApiError::Internal(e.to_string()),
         }
     }
