@@ -119,10 +119,13 @@ pub async fn article_views(
             }
         }
     };
+    let mut author_ids: Vec<i64> = articles.iter().map(|a| a.author_id).collect();
+    author_ids.sort_unstable();
+    author_ids.dedup();
+    let following_q = followed_among(db, viewer, &author_ids);
     // Independent statements: sent concurrently, on connections of their own.
-    let (authors, tags, counts, favorited) = tokio::try_join!(authors_q, tags_q, counts_q, favorited_q)?;
-    let author_ids: Vec<i64> = authors.iter().map(|u| u.id).collect();
-    let following = followed_among(db, viewer, &author_ids).await?;
+    let (authors, tags, counts, favorited, following) =
+        tokio::try_join!(authors_q, tags_q, counts_q, favorited_q, following_q)?;
     let counts: HashMap<i64, i64> = counts.into_iter().collect();
     let favorited: HashSet<i64> = favorited.into_iter().collect();
 
