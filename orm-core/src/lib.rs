@@ -49,12 +49,15 @@ mod query;
 mod raw;
 mod relation;
 mod row;
+mod testing;
 mod value;
 
 pub use backend::{Backend, DbOptions};
 pub use db::{Db, Executor, Tx};
 pub use error::{ConstraintInfo, Error, Result};
 pub use model::{ColumnDef, ForeignKeyDef, Model, OnDelete, create_table_sql, crud_sql};
+/// `#[orm_core::test]`: an async test that gets a fresh database (see `docs/web-apps.md`).
+pub use orm_derive::test;
 pub use orm_derive::{FromRow, Model};
 pub use query::{
     Assignment, Column, Comparable, Cond, Expr, ExprList, IntoExpr, Numeric, Order, Query, RowStream, SelectQuery,
@@ -89,6 +92,8 @@ mod guides {
 pub mod __private {
     pub use crate::backend::{Args, RowRef};
     pub use crate::model::{ColumnDef, ForeignKeyDef, OnDelete, SqlCache};
+    /// The runtime of `#[orm_core::test]`.
+    pub use crate::testing::{DATABASE_URL_VAR, database_name, run as run_test, run_on as run_test_on};
     pub use crate::value::{KeyField, KeyValue, SqlKind, SqlType};
     pub use crate::{BelongsTo, ForeignKey, ForeignKeyType};
     pub use crate::{Column, Error, FromRow, Model, Projection, Result, Row};

@@ -16,6 +16,7 @@ mod ctxt;
 mod expand;
 mod fallback;
 mod from_row;
+mod test_attr;
 
 use proc_macro::TokenStream;
 
@@ -35,6 +36,37 @@ pub fn derive_model(input: TokenStream) -> TokenStream {
 pub fn derive_from_row(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     from_row::derive(&input).unwrap_or_else(|e| e.to_compile_error()).into()
+}
+
+/// An async test that gets a fresh database, as `#[sqlx::test]` does for sqlx:
+///
+/// ```ignore
+/// #[orm_core::test]
+/// async fn creates_a_post(db: orm_core::Db) -> orm_core::Result<()> {
+///     Post::create_table(&db).await?;
+///     // ...
+///     Ok(())
+/// }
+/// ```
+///
+/// The function must be `async`, take one argument (the [`Db`]) and return a `Result<(), E>`
+/// whose `E` is `Display` (an `Err` fails the test, printing it). It runs on a current-thread
+/// tokio runtime of its own, with:
+///
+/// * by default, or when `ORM_TEST_DATABASE_URL` is a `sqlite:` URL: a new in-memory SQLite
+///   database;
+/// * when `ORM_TEST_DATABASE_URL` names a PostgreSQL or MySQL/MariaDB server
+///   (`postgres://postgres@127.0.0.1:5432`): a new database on it, named after the test's path
+///   (`my_crate__tests__creates_a_post_1a2b3c4d`), created before the test and dropped after it
+///   passes; a failing test leaves it for inspection and prints its name.
+///
+/// `#[orm_core::test(migrations = "migrations")]`, which will apply the migrations in that folder
+/// first, is reserved for when orm-core has migrations: today it is a compile error.
+///
+/// [`Db`]: https://docs.rs/orm-core/latest/orm_core/struct.Db.html
+#[proc_macro_attribute]
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    test_attr::expand(args.into(), item.into()).into()
 }
 
 #[cfg(test)]

@@ -130,6 +130,11 @@ pub struct Guide;
 #[doc = include_str!("../../docs/reliability.md")]
 pub struct Reliability;
 
+/// The examples of `docs/web-apps.md` (axum, from the dev-dependencies), compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/web-apps.md")]
+pub struct WebApps;
+
 /// The example in `README.md`, compiled and run as a doctest.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

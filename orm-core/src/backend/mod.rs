@@ -17,6 +17,7 @@ mod hot;
 #[cfg(feature = "sqlite")]
 mod sqlite_fns;
 mod tx;
+mod test_db;
 mod types;
 
 pub use dialect::Backend;

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Load test of the Conduit example (orm-tests/examples/conduit) with wrk (Debian's `wrk`).
+#
+#   bash orm-tests/conduit/load.sh                  # PostgreSQL, SQLite and MariaDB, in turn
+#   CONDUIT_BACKENDS=postgres bash orm-tests/conduit/load.sh
+#
+# For each backend: a fresh database (`conduit_load` on the server, a temporary SQLite file),
+# the example built with --release and started on a free port, seeded THROUGH THE API with 50
+# users, 500 articles carrying 20 tags, 250 follows and 1,000 favorites, then wrk for
+# LOAD_SECONDS (default 15) with LOAD_CONNECTIONS (default 32) on each of
+#   GET /api/articles?limit=20, GET /api/articles/{slug}, GET /api/tags,
+#   GET /api/articles/feed (with a token), POST/DELETE /api/articles/{slug}/favorite alternating,
+# printing requests/s, p50 and p99 per endpoint, and the server's RSS after the load.
+# Not part of CI (its numbers depend on the machine); nothing here asserts a threshold.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$ROOT"
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+BACKENDS=${CONDUIT_BACKENDS:-postgres sqlite mysql}
+SECONDS_EACH=${LOAD_SECONDS:-15}
+CONNECTIONS=${LOAD_CONNECTIONS:-32}
+THREADS=${LOAD_THREADS:-2}
+PG_SERVER=${ORM_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432}
+MY_SERVER=${ORM_TEST_MYSQL:-mysql://root@127.0.0.1:3306}
+DB_NAME=conduit_load
+
+note() { printf -- '-- conduit/load: %s\n' "$*" >&2; }
+command -v wrk >/dev/null || { note "wrk is not installed (apt-get install wrk)"; exit 1; }
+
+cargo build -q --release -p orm-tests --example conduit
+BIN=$TARGET/release/examples/conduit
+
+WORK=$(mktemp -d)
+SERVER_PID=
+cleanup() {
+    if [[ -n "$SERVER_PID" ]]; then kill "$SERVER_PID" 2>/dev/null || true; fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+my_client() {
+    local rest=${MY_SERVER#*://} user host port
+    user=${rest%%@*}
+    rest=${rest#*@}
+    host=${rest%%:*}
+    port=${rest#*:}
+    port=${port%%/*}
+    mysql --connect-timeout=5 --batch -h"$host" -P"$port" -u"${user%%:*}" "$@"
+}
+
+fresh_db() {
+    case $1 in
+    sqlite) echo "sqlite://$WORK/conduit-load.db" ;;
+    postgres)
+        psql -w -X -q -v ON_ERROR_STOP=1 "$PG_SERVER/postgres" \
+            -c "DROP DATABASE IF EXISTS $DB_NAME WITH (FORCE)" -c "CREATE DATABASE $DB_NAME" >&2 2>/dev/null
+        echo "$PG_SERVER/$DB_NAME"
+        ;;
+    mysql)
+        my_client -e "DROP DATABASE IF EXISTS $DB_NAME; CREATE DATABASE $DB_NAME CHARACTER SET utf8mb4 COLLATE utf8mb4_bin" >&2
+        echo "$MY_SERVER/$DB_NAME"
+        ;;
+    esac
+}
+
+# The seed, through the API: prints "TOKEN SLUG" (a user who follows others, an article).
+cat >"$WORK/seed.mjs" <<'JS'
+const api = process.argv[2];
+const post = async (path, body, token) => {
+    const r = await fetch(api + path, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(token ? { authorization: `Token ${token}` } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+    });
+    if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+    return r.json();
+};
+// A few requests at a time (the server hashes passwords on blocking threads).
+const inBatches = async (n, size, f) => {
+    for (let i = 0; i < n; i += size) await Promise.all(Array.from({ length: Math.min(size, n - i) }, (_, j) => f(i + j)));
+};
+const tokens = [], slugs = [];
+await inBatches(50, 8, async (i) => {
+    const u = await post("/users", { user: { username: `load${i}`, email: `load${i}@x.io`, password: "password" } });
+    tokens[i] = u.user.token;
+});
+const tags = Array.from({ length: 20 }, (_, i) => `tag${i}`);
+await inBatches(500, 16, async (i) => {
+    const tagList = [tags[i % 20], tags[(i * 7 + 3) % 20]];
+    const a = await post("/articles", { article: { title: `Load article ${i}`, description: "d", body: "b".repeat(200), tagList } }, tokens[i % 50]);
+    slugs[i] = a.article.slug;
+});
+// 250 follows: user i follows the 5 users after it.
+await inBatches(250, 16, async (k) => {
+    const i = Math.floor(k / 5), j = (i + 1 + (k % 5)) % 50;
+    await post(`/profiles/load${j}/follow`, null, tokens[i]);
+});
+// 1,000 favorites: user i favorites 20 articles.
+await inBatches(1000, 16, async (k) => {
+    const i = k % 50, a = (k * 37) % 500;
+    await post(`/articles/${slugs[a]}/favorite`, null, tokens[i]);
+});
+console.log(`${tokens[0]} ${slugs[499]}`);
+JS
+
+# Prints requests/s, p50 and p99 (ms) of one wrk run; the method alternates POST/DELETE when
+# the second argument is "toggle".
+cat >"$WORK/report.lua" <<'LUA'
+local toggle = os.getenv("WRK_TOGGLE") == "1"
+local token = os.getenv("WRK_TOKEN")
+local n = 0
+request = function()
+    local headers = {}
+    if token and token ~= "" then headers["Authorization"] = "Token " .. token end
+    local method = "GET"
+    if toggle then
+        n = n + 1
+        method = (n % 2 == 1) and "POST" or "DELETE"
+    end
+    return wrk.format(method, nil, headers)
+end
+done = function(summary, latency, requests)
+    local errors = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
+    io.write(string.format("RESULT %.0f %.2f %.2f %d\n", summary.requests / (summary.duration / 1e6),
+        latency:percentile(50) / 1000, latency:percentile(99) / 1000, errors))
+end
+LUA
+
+run_wrk() { # NAME URL TOKEN TOGGLE
+    local line
+    line=$(WRK_TOKEN=$3 WRK_TOGGLE=$4 wrk -t"$THREADS" -c"$CONNECTIONS" -d"${SECONDS_EACH}s" -s "$WORK/report.lua" "$2" | grep '^RESULT')
+    read -r _ rps p50 p99 errors <<<"$line"
+    printf '  %-44s %9s req/s   p50 %7s ms   p99 %7s ms   errors %s\n' "$1" "$rps" "$p50" "$p99" "$errors"
+}
+
+for backend in $BACKENDS; do
+    url=$(fresh_db "$backend")
+    log=$WORK/server-$backend.log
+    DATABASE_URL=$url PORT=0 RUST_LOG=conduit=info "$BIN" >"$log" 2>&1 &
+    SERVER_PID=$!
+    port=
+    for ((i = 0; i < 600; i++)); do
+        port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -n 1)
+        [[ -n "$port" ]] && break
+        kill -0 "$SERVER_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    [[ -n "$port" ]] || { note "$backend: the server did not start"; cat "$log"; exit 1; }
+    api=http://127.0.0.1:$port/api
+    note "$backend: seeding through $api"
+    read -r token slug <<<"$(node "$WORK/seed.mjs" "$api")"
+    echo "== $backend ($SECONDS_EACH s each, $CONNECTIONS connections, $THREADS wrk threads)"
+    run_wrk "GET /api/articles?limit=20" "$api/articles?limit=20" "" 0
+    run_wrk "GET /api/articles/{slug}" "$api/articles/$slug" "" 0
+    run_wrk "GET /api/tags" "$api/tags" "" 0
+    run_wrk "GET /api/articles/feed (token)" "$api/articles/feed" "$token" 0
+    run_wrk "POST/DELETE /api/articles/{slug}/favorite" "$api/articles/$slug/favorite" "$token" 1
+    printf '  RSS after the load: %s\n' "$(awk '/VmRSS/ {printf "%.0f MB", $2 / 1024}' "/proc/$SERVER_PID/status")"
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=
+done
