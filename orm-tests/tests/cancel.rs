@@ -198,6 +198,21 @@ async fn cancel_dropped_begin() {
     });
 }
 
+/// The reproduction of issue 8 as filed: one statement parks a warm connection, then 50
+/// `begin`s are each polled once and dropped (BEGIN sent, its reply not read), then 100 inserts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_dropped_begin_as_reported() {
+    each_target!("cancel_begin_report", DbOptions::default(), |t| {
+        bounded("count", Item::query().count(&t.db)).await?;
+        for _ in 0..50 {
+            if let Some(r) = poll_then_drop(t.db.begin(), 1).await {
+                drop(r.map_err(|e| format!("begin: {e}"))?);
+            }
+        }
+        Ok(())
+    });
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_dropped_first_statement_in_tx() {
     each_target!("cancel_first_stmt", DbOptions::default(), |t| {
