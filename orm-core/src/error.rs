@@ -99,39 +99,58 @@ pub enum Error {
     /// The operation is not supported by this backend or this build.
     #[error("unsupported: {0}")]
     Unsupported(String),
+    /// Two transactions waited on each other's locks (PostgreSQL 40P01, MySQL 1213), a lock
+    /// wait timed out (MySQL 1205), or SQLite stayed busy past its busy timeout. Retrying the
+    /// whole transaction usually succeeds: [`Db::transaction`](crate::Db::transaction) does.
+    #[error("deadlock or lock timeout: {source}")]
+    Deadlock {
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// A serializable (or repeatable-read) transaction could not be serialized with a
+    /// concurrent one (PostgreSQL 40001, SQLite `SQLITE_BUSY_SNAPSHOT`). Retry the transaction:
+    /// [`Db::transaction`](crate::Db::transaction) does.
+    #[error("could not serialize access due to a concurrent transaction: {source}")]
+    SerializationFailure {
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The connection failed after a statement outside a transaction, or a `COMMIT`, had been
+    /// sent: the server may or may not have applied it (its reply was lost). Retrying blindly
+    /// may apply it twice; make the write idempotent (an [`upsert`](crate::Model::upsert), or a
+    /// unique key that rejects the duplicate) or check before retrying. See docs/reliability.md.
+    #[error(
+        "the connection was lost before the database answered; whether the statement took effect is unknown: {source}"
+    )]
+    OutcomeUnknown {
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// A statement ran longer than [`DbOptions::statement_timeout`](crate::DbOptions), or
+    /// [`Db::close`](crate::Db::close) gave up waiting: the statement's connection is closed, and
+    /// a transaction it ran in is rolled back.
+    #[error("{what} timed out after {after:?}")]
+    Timeout {
+        /// What timed out.
+        what: &'static str,
+        /// The limit that was reached.
+        after: std::time::Duration,
+    },
+    /// The transaction can no longer commit: one of its statements was cancelled mid-flight
+    /// (its future dropped, e.g. by a timeout), lost its connection, or failed in a way that
+    /// aborts the transaction (any error on PostgreSQL until a `ROLLBACK TO SAVEPOINT`, a
+    /// deadlock on MySQL). Nothing of it is committed; drop it (or call `rollback`).
+    #[error("transaction aborted: {reason}")]
+    TransactionAborted {
+        /// Why.
+        reason: String,
+    },
     /// Any other error reported by the database or the driver.
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
-    /// TEMP stub (issue 8): a deadlock was detected; the transaction was rolled back.
-    #[error("deadlock: {message}")]
-    Deadlock {
-        /// The database's message.
-        message: String,
-    },
-    /// TEMP stub (issue 8): a serialization failure; the transaction may be retried.
-    #[error("serialization failure: {message}")]
-    SerializationFailure {
-        /// The database's message.
-        message: String,
-    },
-    /// TEMP stub (issue 8): the connection failed after a write was sent.
-    #[error("outcome unknown: {message}")]
-    OutcomeUnknown {
-        /// What happened.
-        message: String,
-    },
-    /// TEMP stub (issue 8): a timeout.
-    #[error("timeout: {message}")]
-    Timeout {
-        /// What timed out.
-        message: String,
-    },
-    /// TEMP stub (issue 8): the transaction can only be rolled back.
-    #[error("transaction aborted: {message}")]
-    TransactionAborted {
-        /// Why.
-        message: String,
-    },
 }
 
 /// `Result<T, orm_core::Error>`.
@@ -144,9 +163,54 @@ impl From<sqlx::Error> for Error {
 }
 
 impl Error {
-    /// TEMP stub (issue 8): whether the write may or may not have been committed.
+    /// Whether this is [`Error::OutcomeUnknown`]: the write may have been applied.
     pub fn outcome_unknown(&self) -> bool {
         matches!(self, Error::OutcomeUnknown { .. })
+    }
+
+    /// Whether retrying the whole transaction may succeed ([`Error::Deadlock`],
+    /// [`Error::SerializationFailure`]).
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Error::Deadlock { .. } | Error::SerializationFailure { .. })
+    }
+
+    /// Whether the database itself reported this error (a constraint, a deadlock, a syntax
+    /// error...): the statement finished and the connection is in a known state.
+    pub(crate) fn is_reported_by_database(&self) -> bool {
+        match self {
+            Error::UniqueViolation(_)
+            | Error::ForeignKeyViolation(_)
+            | Error::NotNullViolation(_)
+            | Error::CheckViolation(_)
+            | Error::Deadlock { .. }
+            | Error::SerializationFailure { .. } => true,
+            Error::Database(e) => matches!(e, sqlx::Error::Database(_)),
+            _ => false,
+        }
+    }
+
+    /// Whether the connection failed under the statement (I/O, protocol, a crashed worker):
+    /// its state is unknown and it must not serve another statement.
+    pub(crate) fn is_connection_failure(&self) -> bool {
+        match self {
+            Error::Timeout { .. } | Error::OutcomeUnknown { .. } => true,
+            Error::Database(e) => matches!(
+                e,
+                sqlx::Error::Io(_) | sqlx::Error::Protocol(_) | sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed
+            ),
+            _ => false,
+        }
+    }
+
+    /// [`Error::OutcomeUnknown`] in place of a connection failure (for a statement that may have
+    /// been applied: outside a transaction, or a COMMIT).
+    pub(crate) fn outcome_unknown_if_lost(self) -> Error {
+        match self {
+            Error::Database(e @ (sqlx::Error::Io(_) | sqlx::Error::Protocol(_) | sqlx::Error::WorkerCrashed)) => {
+                Error::OutcomeUnknown { source: e }
+            }
+            e => e,
+        }
     }
 
     /// Fills in the table where the database did not name one.

@@ -489,6 +489,7 @@ pub fn create_table_sql<M: Model>(b: Backend) -> Vec<String> {
         }
         let keyed = c.primary_key || c.unique || c.index || c.references.is_some();
         s.push_str(&b.column_type(c.kind, keyed, c.max_length));
+        b.write_length_check(&mut s, c.name, c.kind, c.max_length);
         if !c.nullable {
             s.push_str(" NOT NULL");
         }

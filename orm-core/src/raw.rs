@@ -139,14 +139,14 @@ impl Raw {
     pub async fn fetch_scalars<'e, T: SqlType + 'static>(self, exec: impl Into<Executor<'e>>) -> Result<Vec<T>> {
         let exec = exec.into().0;
         let (sql, args) = self.prepare(exec.backend())?;
-        driver::fetch_all(exec, sql, args, |r| T::decode(r, 0)).await
+        driver::fetch_all(exec, sql, args, |r| T::decode(r, 0)).await.map_err(|e| e.for_table("(raw query)"))
     }
 
     /// The first column of the first row, if any, as `T`.
     pub async fn fetch_scalar<'e, T: SqlType + 'static>(self, exec: impl Into<Executor<'e>>) -> Result<Option<T>> {
         let exec = exec.into().0;
         let (sql, args) = self.prepare(exec.backend())?;
-        driver::fetch_optional(exec, sql, args, |r| T::decode(r, 0)).await
+        driver::fetch_optional(exec, sql, args, |r| T::decode(r, 0)).await.map_err(|e| e.for_table("(raw query)"))
     }
 }
 

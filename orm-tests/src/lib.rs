@@ -85,6 +85,16 @@ pub(crate) async fn fresh(
     Db::connect_with(&format!("{server}/{db_name}"), options).await
 }
 
+/// The URL of the database that [`database`] made for test `name` on a server backend, for a
+/// second, independent pool (SQLite's in-memory databases cannot be shared: panics there).
+pub fn database_url(backend: Backend, name: &str) -> String {
+    match backend {
+        Backend::Postgres => format!("{}/orm_t_{name}", server("ORM_TEST_POSTGRES", POSTGRES_URL)),
+        Backend::MySql => format!("{}/orm_t_{name}", server("ORM_TEST_MYSQL", MYSQL_URL)),
+        Backend::Sqlite => panic!("an in-memory SQLite database has no URL another pool could open"),
+    }
+}
+
 /// One fresh database per backend (see the module docs).
 pub async fn databases(name: &str) -> Vec<Db> {
     let mut out = Vec::new();

@@ -13,6 +13,11 @@ pub enum Backend {
     MySql,
 }
 
+/// Run on every new MySQL connection: the session's sql_mode plus strict mode, so too-long text
+/// and out-of-range numbers are errors rather than truncated or clamped (a server configured with
+/// `sql_mode = ''` stores the first N characters otherwise).
+pub(crate) const MYSQL_STRICT_MODE_SQL: &str = "SET SESSION sql_mode = CONCAT(@@sql_mode, ',STRICT_ALL_TABLES')";
+
 impl Backend {
     /// Every backend, in a fixed order (also the index of per-backend caches).
     pub const ALL: [Backend; 3] = [Backend::Sqlite, Backend::Postgres, Backend::MySql];
@@ -23,6 +28,15 @@ impl Backend {
             Backend::Sqlite => 0,
             Backend::Postgres => 1,
             Backend::MySql => 2,
+        }
+    }
+
+    /// The URL scheme of this backend (`sqlite`, `postgres`, `mysql`).
+    pub const fn url_scheme(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+            Backend::MySql => "mysql",
         }
     }
 
@@ -236,6 +250,25 @@ impl Backend {
         }
     }
 
+    /// Whether a connection whose statement was cancelled mid-flight (its future dropped) is
+    /// closed rather than reused: a server connection may then owe a reply that the next
+    /// statement would read as its own, or sit inside a transaction. SQLite's connections are
+    /// in-process: the worker thread finishes or resets the statement itself, and closing the
+    /// only connection of `sqlite::memory:` would drop the database.
+    pub(crate) const fn closes_cancelled_connections(self) -> bool {
+        match self {
+            Backend::Sqlite => false,
+            Backend::Postgres | Backend::MySql => true,
+        }
+    }
+
+    /// Whether a transaction that the server aborted after an error can be used again after
+    /// `ROLLBACK TO SAVEPOINT` (PostgreSQL). MySQL rolls the whole transaction back on a deadlock
+    /// and then runs later statements in autocommit mode, so nothing may follow there.
+    pub(crate) const fn recovers_aborted_transactions(self) -> bool {
+        matches!(self, Backend::Postgres)
+    }
+
     /// The INSERT of a row whose every column the database fills.
     pub fn write_insert_defaults(self, out: &mut String, table: &str) {
         out.push_str("INSERT INTO ");
@@ -261,6 +294,18 @@ impl Backend {
         if let Some(n) = offset {
             out.push_str(" OFFSET ");
             self.write_placeholder(out, n);
+        }
+    }
+
+    /// What enforces `max_length` where the column type does not: SQLite ignores the length of
+    /// VARCHAR(N), so a text column gets `CHECK (length(col) <= N)` there (length counts
+    /// characters, as VARCHAR(N) does on PostgreSQL and MySQL), and all three backends reject
+    /// the same too-long value.
+    pub fn write_length_check(self, out: &mut String, column: &str, kind: SqlKind, max_length: Option<u32>) {
+        if let (Backend::Sqlite, SqlKind::Text, Some(n)) = (self, kind, max_length) {
+            out.push_str(" CHECK (length(");
+            self.write_ident(out, column);
+            out.push_str(&format!(") <= {n})"));
         }
     }
 

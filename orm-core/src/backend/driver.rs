@@ -6,6 +6,7 @@
 
 use super::Backend;
 use super::hot::HotPool;
+use super::tx::{TxConn, TxInner, TxState};
 use crate::error::{Error, Result};
 use crate::value::{SqlKind, Value};
 use std::str::FromStr;
@@ -37,11 +38,15 @@ impl SqlText {
 }
 
 /// Pool settings for [`crate::Db::connect_with`].
+///
+/// Build it with struct update syntax, so that settings added later keep their defaults:
+/// `DbOptions { max_connections: 4, ..DbOptions::default() }`.
 #[derive(Debug, Clone)]
 pub struct DbOptions {
     /// Most connections the pool opens (default 10; 1 for `sqlite::memory:`).
     pub max_connections: u32,
-    /// How long to wait for a connection, including the first connect (default 10 s).
+    /// How long to wait for a connection from the pool (default 10 s). The first connection is
+    /// opened by `connect` itself: a server that refuses it fails at once with the cause.
     pub acquire_timeout: Duration,
     /// How long a SQLite writer waits for a lock held by another (default 30 s).
     pub sqlite_busy_timeout: Duration,
@@ -59,13 +64,26 @@ pub struct DbOptions {
     /// Off, a connection that has just run a statement is also kept for the next one rather than
     /// returned to sqlx's pool, which pings every connection coming back to it (see the guide).
     pub test_before_acquire: bool,
-    /// TEMP stub (issue 8): PgBouncer transaction-pooling mode.
+    /// PostgreSQL behind PgBouncer (or another pooler) in transaction mode (default `false`;
+    /// also turned on by `?pgbouncer=true` in the URL).
+    ///
+    /// A transaction-mode pooler hands each transaction, and each statement outside one, to
+    /// whichever server connection is free, so a statement prepared on one may be executed on
+    /// another (another client's statement of the same name, with this one's parameters). In
+    /// this mode no statement is named or cached, the `extra_float_digits` startup parameter
+    /// is not sent, and every statement outside a transaction runs inside its own
+    /// `BEGIN`/`COMMIT`, so that its parse and its execution reach the same server connection.
+    /// It costs two round trips a statement and a parse per execution (docs/performance.md).
     pub pgbouncer: bool,
-    /// TEMP stub (issue 8): statement timeout.
+    /// The longest a statement may run (default: no limit). A statement that takes longer
+    /// fails with [`Error::Timeout`](crate::Error::Timeout); its connection is closed, never
+    /// reused, and a transaction it ran in can only be rolled back.
     pub statement_timeout: Option<Duration>,
-    /// TEMP stub (issue 8): longest wait of `Db::close`.
+    /// The longest [`Db::close`](crate::Db::close) waits for connections still in use to come
+    /// back (default 5 s); then it closes what it has and returns.
     pub close_timeout: Duration,
-    /// TEMP stub (issue 8): retries of `Db::transaction`.
+    /// How many times [`Db::transaction`](crate::Db::transaction) runs a transaction again
+    /// after a deadlock or serialization failure (default 3).
     pub transaction_retries: u32,
 }
 
@@ -100,27 +118,44 @@ pub(crate) struct DbInner {
     pub(crate) pool: Pool,
     pub(crate) backend: Backend,
     pub(crate) statements: Arc<AtomicU64>,
+    /// Behind a transaction-mode pooler: statements are neither named nor cached, and each one
+    /// outside a transaction gets its own BEGIN/COMMIT ([`DbOptions::pgbouncer`]).
+    pub(crate) pooler: bool,
+    pub(crate) statement_timeout: Option<Duration>,
+    pub(crate) close_timeout: Duration,
+    pub(crate) transaction_retries: u32,
 }
 
-enum TxConn {
+impl Pool {
     #[cfg(feature = "sqlite")]
-    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    #[allow(unreachable_patterns)]
+    pub(super) fn sqlite(&self) -> Option<&HotPool<sqlx::Sqlite>> {
+        match self {
+            Pool::Sqlite(p) => Some(p),
+            _ => None,
+        }
+    }
     #[cfg(feature = "postgres")]
-    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+    #[allow(unreachable_patterns)]
+    pub(super) fn postgres(&self) -> Option<&HotPool<sqlx::Postgres>> {
+        match self {
+            Pool::Postgres(p) => Some(p),
+            _ => None,
+        }
+    }
     #[cfg(feature = "mysql")]
-    MySql(sqlx::Transaction<'static, sqlx::MySql>),
-}
-
-/// What a `Tx` holds.
-pub(crate) struct TxInner {
-    conn: TxConn,
-    pub(crate) backend: Backend,
-    statements: Arc<AtomicU64>,
+    #[allow(unreachable_patterns)]
+    pub(super) fn mysql(&self) -> Option<&HotPool<sqlx::MySql>> {
+        match self {
+            Pool::MySql(p) => Some(p),
+            _ => None,
+        }
+    }
 }
 
 /// Where a statement runs.
 pub(crate) enum Exec<'a> {
-    Db(&'a DbInner),
+    Db(&'a Arc<DbInner>),
     Tx(&'a mut TxInner),
 }
 
@@ -139,14 +174,53 @@ impl Exec<'_> {
             Exec::Tx(t) => t.backend,
         }
     }
+
+    fn db(&self) -> &DbInner {
+        match self {
+            Exec::Db(d) => d,
+            Exec::Tx(t) => &t.db,
+        }
+    }
+
     fn count(&self) {
-        let c = match self {
-            Exec::Db(d) => &d.statements,
-            Exec::Tx(t) => &t.statements,
-        };
-        c.fetch_add(1, Ordering::Relaxed);
+        self.db().statements.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Whether a statement may be prepared once and kept in the connection's cache.
+    fn caches_statements(&self) -> bool {
+        !self.db().pooler
     }
 }
+
+fn mismatch() -> Error {
+    Error::Unsupported("arguments were built for another backend than the connection's".into())
+}
+
+/// Runs `fut`, failing with [`Error::Timeout`] after `limit` (dropping `fut`, so its connection
+/// is discarded by whoever holds it).
+pub(super) async fn with_timeout<T>(
+    limit: Option<Duration>,
+    what: &'static str,
+    fut: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
+    match limit {
+        None => fut.await,
+        Some(after) => match tokio::time::timeout(after, fut).await {
+            Ok(r) => r,
+            Err(_) => Err(Error::Timeout { what, after }),
+        },
+    }
+}
+
+/// Runs a transaction-control statement (BEGIN, COMMIT, ...) as a simple query on a connection
+/// (`&mut` of a backend's connection type); a macro, as sqlx's executor traits do not generalize
+/// over the connection's lifetime in a `Send` future.
+macro_rules! control {
+    ($conn:expr, $sql:expr) => {
+        sqlx::raw_sql($sql).execute($conn).await.map(|_| ()).map_err(crate::error::Error::from)
+    };
+}
+pub(super) use control;
 
 /// Bound parameters of one statement.
 #[doc(hidden)]
@@ -282,74 +356,115 @@ where
     args.add(v).map_err(|e| Error::InvalidValue(e.to_string()))
 }
 
-/// Runs `$body` with `$e` bound to the sqlx executor and `$a` to the arguments of the same
-/// backend, and `$row` to the `RowRef` constructor of that backend.
+/// Runs `$body` with `$e` bound to the sqlx connection and `$a` to the arguments of the same
+/// backend, and `$row` to the `RowRef` constructor of that backend, on a connection of the
+/// executor:
+/// * `&Db`: a connection leased from the hot pool, parked again when the statement ran to
+///   completion, returned to sqlx after an error, and closed when the statement's future was
+///   dropped mid-flight or its connection failed. A failed connection makes the error
+///   [`Error::OutcomeUnknown`]: the statement may have been applied.
+/// * `&mut Tx`: the transaction's connection, whose state is tracked ([`TxState`]): a
+///   statement dropped mid-flight leaves the transaction `Broken` (it can only be rolled back,
+///   and its connection is never reused).
+///
+/// `DbOptions::statement_timeout` bounds the statement in both cases.
 macro_rules! dispatch {
-    (acquire; $exec:expr, $args:expr, |$e:ident, $a:ident, $row:ident| $body:expr) => {
-        dispatch!(@arms [acquire] $exec, $args, |$e, $a, $row| $body)
-    };
-    (stream; $exec:expr, $args:expr, |$e:ident, $a:ident, $row:ident| $body:expr) => {
-        dispatch!(@arms [] $exec, $args, |$e, $a, $row| $body)
-    };
-    // A connection from the hot pool, parked again when the statement ran to completion.
-    (@pool [acquire] $p:ident, |$e:ident| $body:expr) => {{
-        let mut lease = $p.acquire().await?;
-        let result = async {
-            let $e = lease.conn();
-            $body
-        }
-        .await;
-        if result.is_ok() {
-            lease.keep();
-        }
-        result
-    }};
-    // sqlx's pool itself, for a stream that owns its connection: parking is off meanwhile.
-    (@pool [] $p:ident, |$e:ident| $body:expr) => {{
-        let bypass = $p.bypass();
-        let $e = &$p.pool;
-        let result = $body;
-        result.map(|s| s.map(move |x| { let _ = &bypass; x }).boxed())
-    }};
-    (@arms [$($mode:tt)*] $exec:expr, $args:expr, |$e:ident, $a:ident, $row:ident| $body:expr) => {
+    ($exec:expr, $args:expr, |$e:ident, $a:ident, $row:ident| $body:expr) => {
         match ($exec, $args) {
             #[cfg(feature = "sqlite")]
-            (Exec::Db(DbInner { pool: Pool::Sqlite(p), .. }), Args::Sqlite($a)) => {
-                let $row = row_sqlite;
-                dispatch!(@pool [$($mode)*] p, |$e| $body)
-            }
-            #[cfg(feature = "sqlite")]
-            (Exec::Tx(TxInner { conn: TxConn::Sqlite(t), .. }), Args::Sqlite($a)) => {
-                let $e = &mut **t;
-                let $row = row_sqlite;
-                $body
-            }
+            (Exec::Db(d), Args::Sqlite($a)) => match d.pool.sqlite() {
+                Some(p) => {
+                    let $row = row_sqlite;
+                    dispatch!(@db d, p, |$e| $body)
+                }
+                None => Err(mismatch()),
+            },
             #[cfg(feature = "postgres")]
-            (Exec::Db(DbInner { pool: Pool::Postgres(p), .. }), Args::Postgres($a)) => {
-                let $row = row_postgres;
-                dispatch!(@pool [$($mode)*] p, |$e| $body)
-            }
-            #[cfg(feature = "postgres")]
-            (Exec::Tx(TxInner { conn: TxConn::Postgres(t), .. }), Args::Postgres($a)) => {
-                let $e = &mut **t;
-                let $row = row_postgres;
-                $body
-            }
+            (Exec::Db(d), Args::Postgres($a)) => match d.pool.postgres() {
+                Some(p) => {
+                    let $row = row_postgres;
+                    dispatch!(@db d, p, |$e| $body)
+                }
+                None => Err(mismatch()),
+            },
             #[cfg(feature = "mysql")]
-            (Exec::Db(DbInner { pool: Pool::MySql(p), .. }), Args::MySql($a)) => {
-                let $row = row_mysql;
-                dispatch!(@pool [$($mode)*] p, |$e| $body)
-            }
-            #[cfg(feature = "mysql")]
-            (Exec::Tx(TxInner { conn: TxConn::MySql(t), .. }), Args::MySql($a)) => {
-                let $e = &mut **t;
-                let $row = row_mysql;
-                $body
+            (Exec::Db(d), Args::MySql($a)) => match d.pool.mysql() {
+                Some(p) => {
+                    let $row = row_mysql;
+                    dispatch!(@db d, p, |$e| $body)
+                }
+                None => Err(mismatch()),
+            },
+            (Exec::Tx(t), args) => {
+                let TxInner { conn, state, db, backend, .. } = t;
+                match (conn, args) {
+                    #[cfg(feature = "sqlite")]
+                    (Some(TxConn::Sqlite(c)), Args::Sqlite($a)) => {
+                        let $row = row_sqlite;
+                        dispatch!(@tx state, *backend, db, c, |$e| $body)
+                    }
+                    #[cfg(feature = "postgres")]
+                    (Some(TxConn::Postgres(c)), Args::Postgres($a)) => {
+                        let $row = row_postgres;
+                        dispatch!(@tx state, *backend, db, c, |$e| $body)
+                    }
+                    #[cfg(feature = "mysql")]
+                    (Some(TxConn::MySql(c)), Args::MySql($a)) => {
+                        let $row = row_mysql;
+                        dispatch!(@tx state, *backend, db, c, |$e| $body)
+                    }
+                    (None, _) => Err(TxState::Ended.unusable()),
+                    #[allow(unreachable_patterns)]
+                    _ => Err(mismatch()),
+                }
             }
             #[allow(unreachable_patterns)]
-            _ => Err(Error::Unsupported("arguments were built for another backend than the connection's".into())),
+            _ => Err(mismatch()),
         }
     };
+    (@db $d:ident, $p:ident, |$e:ident| $body:expr) => {{
+        let mut lease = $p.acquire().await?;
+        let pooler = $d.pooler;
+        let result = with_timeout($d.statement_timeout, "statement", async {
+            let conn = lease.conn();
+            if pooler {
+                control!(&mut *conn, "BEGIN")?;
+            }
+            let result = {
+                let $e = &mut *conn;
+                async { $body }.await
+            };
+            if pooler {
+                control!(&mut *conn, if result.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
+            }
+            result
+        })
+        .await;
+        match &result {
+            Ok(_) => lease.keep(),
+            // The lease drops in flight: the connection is closed.
+            Err(e) if e.is_connection_failure() => {}
+            Err(_) => lease.release(),
+        }
+        result.map_err(Error::outcome_unknown_if_lost)
+    }};
+    (@tx $state:ident, $backend:expr, $db:ident, $c:ident, |$e:ident| $body:expr) => {{
+        match $state.before_statement($backend) {
+            Err(e) => Err(e),
+            Ok(prev) => {
+                // Until the statement is known to have finished: dropped here, the transaction
+                // stays Broken.
+                *$state = TxState::Broken;
+                let result = with_timeout($db.statement_timeout, "statement", async {
+                    let $e = &mut **$c;
+                    $body
+                })
+                .await;
+                *$state = prev.after_statement($backend, &result);
+                result
+            }
+        }
+    }};
 }
 
 #[cfg(feature = "sqlite")]
@@ -439,8 +554,9 @@ pub(crate) async fn execute(exec: Exec<'_>, sql: SqlText, args: Args) -> Result<
 /// last partial chunk of a multi-row INSERT, that would only crowd the cache).
 pub(crate) async fn execute_with(exec: Exec<'_>, sql: SqlText, args: Args, persistent: bool) -> Result<QueryOutcome> {
     exec.count();
+    let persistent = persistent && exec.caches_statements();
     let sql = sql.into_sqlx();
-    dispatch!(acquire; exec, args, |e, a, _row| {
+    dispatch!(exec, args, |e, a, _row| {
         let r = sqlx::query_with(sql, a).persistent(persistent).execute(e).await?;
         Ok(r.outcome())
     })
@@ -472,8 +588,9 @@ where
     use futures_util::TryStreamExt;
     exec.count();
     let backend = exec.backend();
+    let persistent = persistent && exec.caches_statements();
     let sql = sql.into_sqlx();
-    dispatch!(acquire; exec, args, |e, a, row| {
+    dispatch!(exec, args, |e, a, row| {
         let query = sqlx::query_with(sql, a).persistent(persistent);
         let mut checked = 0;
         if backend.collects_rows_first() {
@@ -487,7 +604,14 @@ where
         let mut s = query.fetch(e);
         let mut out = Vec::new();
         while let Some(r) = s.try_next().await? {
-            out.push(MapRow::new(&mut checked).run(|| f(&row(&r)))?);
+            match MapRow::new(&mut checked).run(|| f(&row(&r))) {
+                Ok(x) => out.push(x),
+                Err(err) => {
+                    // Read the rest of the result, so the connection is ready for the next statement.
+                    while s.try_next().await?.is_some() {}
+                    return Err(err);
+                }
+            }
         }
         Ok(out)
     })
@@ -500,9 +624,10 @@ where
     T: Send,
 {
     exec.count();
+    let persistent = exec.caches_statements();
     let sql = sql.into_sqlx();
-    dispatch!(acquire; exec, args, |e, a, row| {
-        match sqlx::query_with(sql, a).fetch_optional(e).await? {
+    dispatch!(exec, args, |e, a, row| {
+        match sqlx::query_with(sql, a).persistent(persistent).fetch_optional(e).await? {
             Some(r) => MapRow::new(&mut 0).run(|| f(&row(&r))).map(Some),
             None => Ok(None),
         }
@@ -516,12 +641,16 @@ where
 {
     use futures_util::TryStreamExt;
     exec.count();
+    let persistent = exec.caches_statements();
     let sql = sql.into_sqlx();
-    dispatch!(acquire; exec, args, |e, a, row| {
-        let mut s = sqlx::query_with(sql, a).fetch(e);
+    dispatch!(exec, args, |e, a, row| {
+        let mut s = sqlx::query_with(sql, a).persistent(persistent).fetch(e);
         let mut checked = 0;
         while let Some(r) = s.try_next().await? {
-            MapRow::new(&mut checked).run(|| f(&row(&r)))?;
+            if let Err(err) = MapRow::new(&mut checked).run(|| f(&row(&r))) {
+                while s.try_next().await?.is_some() {}
+                return Err(err);
+            }
         }
         Ok(())
     })
@@ -532,53 +661,157 @@ where
 /// [`crate::Db::execute_script`].
 pub(crate) async fn execute_script(exec: Exec<'_>, sql: String) -> Result<()> {
     exec.count();
-    let script = sqlx::raw_sql(SqlText::Owned(sql).into_sqlx());
-    match exec {
-        // A script may leave session state behind (SET ...): its connection goes back to sqlx.
-        Exec::Db(d) => match &d.pool {
-            #[cfg(feature = "sqlite")]
-            Pool::Sqlite(p) => script.execute(p.acquire().await?.conn()).await.map(|_| ())?,
-            #[cfg(feature = "postgres")]
-            Pool::Postgres(p) => script.execute(p.acquire().await?.conn()).await.map(|_| ())?,
-            #[cfg(feature = "mysql")]
-            Pool::MySql(p) => script.execute(p.acquire().await?.conn()).await.map(|_| ())?,
-        },
-        Exec::Tx(t) => match &mut t.conn {
-            #[cfg(feature = "sqlite")]
-            TxConn::Sqlite(c) => script.execute(&mut **c).await.map(|_| ())?,
-            #[cfg(feature = "postgres")]
-            TxConn::Postgres(c) => script.execute(&mut **c).await.map(|_| ())?,
-            #[cfg(feature = "mysql")]
-            TxConn::MySql(c) => script.execute(&mut **c).await.map(|_| ())?,
-        },
-    }
-    Ok(())
+    let backend = exec.backend();
+    let script = SqlText::Owned(sql).into_sqlx();
+    // The arguments only pick the backend's arm: a script has none.
+    dispatch!(exec, Args::new(backend), |e, _a, _row| {
+        sqlx::raw_sql(script).execute(e).await?;
+        Ok(())
+    })
 }
 
 /// Runs a query and maps its rows with `f` as the returned stream is polled; the stream borrows
 /// the executor (a pool or a transaction's connection) for its whole life.
+///
+/// On `&Db` the stream leases its own connection, parked again when the stream has been read to
+/// its end, and closed when it is dropped before (the rest of the result would still be on
+/// its way). On `&mut Tx`, a stream dropped before its end leaves the transaction `Broken`.
 pub(crate) fn fetch_stream<'e, T, F>(
     exec: Exec<'e>,
     sql: SqlText,
     args: Args,
-    mut f: F,
+    f: F,
 ) -> futures_util::stream::BoxStream<'e, Result<T>>
 where
     F: FnMut(&RowRef<'_>) -> Result<T> + Send + 'e,
     T: Send + 'e,
 {
-    use futures_util::StreamExt;
     exec.count();
+    let persistent = exec.caches_statements();
     let sql = sql.into_sqlx();
-    let stream: Result<futures_util::stream::BoxStream<'e, Result<T>>> = dispatch!(stream; exec, args, |e, a, row| {
-        // The stream's own set of type-checked columns, kept across its awaits (see `MapRow`).
-        let mut checked = 0u64;
-        Ok(sqlx::query_with(sql, a)
-            .fetch(e)
-            .map(move |r| r.map_err(Error::from).and_then(|r| MapRow::new(&mut checked).run(|| f(&row(&r)))))
-            .boxed())
-    });
-    stream.unwrap_or_else(|e| futures_util::stream::once(async move { Err(e) }).boxed())
+    // A stream on a leased connection of the hot pool.
+    macro_rules! db_stream {
+        ($d:ident, $p:ident, $a:ident, $row:ident) => {
+            Box::pin(async_stream::stream! {
+                use futures_util::StreamExt;
+                let mut f = f;
+                let mut lease = match $p.acquire().await {
+                    Ok(l) => l,
+                    Err(e) => {
+                        yield Err(Error::from(e));
+                        return;
+                    }
+                };
+                let pooler = $d.pooler;
+                let conn = lease.conn();
+                if pooler && let Err(e) = control!(&mut *conn, "BEGIN") {
+                    yield Err(e);
+                    return;
+                }
+                // The stream's own set of type-checked columns, kept across its awaits (see `MapRow`).
+                let mut checked = 0u64;
+                let mut failed = false;
+                let mut rows = sqlx::query_with(sql, $a).persistent(persistent).fetch(&mut *conn);
+                while let Some(r) = rows.next().await {
+                    match r {
+                        Ok(r) => yield MapRow::new(&mut checked).run(|| f(&$row(&r))),
+                        Err(e) => {
+                            let e = Error::from(e).outcome_unknown_if_lost();
+                            failed = true;
+                            if pooler || e.is_connection_failure() {
+                                // Dropped in flight: the connection is closed.
+                                yield Err(e);
+                                return;
+                            }
+                            yield Err(e);
+                            break;
+                        }
+                    }
+                }
+                drop(rows);
+                if pooler && let Err(e) = control!(&mut *conn, "COMMIT") {
+                    yield Err(e);
+                    return;
+                }
+                if failed {
+                    lease.release();
+                } else {
+                    lease.keep();
+                }
+            })
+        };
+    }
+    // A stream on a transaction's connection.
+    macro_rules! tx_stream {
+        ($state:ident, $backend:ident, $c:ident, $a:ident, $row:ident) => {
+            Box::pin(async_stream::stream! {
+                use futures_util::StreamExt;
+                let mut f = f;
+                let prev = match $state.before_statement($backend) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        yield Err(e);
+                        return;
+                    }
+                };
+                *$state = TxState::Broken;
+                let mut checked = 0u64;
+                let mut rows = sqlx::query_with(sql, $a).persistent(persistent).fetch(&mut **$c);
+                let mut outcome: Result<()> = Ok(());
+                while let Some(r) = rows.next().await {
+                    match r {
+                        Ok(r) => yield MapRow::new(&mut checked).run(|| f(&$row(&r))),
+                        Err(e) => {
+                            outcome = Err(Error::from(e));
+                            break;
+                        }
+                    }
+                }
+                drop(rows);
+                *$state = prev.after_statement($backend, &outcome);
+                if let Err(e) = outcome {
+                    yield Err(e);
+                }
+            })
+        };
+    }
+    let failed = |e: Error| -> futures_util::stream::BoxStream<'e, Result<T>> {
+        Box::pin(futures_util::stream::once(async move { Err(e) }))
+    };
+    match (exec, args) {
+        #[cfg(feature = "sqlite")]
+        (Exec::Db(d), Args::Sqlite(a)) => match d.pool.sqlite() {
+            Some(p) => db_stream!(d, p, a, row_sqlite),
+            None => failed(mismatch()),
+        },
+        #[cfg(feature = "postgres")]
+        (Exec::Db(d), Args::Postgres(a)) => match d.pool.postgres() {
+            Some(p) => db_stream!(d, p, a, row_postgres),
+            None => failed(mismatch()),
+        },
+        #[cfg(feature = "mysql")]
+        (Exec::Db(d), Args::MySql(a)) => match d.pool.mysql() {
+            Some(p) => db_stream!(d, p, a, row_mysql),
+            None => failed(mismatch()),
+        },
+        (Exec::Tx(t), args) => {
+            let TxInner { conn, state, backend, .. } = t;
+            let backend = *backend;
+            match (conn, args) {
+                #[cfg(feature = "sqlite")]
+                (Some(TxConn::Sqlite(c)), Args::Sqlite(a)) => tx_stream!(state, backend, c, a, row_sqlite),
+                #[cfg(feature = "postgres")]
+                (Some(TxConn::Postgres(c)), Args::Postgres(a)) => tx_stream!(state, backend, c, a, row_postgres),
+                #[cfg(feature = "mysql")]
+                (Some(TxConn::MySql(c)), Args::MySql(a)) => tx_stream!(state, backend, c, a, row_mysql),
+                (None, _) => failed(TxState::Ended.unusable()),
+                #[allow(unreachable_patterns)]
+                _ => failed(mismatch()),
+            }
+        }
+        #[allow(unreachable_patterns)]
+        _ => failed(mismatch()),
+    }
 }
 
 /// Redacts the password of a URL for error messages.
@@ -633,6 +866,18 @@ pub(crate) async fn connect(url: &str, opts: &DbOptions) -> Result<DbInner> {
         _ => url,
     };
     let statements = Arc::new(AtomicU64::new(0));
+    if backend != Backend::Sqlite && !url.split_once(':').is_some_and(|(_, rest)| rest.starts_with("//")) {
+        return Err(invalid_url(
+            url,
+            format!("expected {}://[user[:password]@]host[:port]/database", backend.url_scheme()),
+        ));
+    }
+    let (url, pooler_param) = take_pgbouncer_param(url).map_err(|reason| invalid_url(url, reason))?;
+    let url = url.as_str();
+    let pooler = opts.pgbouncer || pooler_param;
+    if pooler && backend != Backend::Postgres {
+        return Err(invalid_url(url, "pgbouncer mode is for PostgreSQL URLs"));
+    }
     let pool = match backend {
         #[cfg(feature = "sqlite")]
         Backend::Sqlite => {
@@ -667,21 +912,29 @@ pub(crate) async fn connect(url: &str, opts: &DbOptions) -> Result<DbInner> {
             } else {
                 po.max_connections(opts.max_connections)
             };
-            Pool::Sqlite(HotPool::new(po.connect_with(co).await.map_err(|e| connect_error(backend, e))?, true))
+            let pool = po.connect_with(co).await.map_err(|e| connect_error(backend, e))?;
+            Pool::Sqlite(HotPool::new(pool, true, backend.closes_cancelled_connections()))
         }
         #[cfg(feature = "postgres")]
         Backend::Postgres => {
             use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-            let co = PgConnectOptions::from_str(url)
-                .map_err(|e| invalid_url(url, e.to_string()))?
-                .statement_cache_capacity(opts.statement_cache_capacity);
+            let co = PgConnectOptions::from_str(url).map_err(|e| invalid_url(url, e.to_string()))?;
+            let co = if pooler {
+                // PgBouncer refuses startup parameters it does not track, and a cached statement
+                // would live on one server connection while later executions reach another.
+                co.extra_float_digits(None).statement_cache_capacity(0)
+            } else {
+                co.statement_cache_capacity(opts.statement_cache_capacity)
+            };
+            first_connection(backend, &co, opts.acquire_timeout).await?;
             let po = PgPoolOptions::new()
                 .max_connections(opts.max_connections)
                 .acquire_timeout(opts.acquire_timeout)
                 .test_before_acquire(opts.test_before_acquire);
             Pool::Postgres(HotPool::new(
-                po.connect_with(co).await.map_err(|e| connect_error(backend, e))?,
+                po.connect_lazy_with(co),
                 !opts.test_before_acquire,
+                backend.closes_cancelled_connections(),
             ))
         }
         #[cfg(feature = "mysql")]
@@ -696,13 +949,22 @@ pub(crate) async fn connect(url: &str, opts: &DbOptions) -> Result<DbInner> {
                 .map_err(|e| invalid_url(url, e.to_string()))?
                 .charset("utf8mb4")
                 .statement_cache_capacity(opts.statement_cache_capacity);
+            first_connection(backend, &co, opts.acquire_timeout).await?;
             let po = MySqlPoolOptions::new()
                 .max_connections(opts.max_connections)
                 .acquire_timeout(opts.acquire_timeout)
-                .test_before_acquire(opts.test_before_acquire);
+                .test_before_acquire(opts.test_before_acquire)
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        // Strict: too-long text and out-of-range numbers are errors, never silently
+                        // truncated or clamped, whatever the server's default sql_mode.
+                        sqlx::raw_sql(super::dialect::MYSQL_STRICT_MODE_SQL).execute(conn).await.map(|_| ())
+                    })
+                });
             Pool::MySql(HotPool::new(
-                po.connect_with(co).await.map_err(|e| connect_error(backend, e))?,
+                po.connect_lazy_with(co),
                 !opts.test_before_acquire,
+                backend.closes_cancelled_connections(),
             ))
         }
         #[allow(unreachable_patterns)]
@@ -718,7 +980,55 @@ pub(crate) async fn connect(url: &str, opts: &DbOptions) -> Result<DbInner> {
             )));
         }
     };
-    Ok(DbInner { pool, backend, statements })
+    Ok(DbInner {
+        pool,
+        backend,
+        statements,
+        pooler,
+        statement_timeout: opts.statement_timeout,
+        close_timeout: opts.close_timeout,
+        transaction_retries: opts.transaction_retries,
+    })
+}
+
+/// Opens and closes one connection, so that a server that cannot be reached fails `connect` at
+/// once with the cause (connection refused, unknown host, bad password) rather than after the
+/// pool's acquire timeout as "pool timed out".
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+async fn first_connection<O: sqlx::ConnectOptions>(backend: Backend, co: &O, limit: Duration) -> Result<()>
+where
+    O::Connection: Sized,
+{
+    use sqlx::Connection;
+    match tokio::time::timeout(limit, co.connect()).await {
+        Ok(Ok(conn)) => {
+            let _ = conn.close().await;
+            Ok(())
+        }
+        Ok(Err(e)) => Err(connect_error(backend, e)),
+        Err(_) => Err(connect_error(backend, sqlx::Error::PoolTimedOut)),
+    }
+}
+
+/// Takes `pgbouncer=true|false` out of a URL's query string (sqlx would reject it).
+fn take_pgbouncer_param(url: &str) -> std::result::Result<(String, bool), String> {
+    let Some((base, query)) = url.split_once('?') else { return Ok((url.to_owned(), false)) };
+    let mut on = false;
+    let mut rest = Vec::new();
+    for pair in query.split('&') {
+        match pair.split_once('=') {
+            Some(("pgbouncer", v)) => {
+                on = match v {
+                    "true" | "1" => true,
+                    "false" | "0" => false,
+                    _ => return Err(format!("pgbouncer={v}: expected true or false")),
+                }
+            }
+            _ => rest.push(pair),
+        }
+    }
+    let url = if rest.is_empty() { base.to_owned() } else { format!("{base}?{}", rest.join("&")) };
+    Ok((url, on))
 }
 
 #[cfg(feature = "sqlite")]
@@ -727,81 +1037,23 @@ fn is_sqlite_memory(url: &str) -> bool {
     rest.starts_with(":memory:") || rest.contains("mode=memory")
 }
 
-/// `BEGIN` (or `sql`) on a pooled connection taken from the hot pool; the transaction returns
-/// it to sqlx when it ends.
-async fn begin_on<DB: sqlx::Database>(
-    conn: sqlx::pool::PoolConnection<DB>,
-    sql: &'static str,
-) -> Result<sqlx::Transaction<'static, DB>> {
-    use sqlx::SqlSafeStr;
-    // `Transaction::begin` is what `Pool::begin_with` runs on the connection it acquires.
-    Ok(sqlx::Transaction::begin(conn, Some(sql.into_sql_str())).await?)
-}
-
 impl DbInner {
-    /// Starts a transaction on a connection of the pool.
-    pub(crate) async fn begin(&self) -> Result<TxInner> {
-        let sql = self.backend.begin_sql();
-        self.statements.fetch_add(1, Ordering::Relaxed);
-        let conn = match &self.pool {
-            #[cfg(feature = "sqlite")]
-            Pool::Sqlite(p) => TxConn::Sqlite(begin_on(p.acquire().await?.take(), sql).await?),
-            #[cfg(feature = "postgres")]
-            Pool::Postgres(p) => TxConn::Postgres(begin_on(p.acquire().await?.take(), sql).await?),
-            #[cfg(feature = "mysql")]
-            Pool::MySql(p) => TxConn::MySql(begin_on(p.acquire().await?.take(), sql).await?),
-        };
-        Ok(TxInner { conn, backend: self.backend, statements: self.statements.clone() })
-    }
-
-    /// Closes the pool (parked connections first: sqlx waits for every connection to return).
+    /// Closes the pool (parked connections first: sqlx waits for every connection to return),
+    /// waiting at most [`DbOptions::close_timeout`] for connections still in use.
     pub(crate) async fn close(&self) {
+        macro_rules! close {
+            ($p:ident) => {{
+                $p.drain();
+                let _ = tokio::time::timeout(self.close_timeout, $p.pool.close()).await;
+            }};
+        }
         match &self.pool {
             #[cfg(feature = "sqlite")]
-            Pool::Sqlite(p) => {
-                p.drain();
-                p.pool.close().await
-            }
+            Pool::Sqlite(p) => close!(p),
             #[cfg(feature = "postgres")]
-            Pool::Postgres(p) => {
-                p.drain();
-                p.pool.close().await
-            }
+            Pool::Postgres(p) => close!(p),
             #[cfg(feature = "mysql")]
-            Pool::MySql(p) => {
-                p.drain();
-                p.pool.close().await
-            }
+            Pool::MySql(p) => close!(p),
         }
-    }
-}
-
-impl TxInner {
-    /// Commits.
-    pub(crate) async fn commit(self) -> Result<()> {
-        self.statements.fetch_add(1, Ordering::Relaxed);
-        match self.conn {
-            #[cfg(feature = "sqlite")]
-            TxConn::Sqlite(t) => t.commit().await?,
-            #[cfg(feature = "postgres")]
-            TxConn::Postgres(t) => t.commit().await?,
-            #[cfg(feature = "mysql")]
-            TxConn::MySql(t) => t.commit().await?,
-        }
-        Ok(())
-    }
-
-    /// Rolls back.
-    pub(crate) async fn rollback(self) -> Result<()> {
-        self.statements.fetch_add(1, Ordering::Relaxed);
-        match self.conn {
-            #[cfg(feature = "sqlite")]
-            TxConn::Sqlite(t) => t.rollback().await?,
-            #[cfg(feature = "postgres")]
-            TxConn::Postgres(t) => t.rollback().await?,
-            #[cfg(feature = "mysql")]
-            TxConn::MySql(t) => t.rollback().await?,
-        }
-        Ok(())
     }
 }

@@ -9,20 +9,6 @@ pub(crate) fn map_error(e: sqlx::Error, table: Option<&str>) -> Error {
         sqlx::Error::Database(db) => db,
         _ => return Error::Database(e),
     };
-    // TEMP stub (issue 8): deadlocks and serialization failures.
-    let code = db.code().map(|c| c.into_owned());
-    #[allow(unused_mut)]
-    let mut number = None::<u16>;
-    #[cfg(feature = "mysql")]
-    if let Some(m) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
-        number = Some(m.number());
-    }
-    if code.as_deref() == Some("40P01") || number == Some(1213) {
-        return Error::Deadlock { message: db.message().to_owned() };
-    }
-    if code.as_deref() == Some("40001") || number == Some(1205) {
-        return Error::SerializationFailure { message: db.message().to_owned() };
-    }
     #[cfg_attr(not(feature = "sqlite"), allow(unused_mut))]
     let mut kind = db.kind();
     #[cfg(feature = "sqlite")]
@@ -34,7 +20,11 @@ pub(crate) fn map_error(e: sqlx::Error, table: Option<&str>) -> Error {
         kind = ErrorKind::ForeignKeyViolation;
     }
     if matches!(kind, ErrorKind::Other) {
-        return Error::Database(e);
+        return match retryable(&**db) {
+            Some(Retry::Deadlock) => Error::Deadlock { source: e },
+            Some(Retry::Serialization) => Error::SerializationFailure { source: e },
+            None => Error::Database(e),
+        };
     }
     let message = db.message().to_owned();
     let mut info = ConstraintInfo {
@@ -93,6 +83,61 @@ pub(crate) fn map_error(e: sqlx::Error, table: Option<&str>) -> Error {
         ErrorKind::NotNullViolation => Error::NotNullViolation(info),
         ErrorKind::CheckViolation => Error::CheckViolation(info),
         _ => Error::Database(e),
+    }
+}
+
+enum Retry {
+    Deadlock,
+    Serialization,
+}
+
+/// Whether a database error is a deadlock / lock timeout or a serialization failure.
+fn retryable(db: &dyn sqlx::error::DatabaseError) -> Option<Retry> {
+    let code = db.code();
+    let code = code.as_deref().unwrap_or("");
+    #[cfg(feature = "postgres")]
+    if db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>().is_some() {
+        return match code {
+            "40P01" | "55P03" => Some(Retry::Deadlock),
+            "40001" => Some(Retry::Serialization),
+            _ => None,
+        };
+    }
+    #[cfg(feature = "mysql")]
+    if let Some(my) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+        return match my.number() {
+            1213 | 1205 => Some(Retry::Deadlock),
+            _ => None,
+        };
+    }
+    #[cfg(feature = "sqlite")]
+    if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+        // Extended result codes: SQLITE_BUSY_SNAPSHOT (517) is a snapshot that a writer moved
+        // past; the other BUSY and LOCKED codes are lock waits that ran out.
+        return match code.parse::<i32>().ok() {
+            Some(517) => Some(Retry::Serialization),
+            Some(c) if matches!(c & 0xff, 5 | 6) => Some(Retry::Deadlock),
+            _ => None,
+        };
+    }
+    let _ = code;
+    None
+}
+
+/// Whether `e`, returned by a statement inside a transaction, ended or aborted that
+/// transaction on the server: on PostgreSQL any error does (until `ROLLBACK TO SAVEPOINT`), on
+/// MySQL a deadlock rolls the whole transaction back; SQLite keeps the transaction.
+pub(crate) fn aborts_transaction(backend: crate::Backend, e: &Error) -> bool {
+    match backend {
+        crate::Backend::Postgres => e.is_reported_by_database(),
+        crate::Backend::MySql => match e {
+            #[cfg(feature = "mysql")]
+            Error::Deadlock { source: sqlx::Error::Database(db) } => {
+                db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>().is_some_and(|m| m.number() == 1213)
+            }
+            _ => false,
+        },
+        crate::Backend::Sqlite => false,
     }
 }
 

@@ -10,15 +10,17 @@
 //!
 //! So a connection that has just run a statement to completion is parked here instead, and the
 //! next statement takes the most recently parked one (LIFO: a single task keeps reusing one warm
-//! connection). Anything else (an error, a future dropped mid-statement, a connection parked
-//! for too long or in use for too long) goes back to sqlx the usual way, with its ping, so sqlx's
-//! own checks (max lifetime, the band-aid ping after a cancelled statement) still apply.
+//! connection). A statement that failed, or a connection parked or in use for too long, goes
+//! back to sqlx the usual way, with its ping, so sqlx's own checks (max lifetime) still apply.
+//! A connection whose statement's future was dropped mid-flight is closed instead (on a server
+//! backend: see [`Lease`]): its protocol and transaction state are unknown, and sqlx's ping does
+//! not look at the transaction state (sqlx#4385).
 //!
 //! Parked connections count as in use for sqlx, and sqlx's queue of waiters is fair where this
-//! stack is not. So every acquisition of this crate looks here first, and while any caller waits
-//! in sqlx's queue (nothing was parked when it came, or it is a row stream, which must own its
-//! connection: [`HotPool::bypass`]) nothing is parked: released connections go to the queue, and
-//! under contention the pool behaves exactly as sqlx's.
+//! stack is not. So every acquisition of this crate looks here first (row streams and
+//! transactions included), and while any caller waits in sqlx's queue (nothing was parked when
+//! it came) nothing is parked: released connections go to the queue, and under contention the
+//! pool behaves exactly as sqlx's.
 
 use sqlx::pool::PoolConnection;
 use std::sync::Mutex;
@@ -47,11 +49,15 @@ pub(crate) struct HotPool<DB: sqlx::Database> {
     bypassing: AtomicUsize,
     /// Off when the user asked for a ping before each use (`DbOptions::test_before_acquire`).
     enabled: bool,
+    /// Whether a connection whose statement was dropped mid-flight is closed (a server
+    /// connection, whose protocol state is then unknown) rather than returned to sqlx (SQLite's
+    /// in-process connections, which finish or reset the statement themselves).
+    close_cancelled: bool,
 }
 
 impl<DB: sqlx::Database> HotPool<DB> {
-    pub(crate) fn new(pool: sqlx::Pool<DB>, enabled: bool) -> Self {
-        HotPool { pool, parked: Mutex::new(Vec::new()), bypassing: AtomicUsize::new(0), enabled }
+    pub(crate) fn new(pool: sqlx::Pool<DB>, enabled: bool, close_cancelled: bool) -> Self {
+        HotPool { pool, parked: Mutex::new(Vec::new()), bypassing: AtomicUsize::new(0), enabled, close_cancelled }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Parked<DB>>> {
@@ -73,7 +79,7 @@ impl<DB: sqlx::Database> HotPool<DB> {
             return Ok(lease);
         }
         let conn = self.pool.acquire().await?;
-        Ok(Lease { conn: Some(conn), since: Instant::now(), hot: self, keep: false })
+        Ok(Lease { conn: Some(conn), since: Instant::now(), hot: self, state: LeaseState::InFlight })
     }
 
     fn pop(&self) -> Option<Lease<'_, DB>> {
@@ -84,7 +90,7 @@ impl<DB: sqlx::Database> HotPool<DB> {
             // goes back to sqlx (dropping it there returns it).
             if !self.pool.is_closed() && now.duration_since(p.at) < MAX_PARKED && now.duration_since(p.since) < MAX_HELD
             {
-                return Some(Lease { conn: Some(p.conn), since: p.since, hot: self, keep: false });
+                return Some(Lease { conn: Some(p.conn), since: p.since, hot: self, state: LeaseState::InFlight });
             }
         }
     }
@@ -94,21 +100,15 @@ impl<DB: sqlx::Database> HotPool<DB> {
         Bypass(self)
     }
 
-    /// Turns parking off until the returned guard drops, and hands every parked connection back
-    /// to sqlx: for a caller about to wait on sqlx's pool itself.
-    pub(crate) fn bypass(&self) -> Bypass<'_, DB> {
-        let guard = self.waiting();
-        self.drain();
-        guard
-    }
-
     /// Hands every parked connection back to sqlx (before closing the pool).
     pub(crate) fn drain(&self) {
         let all = std::mem::take(&mut *self.lock());
         drop(all);
     }
 
-    fn park(&self, conn: PoolConnection<DB>, since: Instant) {
+    /// Parks a connection that is known to be idle (its last statement ran to completion, no
+    /// transaction open): a transaction's connection after COMMIT or ROLLBACK.
+    pub(crate) fn park(&self, conn: PoolConnection<DB>, since: Instant) {
         if !self.enabled || self.bypassing.load(Ordering::SeqCst) > 0 || self.pool.is_closed() {
             return drop(conn);
         }
@@ -136,13 +136,28 @@ impl<DB: sqlx::Database> Drop for HotPool<DB> {
     }
 }
 
-/// A connection taken through [`HotPool::acquire`]; parked again on drop if [`Lease::keep`] was
-/// called, else returned to sqlx.
+/// What became of a [`Lease`]'s statement.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum LeaseState {
+    /// Sent, or about to be, and not known to have finished: if the lease drops in this state,
+    /// its future was cancelled mid-statement and the connection's state is unknown.
+    InFlight,
+    /// Ran to completion: the connection can serve the next statement at once.
+    Done,
+    /// Finished with an error: back to sqlx, which pings it before reuse.
+    Returned,
+}
+
+/// A connection taken through [`HotPool::acquire`]. On drop it is parked again if the
+/// statement ran to completion ([`Lease::keep`]), returned to sqlx if it failed
+/// ([`Lease::release`]), and closed (never reused) if the statement's future was dropped
+/// mid-flight: then the connection may be inside a transaction, hold half a request, or owe
+/// a reply that the next statement would read as its own.
 pub(crate) struct Lease<'a, DB: sqlx::Database> {
     conn: Option<PoolConnection<DB>>,
     since: Instant,
     hot: &'a HotPool<DB>,
-    keep: bool,
+    state: LeaseState,
 }
 
 impl<DB: sqlx::Database> Lease<'_, DB> {
@@ -153,28 +168,51 @@ impl<DB: sqlx::Database> Lease<'_, DB> {
 
     /// Marks the statement as run to completion: the connection can be parked.
     pub(crate) fn keep(&mut self) {
-        self.keep = true;
+        self.state = LeaseState::Done;
     }
 
-    /// Takes the connection out (for a transaction, which returns it to sqlx itself).
-    pub(crate) fn take(mut self) -> PoolConnection<DB> {
-        self.conn.take().expect("a lease holds its connection until dropped or taken")
+    /// Marks the statement as finished with an error: the connection goes back to sqlx.
+    pub(crate) fn release(&mut self) {
+        self.state = LeaseState::Returned;
+    }
+
+    /// Takes the connection out (for a transaction, which takes care of it from then on), with
+    /// the time this stack first took it from sqlx.
+    pub(crate) fn take(mut self) -> (PoolConnection<DB>, Instant) {
+        self.state = LeaseState::Returned;
+        (self.conn.take().expect("a lease holds its connection until dropped or taken"), self.since)
     }
 }
 
 impl<DB: sqlx::Database> Drop for Lease<'_, DB> {
     fn drop(&mut self) {
-        if let Some(conn) = self.conn.take() {
-            if self.keep {
-                self.hot.park(conn, self.since);
-            } else {
-                drop(conn);
+        if let Some(mut conn) = self.conn.take() {
+            match self.state {
+                LeaseState::Done => self.hot.park(conn, self.since),
+                LeaseState::Returned => drop(conn),
+                LeaseState::InFlight => {
+                    if self.hot.close_cancelled {
+                        conn.close_on_drop();
+                    }
+                    discard(conn);
+                }
             }
         }
     }
 }
 
-/// Parking stays off while this lives (see [`HotPool::bypass`]).
+/// Drops a pooled connection that must not be parked: sqlx closes it (after `close_on_drop`)
+/// or pings and keeps it, from a task it spawns. Outside a runtime, where sqlx cannot spawn
+/// that task (and would panic), the connection is detached and dropped, which closes it.
+pub(crate) fn discard<DB: sqlx::Database>(conn: PoolConnection<DB>) {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        drop(conn);
+    } else {
+        drop(conn.detach());
+    }
+}
+
+/// Parking stays off while this lives (a caller waiting in sqlx's queue).
 pub(crate) struct Bypass<'a, DB: sqlx::Database>(&'a HotPool<DB>);
 
 impl<DB: sqlx::Database> Drop for Bypass<'_, DB> {

@@ -4,6 +4,7 @@
 //!   RETURNING vs last-insert-id, transaction start, which values a backend can store.
 //! * `driver`: the sqlx pools, connections, arguments and rows of each backend.
 //! * `hot`: the stack of recently used connections in front of sqlx's pool.
+//! * `tx`: transactions, and what becomes of their connection on every path.
 //! * `types`: how each supported Rust type binds and decodes on each backend.
 //! * `errors`: turning each backend's error reports into [`crate::Error`].
 //!
@@ -15,9 +16,11 @@ mod errors;
 mod hot;
 #[cfg(feature = "sqlite")]
 mod sqlite_fns;
+mod tx;
 mod types;
 
 pub use dialect::Backend;
 pub use driver::{Args, DbOptions, RowRef};
-pub(crate) use driver::{DbInner, Exec, TxInner};
+pub(crate) use driver::{DbInner, Exec};
 pub(crate) use errors::map_error;
+pub(crate) use tx::TxInner;

@@ -15,6 +15,20 @@ fn non_finite(backend: Backend, f: f64) -> Result<()> {
     Ok(())
 }
 
+/// PostgreSQL cannot store a NUL character in text (and SQLite's C functions stop at one): it is
+/// refused on every backend, before anything is sent, so all three behave the same.
+#[inline]
+fn no_nul(s: &str) -> Result<()> {
+    if s.as_bytes().contains(&0) {
+        return Err(Error::InvalidValue(format!(
+            "text contains a NUL character (\\0) at byte {}, which PostgreSQL cannot store; \
+             use bytes (Vec<u8>) for binary data",
+            s.as_bytes().iter().position(|&b| b == 0).unwrap_or(0)
+        )));
+    }
+    Ok(())
+}
+
 fn decode_err(row: &RowRef<'_>, idx: usize, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Error {
     Error::Decode { table: String::new(), column: row.column_name(idx), source: sqlx::Error::Decode(source.into()) }
 }
@@ -26,6 +40,9 @@ impl Args {
     /// compiles down to that one case.
     #[inline]
     pub fn push_value(&mut self, v: Value) -> Result<()> {
+        if let Value::Text(t) = &v {
+            no_nul(t)?;
+        }
         if let Value::F32(f) = v {
             non_finite(self.backend(), f as f64)?;
         }
@@ -124,6 +141,7 @@ impl Args {
     /// Binds text without copying it into a `Value` first.
     #[inline]
     fn push_str(&mut self, s: &str) -> Result<()> {
+        no_nul(s)?;
         match self {
             #[cfg(feature = "sqlite")]
             Args::Sqlite(a) => add(a, s.to_owned()),
@@ -165,6 +183,11 @@ impl Args {
     /// Binds the values of an `IN` list as one array parameter ([`Args::binds_as_array`]).
     #[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
     pub(crate) fn push_list(&mut self, values: &[Value]) -> Result<()> {
+        for v in values {
+            if let Value::Text(t) = v {
+                no_nul(t)?;
+            }
+        }
         match self {
             #[cfg(feature = "postgres")]
             Args::Postgres(a) => {
