@@ -330,8 +330,9 @@ async fn cancel_dropped_stream_in_tx() {
     });
 }
 
-/// Timeouts swept over 0..3 ms around whole units of work; every unit that returned `Ok` is
-/// acknowledged and must be there at the end; rolled-back work never is.
+/// Timeouts swept over 0-3 ms and over 0-3 times an uncancelled unit's duration around whole units of work;
+/// every unit that returned `Ok` is acknowledged and must be there at the end; rolled-back work
+/// never is.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_random_timeouts() {
     each_target!("cancel_random", DbOptions::default(), |t| {
@@ -339,11 +340,23 @@ async fn cancel_random_timeouts() {
         let db = &t.db;
         let mut acked = Vec::new();
         let mut cancelled = 0;
+        let mut unit = LIMIT;
+        for n in 0..5 {
+            let start = std::time::Instant::now();
+            let mut tx = bounded("begin", db.begin()).await?;
+            bounded("insert", item("random-warmup", n).insert(&mut tx)).await?;
+            bounded("commit", tx.commit()).await?;
+            unit = unit.min(start.elapsed());
+        }
         for i in 0..240_i64 {
-            // 0-3 ms, and every third operation up to 18 ms more: a cancelled statement closes
-            // its connection, and opening the next one takes longer than 3 ms on PostgreSQL.
-            let extra = if i % 3 == 0 { (i * 1009) % 18_000 } else { 0 };
-            let d = Duration::from_micros(((i * 37) % 3000 + extra) as u64);
+            // Every other one 0-3 ms; the others from 0 to 3 times what a whole unit of work
+            // took here uncancelled, so that cancellations fall at every await whatever the
+            // machine's speed (a cancelled statement closes its connection: the next is slower).
+            let d = if i % 2 == 0 {
+                Duration::from_micros(((i * 37) % 3000) as u64)
+            } else {
+                unit * ((i * 7) % 90) as u32 / 30
+            };
             let r = match i % 5 {
                 0 => tokio::time::timeout(d, async {
                     let mut tx = db.begin().await?;
@@ -392,7 +405,7 @@ async fn cancel_random_timeouts() {
             }
         }
         eprintln!(
-            "[{}] random timeouts: {} acknowledged writes, {cancelled} cancelled operations",
+            "[{}] random timeouts (0 to 3 x {unit:?}): {} acknowledged writes, {cancelled} cancelled operations",
             t.label,
             acked.len()
         );
