@@ -76,11 +76,7 @@ pub async fn targets(name: &str, options: DbOptions) -> Vec<Target> {
             }
             Backend::Postgres | Backend::MySql => {
                 let Some(db) = crate::database_with(b, name, options.clone()).await else { continue };
-                let server = match b {
-                    Backend::Postgres => crate::server("ORM_TEST_POSTGRES", crate::POSTGRES_URL),
-                    _ => crate::server("ORM_TEST_MYSQL", crate::MYSQL_URL),
-                };
-                (db, format!("{server}/orm_t_{name}"), None)
+                (db, crate::database_url(b, name), None)
             }
         };
         out.push(Target { db, url, label: b.name(), _dir: dir });

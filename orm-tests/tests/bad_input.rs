@@ -148,6 +148,19 @@ async fn bad_input_nul_byte_is_invalid_value_everywhere() {
     });
 }
 
+/// A scalar that does not decode says which column failed and names no empty table ("of ``").
+#[tokio::test]
+async fn bad_input_scalar_decode_error_is_clear() {
+    orm_tests::each_backend!("bad_input_scalar", |db| {
+        let what = db.backend().name();
+        let r = orm_core::raw("SELECT 'not a number' AS word").fetch_scalar::<i64>(&db).await;
+        let e = r.expect_err("text read as an integer");
+        assert!(matches!(e, Error::Decode { .. }), "[{what}] expected Error::Decode, got {e:?}");
+        assert!(!e.to_string().contains("``"), "[{what}] the message names an empty table: {e}");
+        Ok(())
+    });
+}
+
 #[tokio::test]
 async fn bad_input_empty_in_lists() {
     orm_tests::each_backend!("bad_input_empty_in", |db| {
