@@ -12,12 +12,15 @@
 //!   --targets a,b         sqlite-mem, sqlite-file, postgres, mysql (default: all)
 //!   --only w1,w2          workloads by key (insert1, insert-tx, insert-many, find, select,
 //!                         update, update-set, delete, eager)
-//!   --contenders a,b      raw, ours, seaorm, diesel, ormlite
+//!   --contenders a,b      raw, ours, ours-pgbouncer (PostgreSQL only: DbOptions::pgbouncer),
+//!                         seaorm, diesel, ormlite
 //!   --handoff             also run the SQLite worker-thread hand-off probe (see handoff.rs)
 //!   --multi-thread        run on tokio's multi-thread runtime (default: current-thread)
 //! ```
 //! Servers: `BENCH_POSTGRES` (default postgres://postgres@127.0.0.1:5432) and `BENCH_MYSQL`
 //! (default mysql://root@127.0.0.1:3306); the program (re)creates the database `orm_bench` on each.
+//! The SQLite file target lives in `BENCH_DIR` (default: `orm_bench/` in the system's temporary
+//! folder, created when missing; the program prints where).
 
 mod cg;
 mod handoff;
@@ -187,8 +190,20 @@ impl Target {
         self == Target::SqliteMem
     }
 
+    /// The SQLite file target's database: in `BENCH_DIR`, else a directory of the system's
+    /// temporary folder that the program creates (any `CARGO_TARGET_DIR`, any checkout).
     pub fn sqlite_path() -> String {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../target/orm_bench.sqlite").to_owned()
+        static PATH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        PATH.get_or_init(|| {
+            let dir = std::env::var_os("BENCH_DIR")
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(|| std::env::temp_dir().join("orm_bench"));
+            std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+            let path = dir.join("orm_bench.sqlite");
+            eprintln!("SQLite file target: {}", path.display());
+            path.to_string_lossy().into_owned()
+        })
+        .clone()
     }
 
     fn server(self) -> String {
@@ -324,6 +339,9 @@ impl Sizes {
 pub enum Contender {
     Raw(raw::Raw),
     Ours(ours::Ours),
+    /// This ORM in its PgBouncer mode (`DbOptions::pgbouncer`), talking to PostgreSQL directly:
+    /// what that mode costs (no prepared-statement cache, BEGIN/COMMIT around each statement).
+    OursPooler(ours::Ours),
     #[cfg(feature = "peers")]
     Sea(peers::sea::Sea),
     #[cfg(feature = "peers")]
@@ -337,6 +355,7 @@ macro_rules! each {
         match $c {
             Contender::Raw($x) => $body,
             Contender::Ours($x) => $body,
+            Contender::OursPooler($x) => $body,
             #[cfg(feature = "peers")]
             Contender::Sea($x) => $body,
             #[cfg(feature = "peers")]
@@ -347,12 +366,13 @@ macro_rules! each {
     };
 }
 
-const CONTENDERS: [&str; 5] = ["raw", "ours", "seaorm", "diesel", "ormlite"];
+const CONTENDERS: [&str; 6] = ["raw", "ours", "ours-pgbouncer", "seaorm", "diesel", "ormlite"];
 
 fn contender_label(key: &str) -> &'static str {
     match key {
         "raw" => "raw sqlx",
         "ours" => "this ORM",
+        "ours-pgbouncer" => "this ORM, pgbouncer mode",
         "seaorm" => "SeaORM",
         "diesel" => "Diesel",
         _ => "ormlite",
@@ -364,6 +384,7 @@ impl Contender {
         Some(match key {
             "raw" => Contender::Raw(raw::Raw::connect(t).await),
             "ours" => Contender::Ours(ours::Ours::connect(t).await),
+            "ours-pgbouncer" if t == Target::Postgres => Contender::OursPooler(ours::Ours::connect_pooler(t).await),
             #[cfg(feature = "peers")]
             "seaorm" => Contender::Sea(peers::sea::Sea::connect(t).await?),
             #[cfg(feature = "peers")]
@@ -378,6 +399,7 @@ impl Contender {
         match self {
             Contender::Raw(_) => "raw",
             Contender::Ours(_) => "ours",
+            Contender::OursPooler(_) => "ours-pgbouncer",
             #[cfg(feature = "peers")]
             Contender::Sea(_) => "seaorm",
             #[cfg(feature = "peers")]

@@ -16,6 +16,12 @@ impl Ours {
         Ours { db: Db::connect_with(&t.url(), options).await.expect("connect (this ORM)") }
     }
 
+    /// In PgBouncer mode (`DbOptions::pgbouncer`), without a PgBouncer in between.
+    pub async fn connect_pooler(t: Target) -> Ours {
+        let options = orm_core::DbOptions { pgbouncer: true, ..Default::default() };
+        Ours { db: Db::connect_with(&t.url(), options).await.expect("connect (this ORM, pgbouncer mode)") }
+    }
+
     pub async fn close(self) {
         self.db.close().await
     }
