@@ -111,7 +111,12 @@ impl Db {
                     reason: "the closure of Db::transaction kept its Tx (moved it elsewhere): it was not committed"
                         .into(),
                 }),
-                // Dropping the transaction rolls it back.
+                // Rolled back before a retry starts, so that the locks it holds (the other side
+                // of a deadlock) are released first.
+                (Err(e), Handback::Returned(inner)) => {
+                    let _ = inner.rollback().await;
+                    Err(e)
+                }
                 (Err(e), _) => Err(e),
             };
             match outcome {
