@@ -44,6 +44,7 @@ mod backend;
 mod bulk;
 mod db;
 mod error;
+pub mod migrate;
 mod model;
 mod query;
 mod raw;

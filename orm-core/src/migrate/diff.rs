@@ -1,0 +1,236 @@
+//! The differ: the ordered operations that turn one schema into another.
+//!
+//! Order: table renames, column renames; drops of checks, foreign keys and indexes that go or
+//! change; table drops (children first); table creations (parents first); per table column
+//! drops, adds and alters; then new indexes, foreign keys and checks. So a rename comes before
+//! anything that uses the new name, a foreign key is dropped before what it points at, and a
+//! parent exists before a child refers to it.
+
+use super::schema::{Op, Schema, Table};
+use crate::error::{Error, Result};
+use crate::value::SqlKind;
+
+/// The operations turning `from` into `to`; renames only where `to` carries a `renamed_from`
+/// hint.
+pub(crate) fn diff(from: &Schema, to: &Schema) -> Result<Vec<Op>> {
+    let mut ops = Vec::new();
+    let mut cur = from.clone();
+
+    // 1. Table renames.
+    for (new, old) in &to.hints.tables {
+        if cur.get(new).is_none() && cur.get(old).is_some() {
+            let op = Op::RenameTable { from: old.clone(), to: new.clone() };
+            cur.apply(&op)?;
+            ops.push(op);
+        }
+    }
+    // 2. Column renames.
+    for (table, new, old) in &to.hints.columns {
+        if let Some(t) = cur.get(table)
+            && t.column(new).is_none()
+            && t.column(old).is_some()
+        {
+            let op = Op::RenameColumn { table: table.clone(), from: old.clone(), to: new.clone() };
+            cur.apply(&op)?;
+            ops.push(op);
+        }
+    }
+
+    // 3. Drops of checks, foreign keys and indexes that disappear or change (also those of
+    // tables that go away, so nothing points at a dropped table).
+    let mut drops = Vec::new();
+    for t in &cur.tables {
+        let target = to.get(&t.name);
+        for c in &t.checks {
+            if target.is_some_and(|n| !n.checks.contains(c)) {
+                drops.push(Op::DropCheck { table: t.name.clone(), name: c.name.clone() });
+            }
+        }
+        for f in &t.foreign_keys {
+            let kept = target.is_some_and(|n| n.foreign_keys.contains(f));
+            // A foreign key of a table that is dropped goes with it, unless its parent is
+            // dropped first (then it must go before).
+            if !kept && (target.is_some() || to.get(&f.references).is_none()) {
+                drops.push(Op::DropForeignKey { table: t.name.clone(), name: f.name.clone() });
+            }
+        }
+        for i in &t.indexes {
+            if target.is_some_and(|n| !n.indexes.contains(i)) {
+                drops.push(Op::DropIndex { table: t.name.clone(), name: i.name.clone() });
+            }
+        }
+    }
+    for op in drops {
+        cur.apply(&op)?;
+        ops.push(op);
+    }
+
+    // 4. Table drops, children first.
+    let gone: Vec<Table> = cur.tables.iter().filter(|t| to.get(&t.name).is_none()).cloned().collect();
+    for t in order_tables(&gone).into_iter().rev() {
+        let op = Op::DropTable { table: t.name.clone() };
+        cur.apply(&op)?;
+        ops.push(op);
+    }
+
+    // 5. Table creations, parents first; a foreign key to a table created later (a cycle) is
+    // added once both exist.
+    let new: Vec<Table> = to.tables.iter().filter(|t| cur.get(&t.name).is_none()).cloned().collect();
+    let mut later = Vec::new();
+    let ordered = order_tables(&new);
+    for (pos, t) in ordered.iter().enumerate() {
+        let mut t = (*t).clone();
+        let created_later = |name: &str| ordered[pos + 1..].iter().any(|x| x.name == name);
+        let (now, after): (Vec<_>, Vec<_>) = t.foreign_keys.drain(..).partition(|f| !created_later(&f.references));
+        t.foreign_keys = now;
+        later.extend(after.into_iter().map(|f| Op::AddForeignKey { table: t.name.clone(), foreign_key: f }));
+        let op = Op::CreateTable { table: t };
+        cur.apply(&op)?;
+        ops.push(op);
+    }
+
+    // 6. Columns of the tables both have.
+    for n in &to.tables {
+        let Some(t) = cur.get(&n.name).cloned() else { continue };
+        if t.primary_key != n.primary_key {
+            return Err(Error::Unsupported(format!(
+                "changing the primary key of `{}` ({:?} to {:?}) is not supported by `make`; write the migration by hand",
+                n.name, t.primary_key, n.primary_key
+            )));
+        }
+        let mut col_ops = Vec::new();
+        for c in &t.columns {
+            if n.column(&c.name).is_none() {
+                col_ops.push(Op::DropColumn { table: n.name.clone(), column: c.name.clone() });
+            }
+        }
+        for c in &n.columns {
+            match t.column(&c.name) {
+                None => col_ops.push(Op::AddColumn { table: n.name.clone(), column: c.clone() }),
+                Some(old) if old != c => {
+                    if old.auto_increment != c.auto_increment {
+                        return Err(Error::Unsupported(format!(
+                            "changing whether `{}.{}` is generated by the database is not supported by `make`",
+                            n.name, c.name
+                        )));
+                    }
+                    col_ops.push(Op::AlterColumn { table: n.name.clone(), column: c.clone() })
+                }
+                Some(_) => {}
+            }
+        }
+        for op in col_ops {
+            cur.apply(&op)?;
+            ops.push(op);
+        }
+    }
+
+    // 7. New indexes, foreign keys and checks.
+    let mut adds = Vec::new();
+    for n in &to.tables {
+        let Some(t) = cur.get(&n.name) else { continue };
+        for i in &n.indexes {
+            if !t.indexes.contains(i) {
+                adds.push(Op::CreateIndex { table: n.name.clone(), index: i.clone() });
+            }
+        }
+    }
+    for n in &to.tables {
+        let Some(t) = cur.get(&n.name) else { continue };
+        for f in &n.foreign_keys {
+            if !t.foreign_keys.contains(f)
+                && !later.iter().any(|l| matches!(l, Op::AddForeignKey { foreign_key, .. } if foreign_key == f))
+            {
+                adds.push(Op::AddForeignKey { table: n.name.clone(), foreign_key: f.clone() });
+            }
+        }
+        for c in &n.checks {
+            if !t.checks.contains(c) {
+                adds.push(Op::AddCheck { table: n.name.clone(), check: c.clone() });
+            }
+        }
+    }
+    adds.extend(later);
+    for op in adds {
+        cur.apply(&op)?;
+        ops.push(op);
+    }
+    if cur != *to {
+        return Err(Error::Migration {
+            id: String::new(),
+            message: "internal: the generated operations do not reach the models' schema".into(),
+        });
+    }
+    Ok(ops)
+}
+
+/// `tables` ordered parents first (a table after every table of the set it refers to; cycles
+/// broken in name order). Bounded: each round places at least one table.
+fn order_tables(tables: &[Table]) -> Vec<&Table> {
+    let mut left: Vec<&Table> = tables.iter().collect();
+    let mut out: Vec<&Table> = Vec::new();
+    while !left.is_empty() {
+        let ready = left.iter().position(|t| {
+            t.foreign_keys.iter().all(|f| f.references == t.name || !left.iter().any(|o| o.name == f.references))
+        });
+        let i = ready.unwrap_or(0);
+        out.push(left.remove(i));
+    }
+    out
+}
+
+/// Why an operation may lose data or fail on existing rows, if it may; `before` is the schema
+/// just before it.
+pub(crate) fn destructive(op: &Op, before: &Schema) -> Option<String> {
+    match op {
+        Op::DropTable { table } => Some(format!("drop table {table} (its rows are lost)")),
+        Op::DropColumn { table, column } => Some(format!("drop column {table}.{column} (its values are lost)")),
+        Op::AddColumn { table, column } if !column.nullable && column.default.is_none() && !column.auto_increment => {
+            Some(format!("add column {table}.{} NOT NULL without a default (fails on existing rows)", column.name))
+        }
+        Op::AlterColumn { table, column } => {
+            let old = before.get(table)?.column(&column.name)?;
+            if old.kind != column.kind && !widens(old.kind, column.kind) {
+                return Some(format!(
+                    "alter column {table}.{} from {} to {} (values may not fit)",
+                    column.name,
+                    super::schema::kind_name(old.kind),
+                    super::schema::kind_name(column.kind)
+                ));
+            }
+            match (old.max_length, column.max_length) {
+                (Some(a), Some(b)) if b < a => {
+                    return Some(format!("alter column {table}.{} to a shorter length {b} (was {a})", column.name));
+                }
+                (None, Some(b)) if old.kind == column.kind => {
+                    return Some(format!("alter column {table}.{} to a bounded length {b}", column.name));
+                }
+                _ => {}
+            }
+            if old.nullable && !column.nullable && column.default.is_none() {
+                return Some(format!(
+                    "alter column {table}.{} to NOT NULL without a default (fails on existing NULLs)",
+                    column.name
+                ));
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+/// Whether every value of `from` fits `to` exactly.
+fn widens(from: SqlKind, to: SqlKind) -> bool {
+    use SqlKind::*;
+    let rank = |k| match k {
+        Bool => 0,
+        I8 => 1,
+        I16 => 2,
+        I32 => 3,
+        I64 => 4,
+        _ => 99,
+    };
+    (from.is_integer() && to.is_integer() && rank(from) < rank(to))
+        || matches!((from, to), (F32, F64) | (I8 | I16 | I32, F64) | (I8 | I16, F32))
+        || (from != Bytes && to == Text && !matches!(from, Json))
+}
