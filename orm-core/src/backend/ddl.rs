@@ -213,16 +213,17 @@ impl Backend {
         s
     }
 
-    /// MySQL: text and bytes columns of `cols` stored unbounded get the bounded type an index
-    /// needs (`after` already holds the index).
-    fn bound_for_index(self, out: &mut Vec<String>, before: &Table, after: &Table, cols: &[String]) {
+    /// MySQL: the columns of `cols` whose type depends on being indexed (text is VARCHAR(255) in
+    /// an index, LONGTEXT elsewhere) and changes from `before` to `after` get the new type.
+    fn retype_keyed(self, out: &mut Vec<String>, before: &Table, after: &Table, cols: &[String]) {
         if self != Backend::MySql {
             return;
         }
         for name in cols {
             let (Some(old), Some(c)) = (before.column(name), after.column(name)) else { continue };
-            if matches!(c.kind, SqlKind::Text | SqlKind::Bytes) && c.max_length.is_none() && !before.is_keyed(name) {
-                let _ = old;
+            let was = self.column_type(old.kind, before.is_keyed(name), old.max_length);
+            let now = self.column_type(c.kind, after.is_keyed(name), c.max_length);
+            if was != now && !c.auto_increment {
                 let mut s = self.alter(&after.name);
                 s.push_str("MODIFY COLUMN ");
                 self.write_column_def(&mut s, after, c, true);
@@ -397,25 +398,29 @@ impl Backend {
             }
             Op::CreateIndex { table, index } => {
                 let mut v = Vec::new();
-                self.bound_for_index(&mut v, &table_of(before, table)?, &table_of(after, table)?, &index.columns);
+                self.retype_keyed(&mut v, &table_of(before, table)?, &table_of(after, table)?, &index.columns);
                 v.push(self.create_index(table, index));
                 plain(out, v);
             }
             Op::DropIndex { table, name } => {
+                let bt = table_of(before, table)?;
+                let cols = bt.indexes.iter().find(|i| &i.name == name).map(|i| i.columns.clone()).unwrap_or_default();
                 let mut s = String::from("DROP INDEX ");
                 self.write_ident(&mut s, name);
                 if self == Backend::MySql {
                     s.push_str(" ON ");
                     self.write_ident(&mut s, table);
                 }
-                plain(out, vec![s]);
+                let mut v = vec![s];
+                self.retype_keyed(&mut v, &bt, &table_of(after, table)?, &cols);
+                plain(out, v);
             }
             Op::AddForeignKey { table, foreign_key } => {
                 if rebuild_sqlite {
                     self.rebuild(&table_of(before, table)?, &table_of(after, table)?, out);
                 } else {
                     let mut v = Vec::new();
-                    self.bound_for_index(
+                    self.retype_keyed(
                         &mut v,
                         &table_of(before, table)?,
                         &table_of(after, table)?,

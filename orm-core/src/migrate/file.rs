@@ -63,7 +63,7 @@ pub fn parse_history(files: &[(String, String)]) -> Result<Vec<Migration>> {
         let number = number_of(stem).ok_or_else(|| {
             bad(stem, "a migration file is named NNNN_name.json (four digits, then a name)".to_owned())
         })?;
-        let body: FileBody = serde_json_mig::from_str(&normalize(text))
+        let body: FileBody = serde_json::from_str(&normalize(text))
             .map_err(|e| bad(stem, format!("cannot read the migration file: {e}")))?;
         if body.format != FORMAT {
             return Err(bad(stem, format!("unknown format {} (this build reads {FORMAT})", body.format)));
@@ -143,7 +143,7 @@ pub(crate) fn read_dir(dir: &Path) -> Result<Vec<(String, String)>> {
 pub(crate) fn render(id: &str, parent: Option<&str>, operations: Vec<Op>, snapshot: Schema) -> Result<String> {
     let body = FileBody { format: FORMAT, id: id.to_owned(), parent: parent.map(Into::into), operations, snapshot };
     let mut text =
-        serde_json_mig::to_string_pretty(&body).map_err(|e| bad(id, format!("cannot write the migration: {e}")))?;
+        serde_json::to_string_pretty(&body).map_err(|e| bad(id, format!("cannot write the migration: {e}")))?;
     text.push('\n');
     Ok(text)
 }

@@ -228,7 +228,16 @@ impl Migrator {
     /// applied migration missing from the folder is an error before anything runs.
     pub async fn run(&self, db: &Db) -> Result<Vec<String>> {
         let mut conn = self.lock(db).await?;
-        let r = self.apply_pending(&mut conn).await;
+        let r = self.apply_pending(&mut conn, self.migrations.len()).await;
+        unlock(conn).await;
+        r
+    }
+
+    /// [`run`](Migrator::run), stopping after migration `id`.
+    pub async fn run_to(&self, db: &Db, id: &str) -> Result<Vec<String>> {
+        let last = self.index_of(id)? + 1;
+        let mut conn = self.lock(db).await?;
+        let r = self.apply_pending(&mut conn, last).await;
         unlock(conn).await;
         r
     }
@@ -331,7 +340,7 @@ impl Migrator {
         Ok(conn)
     }
 
-    async fn apply_pending(&self, conn: &mut Dedicated) -> Result<Vec<String>> {
+    async fn apply_pending(&self, conn: &mut Dedicated, upto: usize) -> Result<Vec<String>> {
         let applied = read_history(conn).await?;
         let st = self.compare(applied);
         if let Some(id) = st.failed.first() {
@@ -356,7 +365,7 @@ impl Migrator {
         }
         let last_applied = self.migrations.iter().rposition(|m| st.applied.iter().any(|a| a.id == m.id));
         let mut done = Vec::new();
-        for (i, m) in self.migrations.iter().enumerate() {
+        for (i, m) in self.migrations.iter().enumerate().take(upto) {
             if !st.pending.contains(&m.id) {
                 continue;
             }

@@ -33,8 +33,9 @@ pub(crate) struct Hints {
     pub(crate) notes: Vec<(String, String, String)>,
 }
 
-/// One table.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One table. Two tables are equal when they hold the same columns in any order (a column
+/// added back by a revert comes last; no migration reorders columns).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Table {
     /// The table name.
     pub name: String,
@@ -52,6 +53,18 @@ pub struct Table {
     /// CHECK constraints, sorted by name.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<Check>,
+}
+
+impl PartialEq for Table {
+    fn eq(&self, o: &Self) -> bool {
+        self.name == o.name
+            && self.primary_key == o.primary_key
+            && self.indexes == o.indexes
+            && self.foreign_keys == o.foreign_keys
+            && self.checks == o.checks
+            && self.columns.len() == o.columns.len()
+            && self.columns.iter().all(|c| o.column(&c.name) == Some(c))
+    }
 }
 
 /// One column.
@@ -452,6 +465,44 @@ impl Schema {
         self.tables.push(table);
         self.tables.sort_by(|a, b| a.name.cmp(&b.name));
         self
+    }
+
+    fn edit(mut self, table: &str, f: impl FnOnce(&mut Table)) -> Schema {
+        if let Some(t) = self.tables.iter_mut().find(|t| t.name == table) {
+            f(t);
+            t.sort();
+        }
+        self
+    }
+
+    /// Sets the default (an SQL expression: `0`, `'new'`, `TRUE`) of `table.column`, added
+    /// before (what `#[orm(default = "...")]` will do).
+    pub fn default_value(self, table: &str, column: &str, expr: &str) -> Schema {
+        self.edit(table, |t| {
+            if let Some(c) = t.columns.iter_mut().find(|c| c.name == column) {
+                c.default = Some(expr.to_owned());
+            }
+        })
+    }
+
+    /// Adds a unique constraint over `columns` of `table` (named `<table>_<columns>_key`).
+    pub fn unique(self, table: &str, columns: &[&str]) -> Schema {
+        let name = format!("{table}_{}_key", columns.join("_"));
+        let columns = columns.iter().map(|c| (*c).to_owned()).collect();
+        self.edit(table, |t| t.indexes.push(Index { name, columns, unique: true }))
+    }
+
+    /// Adds an index over `columns` of `table` (named `<table>_<columns>_idx`).
+    pub fn index(self, table: &str, columns: &[&str]) -> Schema {
+        let name = format!("{table}_{}_idx", columns.join("_"));
+        let columns = columns.iter().map(|c| (*c).to_owned()).collect();
+        self.edit(table, |t| t.indexes.push(Index { name, columns, unique: false }))
+    }
+
+    /// Adds a CHECK constraint `name` on `table`.
+    pub fn check(self, table: &str, name: &str, expr: &str) -> Schema {
+        let check = Check { name: name.to_owned(), expr: expr.to_owned() };
+        self.edit(table, |t| t.checks.push(check))
     }
 
     /// The table named `name`.
