@@ -29,7 +29,7 @@ mod rust;
 mod schema;
 
 pub use file::{Migration, checksum, parse_history};
-pub use run::{Applied, DataFn, Migrator, Resolution, Status};
+pub use run::{Applied, DataFn, DataFuture, DataTx, Migrator, Resolution, Status, data};
 pub use schema::{Check, Column, ForeignKey, Index, Op, Schema, Table};
 
 use crate::db::{Db, Executor};

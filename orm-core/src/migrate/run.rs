@@ -20,8 +20,20 @@ use std::time::{Duration, Instant, SystemTime};
 
 /// A data migration: a Rust function run inside its migration's transaction (after the
 /// migration's schema operations), against raw SQL on the migration's connection.
-pub type DataFn =
-    Arc<dyn for<'a> Fn(&'a mut DataTx<'_>) -> Pin<Box<dyn Future<Output = Result<()>> + Send + 'a>> + Send + Sync>;
+/// Build one with [`data`].
+pub type DataFn = Arc<dyn for<'a, 'c> Fn(&'a mut DataTx<'c>) -> DataFuture<'a> + Send + Sync>;
+
+/// What a data migration returns: `Box::pin(async move { ... })`.
+pub type DataFuture<'a> = Pin<Box<dyn Future<Output = Result<()>> + Send + 'a>>;
+
+/// A data migration from a closure:
+/// `migrate::data(|tx| Box::pin(async move { tx.execute(raw("UPDATE ...")).await?; Ok(()) }))`.
+pub fn data<F>(f: F) -> DataFn
+where
+    F: for<'a, 'c> Fn(&'a mut DataTx<'c>) -> DataFuture<'a> + Send + Sync + 'static,
+{
+    Arc::new(f)
+}
 
 /// The connection a data migration runs on, inside the migration's transaction.
 pub struct DataTx<'c> {
