@@ -42,17 +42,11 @@ fn on_delete(s: &str) -> OnDelete {
 /// (`BOOLEAN`, `DATETIME`, `NUMERIC`); `guess` says when the mapping is not exact.
 fn sqlite_kind(declared: &str) -> (SqlKind, Option<u32>, Option<&'static str>) {
     let d = declared.to_ascii_uppercase();
-    let len: Option<u32> =
-        d.split_once('(').and_then(|(_, r)| r.trim_end_matches(')').split(',').next()?.trim().parse().ok());
     if d.contains("INT") {
         return (SqlKind::I64, None, None);
     }
     if d.contains("CHAR") || d.contains("CLOB") || d.contains("TEXT") {
-        return (
-            SqlKind::Text,
-            None,
-            if len.is_some() { Some("SQLite does not enforce the declared length") } else { None },
-        );
+        return (SqlKind::Text, None, None);
     }
     if d.contains("BLOB") || d.is_empty() {
         return (SqlKind::Bytes, None, None);
