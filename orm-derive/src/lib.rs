@@ -16,6 +16,7 @@ mod ctxt;
 mod expand;
 mod fallback;
 mod from_row;
+mod migrations;
 
 use proc_macro::TokenStream;
 
@@ -35,6 +36,14 @@ pub fn derive_model(input: TokenStream) -> TokenStream {
 pub fn derive_from_row(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     from_row::derive(&input).unwrap_or_else(|e| e.to_compile_error()).into()
+}
+
+/// `orm_core::migrations!("migrations")`: the migration folder (relative to the crate's
+/// `Cargo.toml`) embedded in the binary, as a `Result<orm_core::migrate::Migrator>`. A broken
+/// history (a badly named file, a gap, a duplicate number, a wrong id or parent) fails the build.
+#[proc_macro]
+pub fn migrations(input: TokenStream) -> TokenStream {
+    migrations::expand(input.into()).into()
 }
 
 #[cfg(test)]

@@ -323,8 +323,27 @@ fn migrate_golden_sql() {
     let golden = include_str!("golden/migrate.sql");
     if std::env::var_os("BLESS").is_some() {
         std::fs::write(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/migrate.sql"), &all).unwrap();
+        // The embedded fixture of `migrations!` is this history.
+        let fixture = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/migrations"));
+        for id in &ids {
+            std::fs::copy(dir.join(format!("{id}.json")), fixture.join(format!("{id}.json"))).unwrap();
+        }
     } else {
         assert_eq!(all, golden, "the SQL of the migrations changed; rerun with BLESS=1 after reading the diff");
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn migrate_embedded_history_is_what_make_writes() {
+    // `make` is deterministic: the history checked in under tests/fixtures (embedded at compile
+    // time) is byte for byte what it writes today.
+    let embedded = orm_core::migrations!("tests/fixtures/migrations").unwrap();
+    let dir = temp_dir("mig_embedded");
+    make_history(&dir);
+    let fresh = Migrator::from_dir(&dir).unwrap();
+    let sums = |m: &Migrator| m.migrations().iter().map(|m| (m.id.clone(), m.checksum.clone())).collect::<Vec<_>>();
+    assert_eq!(sums(&embedded), sums(&fresh));
+    assert_eq!(embedded.migrations().len(), 5);
     let _ = std::fs::remove_dir_all(&dir);
 }

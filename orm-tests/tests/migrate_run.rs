@@ -244,3 +244,47 @@ async fn migrate_data_migration_runs_in_the_transaction() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn migrate_cli_commands() {
+    let (dir, ids) = parent_history("mig_cli");
+    let d = dir.to_string_lossy().into_owned();
+    let schema =
+        || Some(Schema::new().model::<p2::Parent>().model::<p2::Child>().default_value("mig_parent", "rank", "0"));
+    let file = std::env::temp_dir().join(format!("mig_cli_{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    for db in orm_tests::databases("mig_cli").await {
+        let b = db.backend();
+        let name = b.name();
+        let url = match b {
+            orm_core::Backend::Sqlite => format!("sqlite://{}", file.display()),
+            orm_core::Backend::Postgres => format!(
+                "{}/orm_t_mig_cli",
+                std::env::var("ORM_TEST_POSTGRES")
+                    .unwrap_or_else(|_| orm_tests::POSTGRES_URL.into())
+                    .trim_end_matches('/')
+            ),
+            orm_core::Backend::MySql => format!(
+                "{}/orm_t_mig_cli",
+                std::env::var("ORM_TEST_MYSQL").unwrap_or_else(|_| orm_tests::MYSQL_URL.into()).trim_end_matches('/')
+            ),
+        };
+        let cli = |args: &[&str]| migrate::run_cli(schema(), args.iter().map(|s| (*s).to_owned()).collect());
+        cli(&["migrate", "run", "--dir", &d, "--url", &url, "--to", &ids[0]]).await.unwrap();
+        cli(&["migrate", "status", "--dir", &d, "--url", &url]).await.unwrap();
+        cli(&["migrate", "run", "--dir", &d, "--url", &url]).await.unwrap();
+        cli(&["migrate", "sql", &ids[1], "--dir", &d, "--backend", "mysql"]).await.unwrap();
+        cli(&["check", "--dir", &d]).await.unwrap();
+        cli(&["make", "nothing", "--dir", &d]).await.unwrap();
+        cli(&["inspect", "--url", &url]).await.unwrap();
+        assert!(cli(&["migrate", "fly"]).await.is_err(), "[{name}]");
+        assert!(migrate::run_cli(None, vec!["check".into()]).await.is_err(), "[{name}] check needs the models");
+        if b != orm_core::Backend::Sqlite {
+            let st = Migrator::from_dir(&dir).unwrap().status(&db).await.unwrap();
+            assert_eq!(st.applied.len(), 2, "[{name}] {st:?}");
+        }
+        cli(&["migrate", "revert", &ids[0], "--dir", &d, "--url", &url]).await.unwrap();
+    }
+    let _ = std::fs::remove_file(&file);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -22,12 +22,14 @@
 //! backend: the dialect layer renders the operations when they are applied. See
 //! `docs/migrations.md`.
 
+mod cli;
 mod diff;
 mod file;
 mod run;
 mod rust;
 mod schema;
 
+pub use cli::{cli, run as run_cli};
 pub use file::{Migration, checksum, parse_history};
 pub use run::{Applied, DataFn, DataFuture, DataTx, Migrator, Resolution, Status, data};
 pub use schema::{Check, Column, ForeignKey, Index, Op, Schema, Table};
@@ -35,6 +37,12 @@ pub use schema::{Check, Column, ForeignKey, Index, Op, Schema, Table};
 use crate::db::{Db, Executor};
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
+
+#[doc(hidden)]
+pub fn __embedded(files: &[(&str, &str)]) -> Result<Migrator> {
+    let files: Vec<(String, String)> = files.iter().map(|(n, t)| ((*n).to_owned(), (*t).to_owned())).collect();
+    Migrator::from_files(&files)
+}
 
 /// The migrator's history table.
 pub const HISTORY_TABLE: &str = "orm_migrations";
