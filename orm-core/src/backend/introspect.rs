@@ -13,6 +13,13 @@ use crate::migrate::{Check, Column, ForeignKey, HISTORY_TABLE, Index, Schema, Ta
 use crate::model::OnDelete;
 use crate::value::{SqlKind, SqlType, Value};
 
+/// A PostgreSQL column: name, data type, udt name, nullable, default, length, generated.
+type PgColumn = (String, String, String, bool, Option<String>, Option<i32>, bool);
+/// A MySQL column: name, data type, column type, nullable, default, length, extra.
+type MyColumn = (String, String, String, bool, Option<String>, Option<i64>, String);
+/// A foreign key: name, parent, ON DELETE, columns, parent columns.
+type FkRow = (String, String, String, Vec<String>, Vec<String>);
+
 /// A guess made while mapping a type, for the comment of the generated source.
 pub(crate) type Guesses = Vec<(String, String, String)>;
 
@@ -272,7 +279,7 @@ async fn postgres(conn: &mut Dedicated, guesses: &mut Guesses) -> Result<Vec<Tab
     let mut out = Vec::new();
     for name in names {
         let mut t = empty_table(name.clone());
-        let cols: Vec<(String, String, String, bool, Option<String>, Option<i32>, bool)> = conn
+        let cols: Vec<PgColumn> = conn
             .query(
                 "SELECT column_name::text, data_type::text, COALESCE(udt_name::text, ''), is_nullable = 'YES', column_default::text, \
                  character_maximum_length::int, (is_identity = 'YES' OR COALESCE(column_default, '') LIKE 'nextval(%') \
@@ -319,7 +326,7 @@ async fn postgres(conn: &mut Dedicated, guesses: &mut Guesses) -> Result<Vec<Tab
                 t.indexes.push(Index { name: iname, columns, unique });
             }
         }
-        let fks: Vec<(String, String, String, Vec<String>, Vec<String>)> = conn
+        let fks: Vec<FkRow> = conn
             .query(
                 "SELECT c.conname::text, p.relname::text, c.confdeltype::text, \
                  array_to_string(ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY AS k(attnum, n) \
@@ -372,7 +379,7 @@ async fn mysql(conn: &mut Dedicated, guesses: &mut Guesses) -> Result<Vec<Table>
     let mut out = Vec::new();
     for name in names {
         let mut t = empty_table(name.clone());
-        let cols: Vec<(String, String, String, bool, Option<String>, Option<i64>, String)> = conn
+        let cols: Vec<MyColumn> = conn
             .query(
                 "SELECT CAST(COLUMN_NAME AS CHAR), CAST(DATA_TYPE AS CHAR), CAST(COLUMN_TYPE AS CHAR), IS_NULLABLE = 'YES', \
                  CAST(COLUMN_DEFAULT AS CHAR), CAST(CHARACTER_MAXIMUM_LENGTH AS SIGNED), CAST(EXTRA AS CHAR) \

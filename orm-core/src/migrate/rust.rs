@@ -104,11 +104,11 @@ impl Schema {
             notes.push(format!("check {}: {}", c.name, c.expr));
         }
         let mut key = t.primary_key.clone();
-        if key.is_empty() {
-            if let Some(c) = t.columns.first() {
-                notes.push(format!("guess: the table has no primary key; `{}` is used as one", c.name));
-                key.push(c.name.clone());
-            }
+        if key.is_empty()
+            && let Some(c) = t.columns.first()
+        {
+            notes.push(format!("guess: the table has no primary key; `{}` is used as one", c.name));
+            key.push(c.name.clone());
         }
         for n in &notes {
             out.push_str(&format!("/// {n}\n"));
