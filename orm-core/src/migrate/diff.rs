@@ -48,9 +48,9 @@ pub(crate) fn diff(from: &Schema, to: &Schema) -> Result<Vec<Op>> {
         }
         for f in &t.foreign_keys {
             let kept = target.is_some_and(|n| n.foreign_keys.contains(f));
-            // A foreign key of a table that is dropped goes with it, unless its parent is
-            // dropped first (then it must go before).
-            if !kept && (target.is_some() || to.get(&f.references).is_none()) {
+            // A foreign key of a table that is dropped goes with it (children are dropped
+            // before their parents).
+            if !kept && target.is_some() {
                 drops.push(Op::DropForeignKey { table: t.name.clone(), name: f.name.clone() });
             }
         }
@@ -233,4 +233,121 @@ fn widens(from: SqlKind, to: SqlKind) -> bool {
     (from.is_integer() && to.is_integer() && rank(from) < rank(to))
         || matches!((from, to), (F32, F64) | (I8 | I16 | I32, F64) | (I8 | I16, F32))
         || (from != Bytes && to == Text && !matches!(from, Json))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::migrate::schema::{Column, ForeignKey, Index};
+    use crate::model::OnDelete;
+
+    fn col(name: &str, kind: SqlKind) -> Column {
+        Column { name: name.into(), kind, max_length: None, nullable: false, default: None, auto_increment: false }
+    }
+
+    fn table(name: &str, cols: Vec<Column>) -> Table {
+        Table {
+            name: name.into(),
+            primary_key: vec![cols[0].name.clone()],
+            columns: cols,
+            indexes: vec![],
+            foreign_keys: vec![],
+            checks: vec![],
+        }
+    }
+
+    fn fk(table: &str, col: &str, parent: &str) -> ForeignKey {
+        ForeignKey {
+            name: format!("{table}_{col}_fkey"),
+            columns: vec![col.into()],
+            references: parent.into(),
+            referenced_columns: vec!["id".into()],
+            on_delete: OnDelete::Cascade,
+        }
+    }
+
+    fn names(ops: &[Op]) -> Vec<String> {
+        ops.iter().map(Op::describe).collect()
+    }
+
+    #[test]
+    fn parents_are_created_before_children_and_dropped_after() {
+        let mut child = table("a_child", vec![col("id", SqlKind::I64), col("parent_id", SqlKind::I64)]);
+        child.foreign_keys.push(fk("a_child", "parent_id", "z_parent"));
+        let parent = table("z_parent", vec![col("id", SqlKind::I64)]);
+        let both = Schema::new().table(child).table(parent);
+        let ops = diff(&Schema::new(), &both).unwrap();
+        assert_eq!(names(&ops), ["create table z_parent", "create table a_child"]);
+        let ops = diff(&both, &Schema::new()).unwrap();
+        assert_eq!(names(&ops), ["drop table a_child", "drop table z_parent"]);
+    }
+
+    #[test]
+    fn a_foreign_key_is_dropped_before_the_table_it_points_at() {
+        let mut child = table("child", vec![col("id", SqlKind::I64), col("parent_id", SqlKind::I64)]);
+        child.foreign_keys.push(fk("child", "parent_id", "parent"));
+        let parent = table("parent", vec![col("id", SqlKind::I64)]);
+        let before = Schema::new().table(child.clone()).table(parent);
+        let mut kept = child;
+        kept.foreign_keys.clear();
+        let after = Schema::new().table(kept);
+        let ops = diff(&before, &after).unwrap();
+        assert_eq!(names(&ops), ["drop foreign key child_parent_id_fkey on child", "drop table parent"]);
+    }
+
+    #[test]
+    fn renames_come_before_the_alters_that_use_the_new_name() {
+        let before = Schema::new().table(table("t", vec![col("id", SqlKind::I64), col("a", SqlKind::I32)]));
+        let mut after = Schema::new().table(table("t", vec![col("id", SqlKind::I64), col("b", SqlKind::I64)]));
+        // Without a hint: a drop and an add, never a guessed rename.
+        assert_eq!(names(&diff(&before, &after).unwrap()), ["drop column t.a", "add column t.b"]);
+        after.hints.columns.push(("t".into(), "b".into(), "a".into()));
+        let ops = diff(&before, &after).unwrap();
+        assert_eq!(names(&ops), ["rename column t.a to b", "alter column t.b"]);
+        assert!(
+            destructive(&ops[1], &{
+                let mut s = before.clone();
+                s.apply(&ops[0]).unwrap();
+                s
+            })
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn destructive_operations_are_named() {
+        let before = Schema::new().table(table("t", vec![col("id", SqlKind::I64), col("n", SqlKind::I64)]));
+        let mut narrow = col("n", SqlKind::I32);
+        narrow.nullable = false;
+        let ops = diff(&before, &Schema::new().table(table("t", vec![col("id", SqlKind::I64), narrow]))).unwrap();
+        assert!(destructive(&ops[0], &before).unwrap().contains("from i64 to i32"));
+        let ops = diff(
+            &before,
+            &Schema::new()
+                .table(table("t", vec![col("id", SqlKind::I64), col("n", SqlKind::I64), col("m", SqlKind::Text)])),
+        )
+        .unwrap();
+        assert!(destructive(&ops[0], &before).unwrap().contains("NOT NULL without a default"));
+        let mut with_default = col("m", SqlKind::Text);
+        with_default.default = Some("'x'".into());
+        let ops = diff(
+            &before,
+            &Schema::new().table(table("t", vec![col("id", SqlKind::I64), col("n", SqlKind::I64), with_default])),
+        )
+        .unwrap();
+        assert!(destructive(&ops[0], &before).is_none());
+    }
+
+    #[test]
+    fn indexes_are_dropped_first_and_created_last() {
+        let mut t1 = table("t", vec![col("id", SqlKind::I64), col("a", SqlKind::I64)]);
+        t1.indexes.push(Index { name: "t_a_idx".into(), columns: vec!["a".into()], unique: false });
+        let mut t2 = table("t", vec![col("id", SqlKind::I64), col("b", SqlKind::I64)]);
+        t2.indexes.push(Index { name: "t_b_key".into(), columns: vec!["b".into()], unique: true });
+        let ops = diff(&Schema::new().table(t1), &Schema::new().table(t2)).unwrap();
+        assert_eq!(
+            names(&ops),
+            ["drop index t_a_idx on t", "drop column t.a", "add column t.b", "create unique index t_b_key on t"]
+        );
+    }
 }
