@@ -7,7 +7,7 @@
 
 use super::Backend;
 use crate::error::{Error, Result};
-use crate::migrate::{Column, ForeignKey, Index, Op, Schema, Table};
+use crate::migrate::{ColumnSchema, ForeignKeySchema, Index, Op, Schema, Table};
 use crate::model::OnDelete;
 use crate::value::SqlKind;
 
@@ -104,7 +104,7 @@ impl Backend {
 
     /// `"name" TYPE [NOT NULL] [DEFAULT x]`; the generated key with its PRIMARY KEY unless
     /// `alter` (MySQL's MODIFY/CHANGE must not repeat the key).
-    fn write_column_def(self, out: &mut String, table: &Table, c: &Column, alter: bool) {
+    fn write_column_def(self, out: &mut String, table: &Table, c: &ColumnSchema, alter: bool) {
         self.write_ident(out, &c.name);
         out.push(' ');
         let alone_key = table.primary_key.len() == 1 && table.primary_key[0] == c.name;
@@ -141,7 +141,7 @@ impl Backend {
         out.push(')');
     }
 
-    fn write_fk(self, out: &mut String, f: &ForeignKey) {
+    fn write_fk(self, out: &mut String, f: &ForeignKeySchema) {
         out.push_str("CONSTRAINT ");
         self.write_ident(out, &f.name);
         out.push_str(" FOREIGN KEY ");
@@ -494,7 +494,7 @@ impl Backend {
         let label = Some(after.name.clone());
         let mut steps = self.create_table(after, &tmp);
         let indexes = steps.split_off(1);
-        let copied: Vec<&Column> = after.columns.iter().filter(|c| before.column(&c.name).is_some()).collect();
+        let copied: Vec<&ColumnSchema> = after.columns.iter().filter(|c| before.column(&c.name).is_some()).collect();
         if !copied.is_empty() {
             let mut s = String::from("INSERT INTO ");
             self.write_ident(&mut s, &tmp);

@@ -24,7 +24,7 @@ pub(crate) fn diff(from: &Schema, to: &Schema) -> Result<Vec<Op>> {
             ops.push(op);
         }
     }
-    // 2. Column renames.
+    // 2. ColumnSchema renames.
     for (table, new, old) in &to.hints.columns {
         if let Some(t) = cur.get(table)
             && t.column(new).is_none()
@@ -238,14 +238,21 @@ fn widens(from: SqlKind, to: SqlKind) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::migrate::schema::{Column, ForeignKey, Index};
+    use crate::migrate::schema::{ColumnSchema, ForeignKeySchema, Index};
     use crate::model::OnDelete;
 
-    fn col(name: &str, kind: SqlKind) -> Column {
-        Column { name: name.into(), kind, max_length: None, nullable: false, default: None, auto_increment: false }
+    fn col(name: &str, kind: SqlKind) -> ColumnSchema {
+        ColumnSchema {
+            name: name.into(),
+            kind,
+            max_length: None,
+            nullable: false,
+            default: None,
+            auto_increment: false,
+        }
     }
 
-    fn table(name: &str, cols: Vec<Column>) -> Table {
+    fn table(name: &str, cols: Vec<ColumnSchema>) -> Table {
         Table {
             name: name.into(),
             primary_key: vec![cols[0].name.clone()],
@@ -256,8 +263,8 @@ mod tests {
         }
     }
 
-    fn fk(table: &str, col: &str, parent: &str) -> ForeignKey {
-        ForeignKey {
+    fn fk(table: &str, col: &str, parent: &str) -> ForeignKeySchema {
+        ForeignKeySchema {
             name: format!("{table}_{col}_fkey"),
             columns: vec![col.into()],
             references: parent.into(),

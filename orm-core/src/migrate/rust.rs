@@ -86,6 +86,9 @@ impl Schema {
         for t in &self.tables {
             self.write_table(&mut out, t);
         }
+        // One newline at the end, as rustfmt leaves a file.
+        out.truncate(out.trim_end().len());
+        out.push('\n');
         out
     }
 

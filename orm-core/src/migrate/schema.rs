@@ -40,7 +40,7 @@ pub struct Table {
     /// The table name.
     pub name: String,
     /// The columns, in order.
-    pub columns: Vec<Column>,
+    pub columns: Vec<ColumnSchema>,
     /// The primary-key columns, in key order (empty: no primary key).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub primary_key: Vec<String>,
@@ -49,7 +49,7 @@ pub struct Table {
     pub indexes: Vec<Index>,
     /// Foreign keys, sorted by name.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub foreign_keys: Vec<ForeignKey>,
+    pub foreign_keys: Vec<ForeignKeySchema>,
     /// CHECK constraints, sorted by name.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<Check>,
@@ -69,7 +69,7 @@ impl PartialEq for Table {
 
 /// One column.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Column {
+pub struct ColumnSchema {
     /// The column name.
     pub name: String,
     /// The logical type; the dialect picks the SQL type.
@@ -103,7 +103,7 @@ pub struct Index {
 
 /// A foreign key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ForeignKey {
+pub struct ForeignKeySchema {
     /// The constraint name.
     pub name: String,
     /// The child columns.
@@ -229,7 +229,7 @@ pub enum Op {
         /// The table.
         table: String,
         /// The new column.
-        column: Column,
+        column: ColumnSchema,
     },
     /// `ALTER TABLE ... DROP COLUMN`.
     DropColumn {
@@ -252,7 +252,7 @@ pub enum Op {
         /// The table.
         table: String,
         /// The column's new definition (same name).
-        column: Column,
+        column: ColumnSchema,
     },
     /// `CREATE [UNIQUE] INDEX`.
     CreateIndex {
@@ -273,7 +273,7 @@ pub enum Op {
         /// The table.
         table: String,
         /// The foreign key.
-        foreign_key: ForeignKey,
+        foreign_key: ForeignKeySchema,
     },
     /// `DROP CONSTRAINT` of a foreign key.
     DropForeignKey {
@@ -370,11 +370,11 @@ fn missing(what: &str, name: &str) -> Error {
 
 impl Table {
     /// The column named `name`.
-    pub fn column(&self, name: &str) -> Option<&Column> {
+    pub fn column(&self, name: &str) -> Option<&ColumnSchema> {
         self.columns.iter().find(|c| c.name == name)
     }
 
-    fn column_mut(&mut self, name: &str) -> Result<&mut Column> {
+    fn column_mut(&mut self, name: &str) -> Result<&mut ColumnSchema> {
         let t = self.name.clone();
         self.columns.iter_mut().find(|c| c.name == name).ok_or_else(|| missing("column", &format!("{t}.{name}")))
     }
@@ -414,7 +414,7 @@ impl Schema {
         };
         let lead = M::KEY_COLUMNS.first().map(|&i| M::COLUMNS[i].name);
         for c in M::COLUMNS {
-            table.columns.push(Column {
+            table.columns.push(ColumnSchema {
                 name: c.name.to_owned(),
                 kind: c.kind,
                 max_length: c.max_length,
@@ -439,7 +439,7 @@ impl Schema {
             }
             if let Some(fk) = &c.references {
                 let (parent, key) = (fk.parent)();
-                table.foreign_keys.push(ForeignKey {
+                table.foreign_keys.push(ForeignKeySchema {
                     name: format!("{t}_{}_fkey", c.name),
                     columns: vec![c.name.into()],
                     references: parent.into(),
