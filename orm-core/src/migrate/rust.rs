@@ -75,8 +75,8 @@ fn escape(s: &str) -> String {
 impl Schema {
     /// Rust source with one `#[derive(Model)]` struct per table (named after it in PascalCase,
     /// fields in snake_case with `#[orm(column = "...")]` where the name differs), the key,
-    /// `unique`, `index` and `max_length` attributes, and comments for what the attributes do
-    /// not say (foreign keys, defaults, multi-column indexes, checks) and for every guess the
+    /// `unique`, `index`, `max_length` and `belongs_to` (a one-column foreign key to a one-column
+    /// key) attributes, and comments for what the attributes do not say (other foreign keys, defaults, multi-column indexes, checks) and for every guess the
     /// type mapping made.
     pub fn to_rust(&self) -> String {
         let mut out = String::from(
@@ -135,7 +135,12 @@ impl Schema {
             if let Some(d) = &c.default {
                 out.push_str(&format!("    // default: {d}\n"));
             }
-            for f in t.foreign_keys.iter().filter(|f| f.columns.first() == Some(&c.name)) {
+            // A one-column foreign key to a parent's one-column primary key is a `belongs_to`.
+            let relation = t.foreign_keys.iter().find(|f| {
+                f.columns == [c.name.clone()]
+                    && self.get(&f.references).is_some_and(|p| p.primary_key == f.referenced_columns)
+            });
+            for f in t.foreign_keys.iter().filter(|f| f.columns.first() == Some(&c.name) && Some(*f) != relation) {
                 out.push_str(&format!(
                     "    // foreign key {}: references {} ({}) on delete {}\n",
                     f.name,
@@ -158,9 +163,17 @@ impl Schema {
             let single = |unique: bool| {
                 t.indexes.iter().any(|i| i.unique == unique && i.columns.len() == 1 && i.columns[0] == c.name)
             };
+            if let Some(f) = relation {
+                attrs.push(format!("belongs_to = {}", pascal(&f.references)));
+                if f.on_delete != crate::model::OnDelete::NoAction {
+                    attrs.push(format!("on_delete = \"{}\"", on_delete_name(f.on_delete)));
+                }
+            }
             if single(true) {
                 attrs.push("unique".into());
-            } else if single(false) || t.foreign_keys.iter().any(|f| f.columns.first() == Some(&c.name) && !in_key) {
+            } else if relation.is_none()
+                && (single(false) || t.foreign_keys.iter().any(|f| f.columns.first() == Some(&c.name) && !in_key))
+            {
                 attrs.push("index".into());
             }
             if let Some(n) = c.max_length

@@ -9,8 +9,7 @@ pub struct Album {
     pub album_id: i64,
     #[orm(column = "Title")]
     pub title: String,
-    // foreign key Album_ArtistId_fkey: references Artist (ArtistId) on delete no action
-    #[orm(column = "ArtistId", index)]
+    #[orm(column = "ArtistId", belongs_to = Artist)]
     pub artist_id: i64,
 }
 
@@ -52,8 +51,7 @@ pub struct Customer {
     pub fax: Option<String>,
     #[orm(column = "Email")]
     pub email: String,
-    // foreign key Customer_SupportRepId_fkey: references Employee (EmployeeId) on delete no action
-    #[orm(column = "SupportRepId", index)]
+    #[orm(column = "SupportRepId", belongs_to = Employee)]
     pub support_rep_id: Option<i64>,
 }
 
@@ -69,8 +67,7 @@ pub struct Employee {
     pub first_name: String,
     #[orm(column = "Title")]
     pub title: Option<String>,
-    // foreign key Employee_ReportsTo_fkey: references Employee (EmployeeId) on delete no action
-    #[orm(column = "ReportsTo", index)]
+    #[orm(column = "ReportsTo", belongs_to = Employee)]
     pub reports_to: Option<i64>,
     // guess: declared DATETIME (stored as text or number)
     #[orm(column = "BirthDate")]
@@ -112,8 +109,7 @@ pub struct Invoice {
     // guess: INTEGER PRIMARY KEY without AUTOINCREMENT (keys may be reused)
     #[orm(primary_key, column = "InvoiceId")]
     pub invoice_id: i64,
-    // foreign key Invoice_CustomerId_fkey: references Customer (CustomerId) on delete no action
-    #[orm(column = "CustomerId", index)]
+    #[orm(column = "CustomerId", belongs_to = Customer)]
     pub customer_id: i64,
     // guess: declared DATETIME (stored as text or number)
     #[orm(column = "InvoiceDate")]
@@ -139,11 +135,9 @@ pub struct InvoiceLine {
     // guess: INTEGER PRIMARY KEY without AUTOINCREMENT (keys may be reused)
     #[orm(primary_key, column = "InvoiceLineId")]
     pub invoice_line_id: i64,
-    // foreign key InvoiceLine_InvoiceId_fkey: references Invoice (InvoiceId) on delete no action
-    #[orm(column = "InvoiceId", index)]
+    #[orm(column = "InvoiceId", belongs_to = Invoice)]
     pub invoice_id: i64,
-    // foreign key InvoiceLine_TrackId_fkey: references Track (TrackId) on delete no action
-    #[orm(column = "TrackId", index)]
+    #[orm(column = "TrackId", belongs_to = Track)]
     pub track_id: i64,
     // guess: NUMERIC affinity; values may be stored as REAL
     #[orm(column = "UnitPrice")]
@@ -175,11 +169,9 @@ pub struct Playlist {
 #[derive(Debug, Clone, PartialEq, orm_core::Model)]
 #[orm(table = "PlaylistTrack", primary_key(playlist_id, track_id))]
 pub struct PlaylistTrack {
-    // foreign key PlaylistTrack_PlaylistId_fkey: references Playlist (PlaylistId) on delete no action
-    #[orm(column = "PlaylistId", index)]
+    #[orm(column = "PlaylistId", belongs_to = Playlist)]
     pub playlist_id: i64,
-    // foreign key PlaylistTrack_TrackId_fkey: references Track (TrackId) on delete no action
-    #[orm(column = "TrackId", index)]
+    #[orm(column = "TrackId", belongs_to = Track)]
     pub track_id: i64,
 }
 
@@ -191,14 +183,11 @@ pub struct Track {
     pub track_id: i64,
     #[orm(column = "Name")]
     pub name: String,
-    // foreign key Track_AlbumId_fkey: references Album (AlbumId) on delete no action
-    #[orm(column = "AlbumId", index)]
+    #[orm(column = "AlbumId", belongs_to = Album)]
     pub album_id: Option<i64>,
-    // foreign key Track_MediaTypeId_fkey: references MediaType (MediaTypeId) on delete no action
-    #[orm(column = "MediaTypeId", index)]
+    #[orm(column = "MediaTypeId", belongs_to = MediaType)]
     pub media_type_id: i64,
-    // foreign key Track_GenreId_fkey: references Genre (GenreId) on delete no action
-    #[orm(column = "GenreId", index)]
+    #[orm(column = "GenreId", belongs_to = Genre)]
     pub genre_id: Option<i64>,
     #[orm(column = "Composer")]
     pub composer: Option<String>,
