@@ -148,6 +148,27 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// `migrate::make` found operations that may lose data or fail on existing rows; pass
+    /// `MakeOptions { allow_destructive: true, .. }` to write them anyway.
+    #[error("destructive changes need allow_destructive: {}", operations.join("; "))]
+    Destructive {
+        /// Each destructive operation, described.
+        operations: Vec<String>,
+    },
+    /// `migrate::check` found model changes that no migration has.
+    #[error("the models changed and no migration holds it (run make): {}", operations.join("; "))]
+    SchemaChanged {
+        /// The operations a new migration would hold.
+        operations: Vec<String>,
+    },
+    /// A migration file, the history or applying a migration went wrong.
+    #[error("migration {id}: {message}")]
+    Migration {
+        /// The migration's id (empty where none applies).
+        id: String,
+        /// What went wrong.
+        message: String,
+    },
     /// Any other error reported by the database or the driver.
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),

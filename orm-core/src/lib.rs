@@ -34,7 +34,7 @@
 //! `docs/query-language.md`, `docs/aggregates.md` and `docs/raw-sql.md` cover selections,
 //! expressions, aggregates, updates, text matching, streaming, row locks and raw SQL;
 //! `docs/relations.md` covers foreign keys, eager loading, many-to-many, relation filters and
-//! composite keys.
+//! composite keys; `docs/migrations.md` covers schema migrations and introspection ([`migrate`]).
 
 #![warn(missing_docs)]
 
@@ -44,6 +44,7 @@ mod backend;
 mod bulk;
 mod db;
 mod error;
+pub mod migrate;
 mod model;
 mod query;
 mod raw;
@@ -58,6 +59,9 @@ pub use error::{ConstraintInfo, Error, Result};
 pub use model::{ColumnDef, ForeignKeyDef, Model, OnDelete, create_table_sql, crud_sql};
 /// `#[orm_core::test]`: an async test that gets a fresh database (see `docs/web-apps.md`).
 pub use orm_derive::test;
+/// Embeds a migration folder at compile time: `orm_core::migrations!("migrations")` is a
+/// `Result<migrate::Migrator>`; a broken history fails the build (see [`migrate`]).
+pub use orm_derive::migrations;
 pub use orm_derive::{FromRow, Model};
 pub use query::{
     Assignment, Column, Comparable, Cond, Expr, ExprList, IntoExpr, Numeric, Order, Query, RowStream, SelectQuery,
@@ -85,6 +89,8 @@ mod guides {
     struct Aggregates;
     #[doc = include_str!("../../docs/raw-sql.md")]
     struct RawSql;
+    #[doc = include_str!("../../docs/migrations.md")]
+    struct Migrations;
 }
 
 /// What the derive's generated code uses. Not a public API.

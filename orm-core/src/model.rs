@@ -67,6 +67,8 @@ pub struct ColumnDef {
     pub max_length: Option<u32>,
     /// `#[orm(belongs_to = Parent)]`
     pub references: Option<ForeignKeyDef>,
+    /// `#[orm(renamed_from = "old")]`: the column's former name, which a migration renames.
+    pub renamed_from: Option<&'static str>,
 }
 
 /// A struct mapped to a table. Implement it with `#[derive(Model)]`.
@@ -91,6 +93,9 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     /// The indexes in [`Model::COLUMNS`] of every primary-key column, in key order (one for a
     /// single-column key).
     const KEY_COLUMNS: &'static [usize] = &[Self::PRIMARY_KEY];
+    /// `#[orm(renamed_from = "old")]` on the struct: the table's former name, which a migration
+    /// renames.
+    const RENAMED_FROM: Option<&'static str> = None;
 
     #[doc(hidden)]
     fn __sql_cache() -> &'static SqlCache;

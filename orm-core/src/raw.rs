@@ -94,6 +94,11 @@ impl Raw {
         self
     }
 
+    /// The text and the values, for the migrator's own connection.
+    pub(crate) fn into_parts(self) -> (String, Vec<Value>) {
+        (self.sql, self.values)
+    }
+
     fn prepare(self, backend: crate::Backend) -> Result<(SqlText, Args)> {
         let sql = backend.rewrite_placeholders(&self.sql);
         let mut args = Args::new(backend);

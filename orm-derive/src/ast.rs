@@ -40,6 +40,9 @@ impl Field<'_> {
     pub(crate) fn max_length(&self) -> Option<u32> {
         self.attrs.max_length.as_ref().map(|a| a.value)
     }
+    pub(crate) fn renamed_from(&self) -> Option<&str> {
+        self.attrs.renamed_from.as_ref().map(|a| a.value.as_str())
+    }
     pub(crate) fn belongs_to(&self) -> Option<&Path> {
         self.attrs.belongs_to.as_ref().map(|a| &a.value)
     }
@@ -64,6 +67,8 @@ pub(crate) struct Model<'a> {
     /// Whether the input is a struct with named fields (else `fields` is empty).
     pub(crate) named: bool,
     pub(crate) table: String,
+    /// The struct's `renamed_from = "old_table"`.
+    pub(crate) renamed_from: Option<String>,
     pub(crate) fields: Vec<Field<'a>>,
     /// The struct's `primary_key(a, b)`, declaring a composite key.
     pub(crate) composite_key: Option<Attr<Vec<Ident>>>,
@@ -110,7 +115,7 @@ impl<'a> Model<'a> {
             );
         }
 
-        let StructAttrs { table, rename_all, primary_key, malformed_primary_key } =
+        let StructAttrs { table, rename_all, renamed_from, primary_key, malformed_primary_key } =
             attr::struct_attrs(cx, &input.attrs);
         let table = table.map_or_else(|| to_snake(&strip_raw(&input.ident)), |a| a.value);
         let rename = rename_all.map(|a| a.value);
@@ -142,6 +147,7 @@ impl<'a> Model<'a> {
             generics: &input.generics,
             named: named.is_some(),
             table,
+            renamed_from: renamed_from.map(|a| a.value),
             fields,
             composite_key: primary_key,
             malformed_composite_key: malformed_primary_key,

@@ -16,6 +16,8 @@ pub(crate) const ORM: &str = "orm";
 // Struct keys (and `primary_key(a, b)`, a composite key).
 pub(crate) const TABLE: &str = "table";
 pub(crate) const RENAME_ALL: &str = "rename_all";
+/// On the struct (the table's former name) and on a field (the column's former name).
+pub(crate) const RENAMED_FROM: &str = "renamed_from";
 // Field keys.
 pub(crate) const PRIMARY_KEY: &str = "primary_key";
 pub(crate) const UNIQUE: &str = "unique";
@@ -26,8 +28,9 @@ pub(crate) const MAX_LENGTH: &str = "max_length";
 pub(crate) const BELONGS_TO: &str = "belongs_to";
 pub(crate) const ON_DELETE: &str = "on_delete";
 
-const STRUCT_KEYS: &[&str] = &[TABLE, RENAME_ALL, PRIMARY_KEY];
-const FIELD_KEYS: &[&str] = &[PRIMARY_KEY, UNIQUE, INDEX, COLUMN, SKIP, MAX_LENGTH, BELONGS_TO, ON_DELETE];
+const STRUCT_KEYS: &[&str] = &[TABLE, RENAME_ALL, PRIMARY_KEY, RENAMED_FROM];
+const FIELD_KEYS: &[&str] =
+    &[PRIMARY_KEY, UNIQUE, INDEX, COLUMN, SKIP, MAX_LENGTH, BELONGS_TO, ON_DELETE, RENAMED_FROM];
 
 /// How the struct's `primary_key` is written.
 pub(crate) const COMPOSITE_USAGE: &str = "primary_key(playlist_id, track_id)";
@@ -45,6 +48,7 @@ fn usage(key: &str) -> &'static str {
         MAX_LENGTH => "max_length = 255",
         BELONGS_TO => "belongs_to = Parent",
         ON_DELETE => "on_delete = \"cascade\"",
+        RENAMED_FROM => "renamed_from = \"old_name\"",
         _ => "",
     }
 }
@@ -95,6 +99,8 @@ impl OnDelete {
 pub(crate) struct StructAttrs {
     pub(crate) table: Option<Attr<String>>,
     pub(crate) rename_all: Option<Attr<RenameRule>>,
+    /// `renamed_from = "old_table"`: the table's former name, for migrations.
+    pub(crate) renamed_from: Option<Attr<String>>,
     /// `primary_key(a, b)`: the key fields in key order (the value span is the parenthesized list).
     pub(crate) primary_key: Option<Attr<Vec<Ident>>>,
     /// A `primary_key` on the struct without its list (reported; "no primary key" would be noise).
@@ -112,6 +118,8 @@ pub(crate) struct FieldAttrs {
     pub(crate) max_length: Option<Attr<u32>>,
     pub(crate) belongs_to: Option<Attr<Path>>,
     pub(crate) on_delete: Option<Attr<OnDelete>>,
+    /// `renamed_from = "old_column"`: the column's former name, for migrations.
+    pub(crate) renamed_from: Option<Attr<String>>,
     /// An unknown key that was probably meant as `primary_key` (so that "no primary key" is not
     /// reported on top of the misspelling).
     pub(crate) misspelled_primary_key: bool,
@@ -129,6 +137,7 @@ impl FieldAttrs {
             (MAX_LENGTH, self.max_length.as_ref().map(|a| a.key_span)),
             (BELONGS_TO, self.belongs_to.as_ref().map(|a| a.key_span)),
             (ON_DELETE, self.on_delete.as_ref().map(|a| a.key_span)),
+            (RENAMED_FROM, self.renamed_from.as_ref().map(|a| a.key_span)),
         ];
         for (key, span) in flags {
             if let Some(span) = span {
@@ -339,6 +348,10 @@ pub(crate) fn struct_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> StructAttrs {
                 if let Some(v) = parsed {
                     set(cx, &mut out.rename_all, v, RENAME_ALL, span);
                 }
+            } else if meta.path.is_ident(RENAMED_FROM) {
+                if let Some(v) = keyed(cx, &meta, RENAMED_FROM, |cx, e| name(cx, e, RENAMED_FROM, "former table"))? {
+                    set(cx, &mut out.renamed_from, v, RENAMED_FROM, span);
+                }
             } else if meta.path.is_ident(PRIMARY_KEY) {
                 match composite_key(cx, &meta)? {
                     Some(v) => set(cx, &mut out.primary_key, v, PRIMARY_KEY, span),
@@ -406,6 +419,12 @@ pub(crate) fn field_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
                 COLUMN => {
                     if let Some(v) = keyed(cx, &meta, COLUMN, |cx, e| name(cx, e, COLUMN, "column"))? {
                         set(cx, &mut out.column, v, COLUMN, span);
+                    }
+                }
+                RENAMED_FROM => {
+                    if let Some(v) = keyed(cx, &meta, RENAMED_FROM, |cx, e| name(cx, e, RENAMED_FROM, "former column"))?
+                    {
+                        set(cx, &mut out.renamed_from, v, RENAMED_FROM, span);
                     }
                 }
                 MAX_LENGTH => {

@@ -189,6 +189,10 @@ fn generate(m: &Model<'_>) -> TokenStream {
             Some(n) => quote!(::core::option::Option::Some(#n)),
             None => quote!(::core::option::Option::None),
         };
+        let renamed_from = match f.renamed_from() {
+            Some(old) => quote!(::core::option::Option::Some(#old)),
+            None => quote!(::core::option::Option::None),
+        };
         let references = match f.belongs_to() {
             Some(parent) => {
                 let od = match f.on_delete() {
@@ -219,6 +223,7 @@ fn generate(m: &Model<'_>) -> TokenStream {
                 index: #index,
                 max_length: #max_length,
                 references: #references,
+                renamed_from: #renamed_from,
             }
         }
     });
@@ -254,6 +259,9 @@ fn generate(m: &Model<'_>) -> TokenStream {
             quote! { #st::bind(&self.#ident, __args)?; }
         }
     });
+    let renamed_table = m.renamed_from.as_ref().map(|old| {
+        quote! { const RENAMED_FROM: ::core::option::Option<&'static ::core::primitive::str> = ::core::option::Option::Some(#old); }
+    });
     let consts = column_consts(m);
     let relations = relation_items(m, false);
     let key_items = key_items(m, &key_fields);
@@ -266,6 +274,7 @@ fn generate(m: &Model<'_>) -> TokenStream {
             const COLUMNS: &'static [__orm::ColumnDef] = &[#(#col_defs),*];
             const PRIMARY_KEY: ::core::primitive::usize = #pk_idx;
             const KEY_COLUMNS: &'static [::core::primitive::usize] = &[#(#key_idxs),*];
+            #renamed_table
 
             fn __sql_cache() -> &'static __orm::SqlCache {
                 static __ORM_SQL: __orm::SqlCache = __orm::SqlCache::new();

@@ -17,6 +17,7 @@ mod expand;
 mod fallback;
 mod from_row;
 mod test_attr;
+mod migrations;
 
 use proc_macro::TokenStream;
 
@@ -67,6 +68,14 @@ pub fn derive_from_row(input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     test_attr::expand(args.into(), item.into()).into()
+}
+
+/// `orm_core::migrations!("migrations")`: the migration folder (relative to the crate's
+/// `Cargo.toml`) embedded in the binary, as a `Result<orm_core::migrate::Migrator>`. A broken
+/// history (a badly named file, a gap, a duplicate number, a wrong id or parent) fails the build.
+#[proc_macro]
+pub fn migrations(input: TokenStream) -> TokenStream {
+    migrations::expand(input.into()).into()
 }
 
 #[cfg(test)]

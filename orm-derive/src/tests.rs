@@ -386,3 +386,34 @@ fn relations_and_composite_keys_use_no_name_the_user_can_shadow() {
     };
     assert_qualified(derive(&broken));
 }
+
+#[test]
+fn migrations_macro_rejects_a_broken_history() {
+    let dir = std::env::temp_dir().join(format!("orm_derive_migrations_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = |id: &str, parent: Option<&str>| {
+        let parent = parent.map_or("null".to_owned(), |p| format!("\"{p}\""));
+        format!("{{\n  \"format\": 1,\n  \"id\": \"{id}\",\n  \"parent\": {parent},\n  \"operations\": []\n}}\n")
+    };
+    let expand = |d: &std::path::Path| {
+        let lit = d.to_string_lossy().into_owned();
+        crate::migrations::expand(quote::quote!(#lit)).to_string()
+    };
+    std::fs::write(dir.join("0001_a.json"), file("0001_a", None)).unwrap();
+    std::fs::write(dir.join("0002_b.json"), file("0002_b", Some("0001_a"))).unwrap();
+    let ok = expand(&dir);
+    assert!(ok.contains("__embedded") && ok.contains("include_str"), "{ok}");
+    // A gap.
+    std::fs::write(dir.join("0004_d.json"), file("0004_d", Some("0002_b"))).unwrap();
+    assert!(expand(&dir).contains("a gap in the history"), "{}", expand(&dir));
+    std::fs::remove_file(dir.join("0004_d.json")).unwrap();
+    // A wrong parent.
+    std::fs::write(dir.join("0003_c.json"), file("0003_c", Some("0001_a"))).unwrap();
+    assert!(expand(&dir).contains("its parent must be"), "{}", expand(&dir));
+    // A duplicate number.
+    std::fs::write(dir.join("0003_c.json"), file("0003_c", Some("0002_b"))).unwrap();
+    std::fs::write(dir.join("0003_e.json"), file("0003_e", Some("0002_b"))).unwrap();
+    assert!(expand(&dir).contains("two migrations are numbered 0003"), "{}", expand(&dir));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -6,14 +6,19 @@
 //! * `hot`: the stack of recently used connections in front of sqlx's pool.
 //! * `tx`: transactions, and what becomes of their connection on every path.
 //! * `types`: how each supported Rust type binds and decodes on each backend.
+//! * `ddl`, `dedicated`, `introspect`: migrations: the DDL of every schema operation, the
+//!   migrator's own connection, and reading a live schema from each catalog.
 //! * `errors`: turning each backend's error reports into [`crate::Error`].
 //!
 //! Nothing outside `backend/` matches on the backend.
 
+pub(crate) mod ddl;
+pub(crate) mod dedicated;
 pub(crate) mod dialect;
 pub(crate) mod driver;
 mod errors;
 mod hot;
+pub(crate) mod introspect;
 #[cfg(feature = "sqlite")]
 mod sqlite_fns;
 mod tx;
