@@ -417,3 +417,37 @@ fn migrations_macro_rejects_a_broken_history() {
     assert!(expand(&dir).contains("two migrations are numbered 0003"), "{}", expand(&dir));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn renamed_from_on_the_struct_and_on_fields() {
+    let input: DeriveInput = parse_quote! {
+        #[orm(table = "people", renamed_from = "persons")]
+        struct Person {
+            #[orm(primary_key)]
+            id: i64,
+            #[orm(renamed_from = "name")]
+            full_name: String,
+        }
+    };
+    assert!(errors(&input).is_empty(), "{:?}", errors(&input));
+    let out = expansion(&input);
+    assert!(out.contains("constRENAMED_FROM:::core::option::Option<&'static::core::primitive::str>=::core::option::Option::Some(\"persons\")"), "{out}");
+    assert!(out.contains("renamed_from:::core::option::Option::Some(\"name\")"), "{out}");
+    assert!(out.contains("renamed_from:::core::option::Option::None"), "{out}");
+
+    let bad: DeriveInput = parse_quote! {
+        #[orm(renamed_from = 3)]
+        struct P {
+            #[orm(primary_key)]
+            id: i64,
+            #[orm(renamed_from = "")]
+            a: String,
+            #[orm(renamed_from = "x", renamed_from = "y")]
+            b: String,
+        }
+    };
+    let e = errors(&bad);
+    assert!(e.iter().any(|m| m.contains("`renamed_from` takes a string literal")), "{e:?}");
+    assert!(e.iter().any(|m| m.contains("must not be empty")), "{e:?}");
+    assert!(e.iter().any(|m| m.contains("duplicate `renamed_from`")), "{e:?}");
+}
