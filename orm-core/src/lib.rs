@@ -57,11 +57,11 @@ pub use backend::{Backend, DbOptions};
 pub use db::{Db, Executor, Tx};
 pub use error::{ConstraintInfo, Error, Result};
 pub use model::{ColumnDef, ForeignKeyDef, Model, OnDelete, create_table_sql, crud_sql};
-/// `#[orm_core::test]`: an async test that gets a fresh database (see `docs/web-apps.md`).
-pub use orm_derive::test;
 /// Embeds a migration folder at compile time: `orm_core::migrations!("migrations")` is a
 /// `Result<migrate::Migrator>`; a broken history fails the build (see [`migrate`]).
 pub use orm_derive::migrations;
+/// `#[orm_core::test]`: an async test that gets a fresh database (see `docs/web-apps.md`).
+pub use orm_derive::test;
 pub use orm_derive::{FromRow, Model};
 pub use query::{
     Assignment, Column, Comparable, Cond, Expr, ExprList, IntoExpr, Numeric, Order, Query, RowStream, SelectQuery,

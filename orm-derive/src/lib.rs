@@ -16,8 +16,8 @@ mod ctxt;
 mod expand;
 mod fallback;
 mod from_row;
-mod test_attr;
 mod migrations;
+mod test_attr;
 
 use proc_macro::TokenStream;
 

@@ -178,3 +178,28 @@ async fn txs_long_index_names_fit_every_backend() {
         Ok(())
     });
 }
+
+/// `DbOptions::transaction_timeout`: once a transaction has lasted longer, its statements and its
+/// commit fail with `Error::Timeout` and nothing of it is committed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn txs_transaction_timeout() {
+    let opts = DbOptions { transaction_timeout: Some(Duration::from_millis(300)), ..DbOptions::default() };
+    for backend in Backend::ALL {
+        let Some(db) = orm_tests::database_with(backend, "txs_tx_timeout", opts.clone()).await else { continue };
+        Row::create_table(&db).await.unwrap();
+        let mut tx = db.begin().await.unwrap();
+        Row { id: 0, n: 1 }.insert(&mut tx).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let late = Row { id: 0, n: 2 }.insert(&mut tx).await;
+        assert!(matches!(late, Err(Error::Timeout { what: "transaction", .. })), "[{}] {late:?}", backend.name());
+        let commit = tx.commit().await;
+        assert!(commit.is_err(), "[{}] {commit:?}", backend.name());
+        let n = tokio::time::timeout(Duration::from_secs(20), Row::query().count(&db)).await.unwrap().unwrap();
+        assert_eq!(n, 0, "[{}] an expired transaction committed", backend.name());
+        // A transaction within its time commits.
+        let mut tx = db.begin().await.unwrap();
+        Row { id: 0, n: 3 }.insert(&mut tx).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(Row::query().count(&db).await.unwrap(), 1);
+    }
+}

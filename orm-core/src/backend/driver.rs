@@ -6,7 +6,7 @@
 
 use super::Backend;
 use super::hot::{self, HotPool};
-use super::tx::{TxConn, TxInner, TxState};
+use super::tx::{TxConn, TxInner, TxState, statement_limit};
 use crate::error::{Error, Result};
 use crate::value::{SqlKind, Value};
 use std::str::FromStr;
@@ -79,6 +79,11 @@ pub struct DbOptions {
     /// fails with [`Error::Timeout`](crate::Error::Timeout); its connection is closed, never
     /// reused, and a transaction it ran in can only be rolled back.
     pub statement_timeout: Option<Duration>,
+    /// The longest a transaction may last, from `begin` (default: no limit). Its statements and
+    /// its `commit` fail with [`Error::Timeout`](crate::Error::Timeout) once it is over (a
+    /// statement running then is cut short, its connection closed), and it is rolled back: a
+    /// transaction left open by a stuck task cannot hold its locks forever.
+    pub transaction_timeout: Option<Duration>,
     /// The longest [`Db::close`](crate::Db::close) waits for connections still in use to come
     /// back (default 5 s); then it closes what it has and returns.
     pub close_timeout: Duration,
@@ -97,6 +102,7 @@ impl Default for DbOptions {
             test_before_acquire: false,
             pgbouncer: false,
             statement_timeout: None,
+            transaction_timeout: None,
             close_timeout: Duration::from_secs(5),
             transaction_retries: 3,
         }
@@ -122,6 +128,7 @@ pub(crate) struct DbInner {
     /// outside a transaction gets its own BEGIN/COMMIT ([`DbOptions::pgbouncer`]).
     pub(crate) pooler: bool,
     pub(crate) statement_timeout: Option<Duration>,
+    pub(crate) transaction_timeout: Option<Duration>,
     pub(crate) close_timeout: Duration,
     pub(crate) transaction_retries: u32,
 }
@@ -396,22 +403,22 @@ macro_rules! dispatch {
                 None => Err(mismatch()),
             },
             (Exec::Tx(t), args) => {
-                let TxInner { conn, state, db, backend, .. } = t;
+                let TxInner { conn, state, db, backend, deadline, .. } = t;
                 match (conn, args) {
                     #[cfg(feature = "sqlite")]
                     (Some(TxConn::Sqlite(c)), Args::Sqlite($a)) => {
                         let $row = row_sqlite;
-                        dispatch!(@tx state, *backend, db, c, |$e| $body)
+                        dispatch!(@tx state, deadline, *backend, db, c, |$e| $body)
                     }
                     #[cfg(feature = "postgres")]
                     (Some(TxConn::Postgres(c)), Args::Postgres($a)) => {
                         let $row = row_postgres;
-                        dispatch!(@tx state, *backend, db, c, |$e| $body)
+                        dispatch!(@tx state, deadline, *backend, db, c, |$e| $body)
                     }
                     #[cfg(feature = "mysql")]
                     (Some(TxConn::MySql(c)), Args::MySql($a)) => {
                         let $row = row_mysql;
-                        dispatch!(@tx state, *backend, db, c, |$e| $body)
+                        dispatch!(@tx state, deadline, *backend, db, c, |$e| $body)
                     }
                     (None, _) => Err(TxState::Ended.unusable()),
                     #[allow(unreachable_patterns)]
@@ -448,14 +455,14 @@ macro_rules! dispatch {
         }
         result.map_err(Error::outcome_unknown_if_lost)
     }};
-    (@tx $state:ident, $backend:expr, $db:ident, $c:ident, |$e:ident| $body:expr) => {{
-        match $state.before_statement($backend) {
+    (@tx $state:ident, $deadline:ident, $backend:expr, $db:ident, $c:ident, |$e:ident| $body:expr) => {{
+        match $state.before_statement($backend).and_then(|prev| Ok((prev, statement_limit($db.statement_timeout, *$deadline)?))) {
             Err(e) => Err(e),
-            Ok(prev) => {
+            Ok((prev, (limit, what))) => {
                 // Until the statement is known to have finished: dropped here, the transaction
                 // stays Broken.
                 *$state = TxState::Broken;
-                let result = with_timeout($db.statement_timeout, "statement", async {
+                let result = with_timeout(limit, what, async {
                     let $e = &mut **$c;
                     $body
                 })
@@ -1007,6 +1014,7 @@ pub(crate) async fn connect(url: &str, opts: &DbOptions) -> Result<DbInner> {
         statements,
         pooler,
         statement_timeout: opts.statement_timeout,
+        transaction_timeout: opts.transaction_timeout,
         close_timeout: opts.close_timeout,
         transaction_retries: opts.transaction_retries,
     })

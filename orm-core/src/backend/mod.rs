@@ -21,8 +21,8 @@ mod hot;
 pub(crate) mod introspect;
 #[cfg(feature = "sqlite")]
 mod sqlite_fns;
-mod tx;
 mod test_db;
+mod tx;
 mod types;
 
 pub use dialect::Backend;

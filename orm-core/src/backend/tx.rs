@@ -119,6 +119,23 @@ pub(crate) struct TxInner {
     pub(crate) backend: Backend,
     /// When the hot pool first took the connection from sqlx (see `hot::MAX_HELD`).
     since: Instant,
+    /// When `DbOptions::transaction_timeout` runs out, and that timeout.
+    pub(super) deadline: Option<(Instant, Duration)>,
+}
+
+/// The time limit of a statement in a transaction: the statement timeout, cut to what is left of
+/// the transaction's; [`Error::Timeout`] when the transaction is already over.
+pub(crate) fn statement_limit(
+    statement: Option<Duration>,
+    deadline: Option<(Instant, Duration)>,
+) -> Result<(Option<Duration>, &'static str)> {
+    let Some((at, after)) = deadline else { return Ok((statement, "statement")) };
+    let left = at.checked_duration_since(Instant::now()).filter(|d| !d.is_zero());
+    let Some(left) = left else { return Err(Error::Timeout { what: "transaction", after }) };
+    Ok(match statement {
+        Some(s) if s <= left => (Some(s), "statement"),
+        _ => (Some(left), "transaction"),
+    })
 }
 
 impl DbInner {
@@ -143,10 +160,18 @@ impl DbInner {
             }
         };
         // Broken until BEGIN has answered: dropped before, the connection is never reused.
-        let mut tx =
-            TxInner { conn: Some(conn), state: TxState::Broken, db: self.clone(), backend: self.backend, since };
+        let deadline = self.transaction_timeout.map(|t| (Instant::now() + t, t));
+        let mut tx = TxInner {
+            conn: Some(conn),
+            state: TxState::Broken,
+            db: self.clone(),
+            backend: self.backend,
+            since,
+            deadline: None,
+        };
         tx.control(self.backend.begin_sql()).await?;
         tx.state = TxState::Open;
+        tx.deadline = deadline;
         Ok(tx)
     }
 }
@@ -154,7 +179,9 @@ impl DbInner {
 impl TxInner {
     /// Sends a transaction-control statement, bounded by the statement timeout.
     async fn control(&mut self, sql: &'static str) -> Result<()> {
-        let limit = self.db.statement_timeout;
+        // A ROLLBACK is never refused: it is what ends an expired transaction.
+        let deadline = if sql == "ROLLBACK" { None } else { self.deadline };
+        let (limit, _) = statement_limit(self.db.statement_timeout, deadline)?;
         match self.conn.as_mut() {
             #[cfg(feature = "sqlite")]
             Some(TxConn::Sqlite(c)) => {
