@@ -215,7 +215,7 @@ pub(crate) async fn write_many<M: Model>(mut exec: Exec<'_>, rows: &[M], mode: M
                 if shape != Shape::InsertReturning {
                     let out = driver::execute_with(target.reborrow(), sql, args, persistent)
                         .await
-                        .map_err(|e| e.for_table(M::TABLE))?;
+                        .map_err(|e| crate::model::name_unique_columns::<M>(e.for_table(M::TABLE)))?;
                     written += if mode == Mode::Upsert { n as u64 } else { out.rows_affected };
                     continue;
                 }
@@ -223,7 +223,7 @@ pub(crate) async fn write_many<M: Model>(mut exec: Exec<'_>, rows: &[M], mode: M
                     let mut got =
                         driver::fetch_all_with(target.reborrow(), sql, args, persistent, |r| i64::decode(r, 0))
                             .await
-                            .map_err(|e| e.for_table(M::TABLE))?;
+                            .map_err(|e| crate::model::name_unique_columns::<M>(e.for_table(M::TABLE)))?;
                     if got.len() != n {
                         return Err(missing_keys(n, got.len()));
                     }
@@ -244,7 +244,7 @@ pub(crate) async fn write_many<M: Model>(mut exec: Exec<'_>, rows: &[M], mode: M
                 };
                 let out = driver::execute_with(target.reborrow(), sql, args, persistent)
                     .await
-                    .map_err(|e| e.for_table(M::TABLE))?;
+                    .map_err(|e| crate::model::name_unique_columns::<M>(e.for_table(M::TABLE)))?;
                 let first = out.last_insert_id.filter(|&id| id > 0).ok_or_else(|| missing_keys(n, 0))?;
                 if out.rows_affected != n as u64 {
                     return Err(missing_keys(n, out.rows_affected as usize));

@@ -7,7 +7,7 @@ use crate::db::Executor;
 use crate::error::{Error, Result};
 use crate::query::Query;
 use crate::query::render::SqlWriter;
-use crate::value::{IntoKey, KeyValue, SqlKind, SqlType};
+use crate::value::{IntoKey, KeyValue, SqlKind, SqlLiteral, SqlType};
 use std::future::Future;
 use std::sync::{Arc, OnceLock};
 
@@ -67,6 +67,11 @@ pub struct ColumnDef {
     pub max_length: Option<u32>,
     /// `#[orm(belongs_to = Parent)]`
     pub references: Option<ForeignKeyDef>,
+    /// `#[orm(default = ...)]`: the column's DEFAULT in CREATE TABLE.
+    pub default: Option<SqlLiteral>,
+    /// The only values the column may hold (the field type's [`SqlType::ALLOWED`], an enum's
+    /// variants): a CHECK in CREATE TABLE. Empty for any value of the kind.
+    pub allowed: &'static [SqlLiteral],
 }
 
 /// A struct mapped to a table. Implement it with `#[derive(Model)]`.
@@ -91,6 +96,12 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     /// The indexes in [`Model::COLUMNS`] of every primary-key column, in key order (one for a
     /// single-column key).
     const KEY_COLUMNS: &'static [usize] = &[Self::PRIMARY_KEY];
+    /// The struct's composite `#[orm(unique(a, b))]` constraints: per constraint, its SQL column
+    /// names in order. `create_table` names each `{table}_{a}_{b}_key`.
+    const UNIQUE_TOGETHER: &'static [&'static [&'static str]] = &[];
+    /// The struct's composite `#[orm(index(a, b))]` indexes: per index, its SQL column names in
+    /// order. `create_table` names each `{table}_{a}_{b}_idx`.
+    const INDEXES: &'static [&'static [&'static str]] = &[];
 
     #[doc(hidden)]
     fn __sql_cache() -> &'static SqlCache;
@@ -295,7 +306,7 @@ pub(crate) async fn insert_row<M: Model>(m: &mut M, exec: crate::backend::Exec<'
         let mut exec = exec;
         driver::execute(exec.reborrow(), SqlText::Shared(sql.insert.clone()), args)
             .await
-            .map_err(|e| e.for_table(M::TABLE))?;
+            .map_err(|e| name_unique_columns::<M>(e.for_table(M::TABLE)))?;
         let pk = &M::COLUMNS[M::PRIMARY_KEY];
         if let (true, Some(sync)) = (pk.auto_increment, backend.sync_generated_key_sql()) {
             let mut quoted = String::new();
@@ -314,7 +325,7 @@ pub(crate) async fn insert_row<M: Model>(m: &mut M, exec: crate::backend::Exec<'
     } else {
         driver::execute(exec, text, args).await.map(|o| o.last_insert_id)
     }
-    .map_err(|e| e.for_table(M::TABLE))?;
+    .map_err(|e| name_unique_columns::<M>(e.for_table(M::TABLE)))?;
     let id = id.ok_or_else(|| Error::Unsupported("the database did not report the generated key".into()))?;
     m.__set_generated_key(id)
 }
@@ -325,7 +336,7 @@ pub(crate) async fn update_row<M: Model>(m: &M, exec: crate::backend::Exec<'_>) 
     m.__bind(&mut args, false)?;
     m.__bind_key(&mut args)?;
     let sql = SqlText::Shared(model_sql::<M>(backend).update.clone());
-    let n = driver::execute(exec, sql, args).await.map_err(|e| e.for_table(M::TABLE))?;
+    let n = driver::execute(exec, sql, args).await.map_err(|e| name_unique_columns::<M>(e.for_table(M::TABLE)))?;
     Ok(n.rows_affected)
 }
 
@@ -487,10 +498,35 @@ pub fn create_table_sql<M: Model>(b: Backend) -> Vec<String> {
             b.write_auto_key(&mut s, c.kind);
             continue;
         }
-        let keyed = c.primary_key || c.unique || c.index || c.references.is_some();
+        let in_composite = M::UNIQUE_TOGETHER.iter().chain(M::INDEXES).any(|cols| cols.contains(&c.name));
+        // A column of listed values (a text enum) is short text: VARCHAR on MySQL, so it can be
+        // indexed and have a DEFAULT there.
+        let keyed = c.primary_key
+            || c.unique
+            || c.index
+            || c.references.is_some()
+            || in_composite
+            || !c.allowed.is_empty()
+            || c.default.is_some();
         s.push_str(&b.column_type(c.kind, keyed, c.max_length));
         if !c.nullable {
             s.push_str(" NOT NULL");
+        }
+        if let Some(d) = &c.default {
+            s.push_str(" DEFAULT ");
+            b.write_default(&mut s, d);
+        }
+        if !c.allowed.is_empty() {
+            s.push_str(" CHECK (");
+            b.write_ident(&mut s, c.name);
+            s.push_str(" IN (");
+            for (i, v) in c.allowed.iter().enumerate() {
+                if i > 0 {
+                    s.push_str(", ");
+                }
+                b.write_literal(&mut s, v);
+            }
+            s.push_str("))");
         }
         if c.primary_key && !composite {
             s.push_str(" PRIMARY KEY");
@@ -512,6 +548,13 @@ pub fn create_table_sql<M: Model>(b: Backend) -> Vec<String> {
             }
             b.write_ident(&mut s, c.name);
         }
+        s.push(')');
+    }
+    for cols in M::UNIQUE_TOGETHER {
+        s.push_str(", CONSTRAINT ");
+        b.write_ident(&mut s, &composite_name(M::TABLE, cols, "key"));
+        s.push_str(" UNIQUE (");
+        write_column_list(b, &mut s, cols);
         s.push(')');
     }
     for c in M::COLUMNS {
@@ -539,9 +582,30 @@ pub fn create_table_sql<M: Model>(b: Backend) -> Vec<String> {
             s.push(')');
         }
     }
+    if b.inline_indexes() {
+        for cols in M::INDEXES {
+            s.push_str(", INDEX ");
+            b.write_ident(&mut s, &composite_name(M::TABLE, cols, "idx"));
+            s.push_str(" (");
+            write_column_list(b, &mut s, cols);
+            s.push(')');
+        }
+    }
     s.push(')');
     s.push_str(b.table_options());
     let mut out = vec![s];
+    if !b.inline_indexes() {
+        for cols in M::INDEXES {
+            let mut ix = String::from("CREATE INDEX IF NOT EXISTS ");
+            b.write_ident(&mut ix, &composite_name(M::TABLE, cols, "idx"));
+            ix.push_str(" ON ");
+            b.write_ident(&mut ix, M::TABLE);
+            ix.push_str(" (");
+            write_column_list(b, &mut ix, cols);
+            ix.push(')');
+            out.push(ix);
+        }
+    }
     if !b.inline_indexes() {
         for col in indexes {
             let mut ix = String::from("CREATE INDEX IF NOT EXISTS ");
@@ -555,6 +619,46 @@ pub fn create_table_sql<M: Model>(b: Backend) -> Vec<String> {
         }
     }
     out
+}
+
+/// The name of a composite constraint or index: `{table}_{a}_{b}_{suffix}`.
+pub(crate) fn composite_name(table: &str, cols: &[&str], suffix: &str) -> String {
+    let mut name = String::from(table);
+    for c in cols {
+        name.push('_');
+        name.push_str(c);
+    }
+    name.push('_');
+    name.push_str(suffix);
+    name
+}
+
+fn write_column_list(b: Backend, s: &mut String, cols: &[&str]) {
+    for (i, c) in cols.iter().enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        b.write_ident(s, c);
+    }
+}
+
+/// Names the columns of a unique violation where the database named only the constraint (MySQL
+/// names the key; SQLite and PostgreSQL name the columns already): a composite
+/// `unique(a, b)` as `"a, b"`, a single-column UNIQUE key by its column.
+pub(crate) fn name_unique_columns<M: Model>(e: Error) -> Error {
+    match e {
+        Error::UniqueViolation(mut info) if info.column.is_none() => {
+            if let Some(k) = &info.constraint {
+                if let Some(cols) = M::UNIQUE_TOGETHER.iter().find(|cols| composite_name(M::TABLE, cols, "key") == *k) {
+                    info.column = Some(cols.join(", "));
+                } else if let Some(c) = M::COLUMNS.iter().find(|c| (c.unique || c.primary_key) && c.name == k) {
+                    info.column = Some(c.name.to_owned());
+                }
+            }
+            Error::UniqueViolation(info)
+        }
+        e => e,
+    }
 }
 
 /// The statements `M`'s CRUD runs on `backend` (for golden tests and logs):

@@ -69,6 +69,10 @@ pub(crate) struct Model<'a> {
     pub(crate) composite_key: Option<Attr<Vec<Ident>>>,
     /// A `primary_key` on the struct without its list of fields (already reported).
     pub(crate) malformed_composite_key: bool,
+    /// The struct's `unique(a, b)` constraints.
+    pub(crate) unique_together: Vec<Attr<Vec<Ident>>>,
+    /// The struct's `index(a, b)` indexes.
+    pub(crate) indexes: Vec<Attr<Vec<Ident>>>,
 }
 
 impl<'a> Model<'a> {
@@ -110,7 +114,7 @@ impl<'a> Model<'a> {
             );
         }
 
-        let StructAttrs { table, rename_all, primary_key, malformed_primary_key } =
+        let StructAttrs { table, rename_all, primary_key, malformed_primary_key, unique_together, indexes } =
             attr::struct_attrs(cx, &input.attrs);
         let table = table.map_or_else(|| to_snake(&strip_raw(&input.ident)), |a| a.value);
         let rename = rename_all.map(|a| a.value);
@@ -145,6 +149,8 @@ impl<'a> Model<'a> {
             fields,
             composite_key: primary_key,
             malformed_composite_key: malformed_primary_key,
+            unique_together,
+            indexes,
         };
         if let Some(names) = &m.composite_key {
             // The key is the struct's list; `check` reports the fields that cannot be in it.
@@ -153,6 +159,12 @@ impl<'a> Model<'a> {
             }
         }
         m
+    }
+
+    /// The SQL column names of a struct-level list (`unique(a, b)`); names that are not columns
+    /// are reported by `check` and left out.
+    pub(crate) fn list_columns(&self, names: &[Ident]) -> Vec<String> {
+        names.iter().filter_map(|n| self.columns().find(|f| f.ident == n).map(|f| f.column.clone())).collect()
     }
 
     /// The fields that are columns, in declaration order (the order of `COLUMNS`).

@@ -1,7 +1,7 @@
 //! The rules between keys and fields, checked on the whole model once it is parsed.
 
 use crate::ast::Model;
-use crate::attr::{COMPOSITE_USAGE, ON_DELETE, OnDelete, PRIMARY_KEY, SKIP, edit_distance};
+use crate::attr::{COMPOSITE_USAGE, DEFAULT, INDEX, ON_DELETE, OnDelete, PRIMARY_KEY, SKIP, UNIQUE, edit_distance};
 use crate::ctxt::Ctxt;
 
 /// Reports every broken rule to `cx`.
@@ -36,7 +36,49 @@ pub(crate) fn check(cx: &mut Ctxt, m: &Model<'_>) {
         Some(_) => check_composite_key(cx, m),
         None => check_single_key(cx, m),
     }
+    check_lists(cx, m);
     check_const_names(cx, m);
+}
+
+/// The struct's `unique(a, b)` and `index(a, b)`: column fields, each once per list; and no
+/// `default` on a generated key.
+fn check_lists(cx: &mut Ctxt, m: &Model<'_>) {
+    for (key, lists) in [(UNIQUE, &m.unique_together), (INDEX, &m.indexes)] {
+        for list in lists {
+            for (i, name) in list.value.iter().enumerate() {
+                if list.value[..i].contains(name) {
+                    cx.error(name.span(), format!("`{name}` is named twice in `{key}(...)`"));
+                    continue;
+                }
+                match m.fields.iter().find(|f| f.ident == name) {
+                    None => {
+                        let wanted = name.to_string();
+                        let near = m
+                            .fields
+                            .iter()
+                            .map(|f| (edit_distance(&wanted, &f.name), &f.name))
+                            .filter(|&(d, k)| d <= 1 || (d <= 3 && d * 3 <= k.len()))
+                            .min_by_key(|&(d, _)| d);
+                        match near {
+                            Some((_, k)) => {
+                                cx.error(name.span(), format!("no field named `{name}`; did you mean `{k}`?"))
+                            }
+                            None => cx.error(name.span(), format!("no field named `{name}`")),
+                        }
+                    }
+                    Some(f) if f.skip() => cx.error(name.span(), format!("`{name}` is `{SKIP}`: not a column")),
+                    Some(_) => {}
+                }
+            }
+        }
+    }
+    for f in &m.fields {
+        if let Some(d) = &f.attrs.default
+            && f.in_key
+        {
+            cx.error(d.key_span, format!("`{DEFAULT}` does not apply to a primary-key field"));
+        }
+    }
 }
 
 /// One field marked #[orm(primary_key)].

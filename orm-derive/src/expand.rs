@@ -11,7 +11,7 @@
 //! pointing at `#[derive(Model)]` (rustc merges identical errors on the same span).
 
 use crate::ast::{Field, Model};
-use crate::attr::OnDelete;
+use crate::attr::{DefaultLit, OnDelete};
 use crate::check;
 use crate::ctxt::Ctxt;
 use crate::fallback;
@@ -207,6 +207,13 @@ fn generate(m: &Model<'_>) -> TokenStream {
             }
             None => quote!(::core::option::Option::None),
         };
+        let default = match f.attrs.default.as_ref().map(|a| &a.value) {
+            Some(d) => {
+                let lit = default_literal(d);
+                quote!(::core::option::Option::Some(#lit))
+            }
+            None => quote!(::core::option::Option::None),
+        };
         quote! {
             __orm::ColumnDef {
                 name: #col,
@@ -219,9 +226,34 @@ fn generate(m: &Model<'_>) -> TokenStream {
                 index: #index,
                 max_length: #max_length,
                 references: #references,
+                default: #default,
+                allowed: #st::ALLOWED,
             }
         }
     });
+    // A `default` that is not a value of the field's type is a compile error on the literal.
+    let default_checks = cols.iter().filter_map(|f| {
+        let a = f.attrs.default.as_ref()?;
+        let lit = default_literal(&a.value);
+        let ty = f.ty;
+        let msg = format!(
+            "`default` of field `{}` is not a value of its type `{}`",
+            f.name,
+            quote!(#ty).to_string().replace(' ', "")
+        );
+        Some(quote_spanned! {a.value_span=>
+            const _: () = ::core::assert!(__orm::default_fits::<#ty>(#lit), #msg);
+        })
+    });
+    let lists = |lists: &[crate::attr::Attr<Vec<syn::Ident>>]| {
+        let lists = lists.iter().map(|l| {
+            let cols = m.list_columns(&l.value);
+            quote!(&[#(#cols),*])
+        });
+        quote!(&[#(#lists),*])
+    };
+    let unique_together = lists(&m.unique_together);
+    let indexes = lists(&m.indexes);
 
     let skipped: Vec<TokenStream> = m
         .fields
@@ -266,6 +298,8 @@ fn generate(m: &Model<'_>) -> TokenStream {
             const COLUMNS: &'static [__orm::ColumnDef] = &[#(#col_defs),*];
             const PRIMARY_KEY: ::core::primitive::usize = #pk_idx;
             const KEY_COLUMNS: &'static [::core::primitive::usize] = &[#(#key_idxs),*];
+            const UNIQUE_TOGETHER: &'static [&'static [&'static ::core::primitive::str]] = #unique_together;
+            const INDEXES: &'static [&'static [&'static ::core::primitive::str]] = #indexes;
 
             fn __sql_cache() -> &'static __orm::SqlCache {
                 static __ORM_SQL: __orm::SqlCache = __orm::SqlCache::new();
@@ -292,10 +326,22 @@ fn generate(m: &Model<'_>) -> TokenStream {
             }
         }
 
+        #(#default_checks)*
+
         #consts
 
         #relations
     })
+}
+
+/// The `SqlLiteral` of a `default = ...`.
+fn default_literal(d: &DefaultLit) -> TokenStream {
+    match d {
+        DefaultLit::Text(t) => quote!(__orm::SqlLiteral::Text(#t)),
+        DefaultLit::Int(n) => quote!(__orm::SqlLiteral::Int(#n)),
+        DefaultLit::Float(f) => quote!(__orm::SqlLiteral::Float(#f)),
+        DefaultLit::Bool(b) => quote!(__orm::SqlLiteral::Bool(#b)),
+    }
 }
 
 /// The `Model` items about the key: one field's (whose `KeyField` impl knows "unset" and

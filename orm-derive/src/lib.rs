@@ -16,6 +16,7 @@ mod ctxt;
 mod expand;
 mod fallback;
 mod from_row;
+mod sql_type;
 
 use proc_macro::TokenStream;
 
@@ -35,6 +36,16 @@ pub fn derive_model(input: TokenStream) -> TokenStream {
 pub fn derive_from_row(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     from_row::derive(&input).unwrap_or_else(|e| e.to_compile_error()).into()
+}
+
+/// Derives `orm_core::SqlType` for an enum of unit variants (stored as text: the variant names,
+/// or `#[orm(rename_all = "snake_case")]`, `#[orm(rename = "...")]` on a variant; or with
+/// `#[orm(repr = "i16")]` as the integer discriminants) or for a newtype `struct UserId(i64);`
+/// (stored as its inner type).
+#[proc_macro_derive(SqlType, attributes(orm))]
+pub fn derive_sql_type(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    sql_type::derive(&input).into()
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! SQL dialect rules of SQLite, PostgreSQL and MySQL/MariaDB.
 
-use crate::value::SqlKind;
+use crate::value::{SqlKind, SqlLiteral};
 
 /// The database a [`crate::Db`] talks to, chosen by the connection URL's scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -329,6 +329,50 @@ impl Backend {
             (Backend::MySql, Decimal) => "DECIMAL(65, 30)",
         };
         s.to_owned()
+    }
+
+    /// A constant in DDL (a CHECK's list, a DEFAULT), where no parameter can be bound. The
+    /// values come from the program's source (`#[orm(default = ...)]`, enum variants), never from
+    /// its users; text is quoted, with `'` doubled (and `\` too on MySQL, where it escapes).
+    pub fn write_literal(self, out: &mut String, v: &SqlLiteral) {
+        use std::fmt::Write;
+        match *v {
+            SqlLiteral::Bool(b) => out.push_str(match (self, b) {
+                (Backend::Postgres, true) => "TRUE",
+                (Backend::Postgres, false) => "FALSE",
+                (_, true) => "1",
+                (_, false) => "0",
+            }),
+            SqlLiteral::Int(n) => {
+                let _ = write!(out, "{n}");
+            }
+            SqlLiteral::Float(f) => {
+                let _ = write!(out, "{f:?}");
+            }
+            SqlLiteral::Text(t) => {
+                out.push('\'');
+                for c in t.chars() {
+                    match c {
+                        '\'' => out.push_str("''"),
+                        '\\' if self == Backend::MySql => out.push_str("\\\\"),
+                        c => out.push(c),
+                    }
+                }
+                out.push('\'');
+            }
+        }
+    }
+
+    /// A column's DEFAULT value: [`write_literal`](Backend::write_literal), in parentheses for
+    /// text on MySQL (MySQL 8 accepts a text DEFAULT on TEXT columns only as an expression).
+    pub fn write_default(self, out: &mut String, v: &SqlLiteral) {
+        if self == Backend::MySql && matches!(v, SqlLiteral::Text(_)) {
+            out.push('(');
+            self.write_literal(out, v);
+            out.push(')');
+        } else {
+            self.write_literal(out, v);
+        }
     }
 
     /// The column definition of a database-generated integer primary key.

@@ -21,3 +21,4 @@ pub use dialect::Backend;
 pub use driver::{Args, DbOptions, RowRef};
 pub(crate) use driver::{DbInner, Exec, TxInner};
 pub(crate) use errors::map_error;
+pub(crate) use types::{decode_kind, in_column};
