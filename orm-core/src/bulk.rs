@@ -129,8 +129,11 @@ fn render<M: Model>(b: Backend, shape: Shape, rows: usize) -> String {
     match shape {
         Shape::Upsert => {
             let keys: Vec<&str> = crate::model::key_columns::<M>().map(|c| c.name).collect();
-            let others: Vec<&str> =
-                columns().filter(|&(i, _)| !M::KEY_COLUMNS.contains(&i)).map(|(_, c)| c.name).collect();
+            // An existing row keeps its key and its `auto_now_add` columns.
+            let others: Vec<&str> = columns()
+                .filter(|&(i, _)| !M::KEY_COLUMNS.contains(&i) && !M::AUTO_NOW_ADD.contains(&i))
+                .map(|(_, c)| c.name)
+                .collect();
             b.write_upsert_clause(&mut s, &keys, &others);
         }
         Shape::InsertReturning if b.supports_returning() => {
@@ -174,6 +177,8 @@ fn chunk_sql<M: Model>(b: Backend, shape: Shape, rows: usize, full: usize) -> (S
 /// of the rows that had none, in row order.
 pub(crate) async fn write_many<M: Model>(mut exec: Exec<'_>, rows: &[M], mode: Mode) -> Result<(u64, Vec<i64>)> {
     let b = exec.backend();
+    // One time for every row: `auto_now` / `auto_now_add` columns are bound as `w.now_micros`.
+    let w = crate::lifecycle::WriteCtx::new::<M>(true, false);
     let generated = M::COLUMNS[M::PRIMARY_KEY].auto_increment;
     let omits_key = |r: &M| generated && r.__key_unset();
     let shape_of = |omit: bool| match (omit, mode) {
@@ -209,7 +214,7 @@ pub(crate) async fn write_many<M: Model>(mut exec: Exec<'_>, rows: &[M], mode: M
                 let (sql, persistent) = chunk_sql::<M>(b, shape, chunk.len(), full);
                 let mut args = Args::with_capacity(b, chunk.len() * ncols);
                 for r in chunk {
-                    r.__bind(&mut args, shape.with_key())?;
+                    r.__bind_write(&mut args, shape.with_key(), &w)?;
                 }
                 let n = chunk.len();
                 if shape != Shape::InsertReturning {

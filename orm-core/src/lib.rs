@@ -46,6 +46,7 @@ mod db;
 mod error;
 #[cfg(feature = "json")]
 mod json;
+mod lifecycle;
 mod model;
 mod query;
 mod raw;
@@ -56,6 +57,7 @@ mod value;
 pub use backend::{Backend, DbOptions};
 pub use db::{Db, Executor, Tx};
 pub use error::{ConstraintInfo, Error, Result};
+pub use lifecycle::{ColumnSet, SoftDeleteField, Timestamp, VersionField};
 pub use model::{ColumnDef, ForeignKeyDef, Model, OnDelete, create_table_sql, crud_sql};
 pub use orm_derive::{FromRow, Model, SqlType};
 #[cfg(feature = "json")]
@@ -107,8 +109,13 @@ pub mod __private {
         row.get(name)
     }
 
-    pub use crate::value::{SqlLiteral, Value};
     pub use crate::Comparable;
+    pub use crate::lifecycle::{SoftDeleteField, Timestamp, VersionField, WriteCtx};
+    pub use crate::value::{SqlLiteral, Value};
+
+    /// Compile-time check of a `#[orm(soft_delete)]` field's type.
+    #[inline]
+    pub fn assert_soft_delete<T: SoftDeleteField>() {}
 
     /// Binds text without a copy (the derive's text enums).
     #[inline]

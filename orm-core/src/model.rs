@@ -5,6 +5,7 @@ use crate::backend::{Args, Backend, RowRef};
 use crate::bulk::{self, BulkSql};
 use crate::db::Executor;
 use crate::error::{Error, Result};
+use crate::lifecycle::{self, ColumnSet, WriteCtx};
 use crate::query::Query;
 use crate::query::render::SqlWriter;
 use crate::value::{IntoKey, KeyValue, SqlKind, SqlLiteral, SqlType};
@@ -103,8 +104,34 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     /// order. `create_table` names each `{table}_{a}_{b}_idx`.
     const INDEXES: &'static [&'static [&'static str]] = &[];
 
+    /// The index in [`Model::COLUMNS`] of the `#[orm(version)]` column (optimistic locking).
+    const VERSION_COLUMN: Option<usize> = None;
+    /// The indexes in [`Model::COLUMNS`] of the `#[orm(auto_now)]` columns (set on every write).
+    const AUTO_NOW: &'static [usize] = &[];
+    /// The indexes in [`Model::COLUMNS`] of the `#[orm(auto_now_add)]` columns (set on insert).
+    const AUTO_NOW_ADD: &'static [usize] = &[];
+
     #[doc(hidden)]
     fn __sql_cache() -> &'static SqlCache;
+    /// Binds every column as [`__bind`](Model::__bind), the managed ones (`auto_now`,
+    /// `auto_now_add`, `version`) as the write `w` sets them.
+    #[doc(hidden)]
+    fn __bind_write(&self, args: &mut Args, with_key: bool, _w: &WriteCtx) -> Result<()> {
+        self.__bind(args, with_key)
+    }
+    /// Binds column `idx` of [`Model::COLUMNS`] as [`__bind_write`](Model::__bind_write) does.
+    #[doc(hidden)]
+    fn __bind_column(&self, idx: usize, _args: &mut Args, _w: &WriteCtx) -> Result<()> {
+        Err(Error::Unsupported(format!("`{}` cannot bind its column #{idx} alone", Self::TABLE)))
+    }
+    /// Binds the current version (for `WHERE version = ?`).
+    #[doc(hidden)]
+    fn __bind_version(&self, _args: &mut Args) -> Result<()> {
+        Ok(())
+    }
+    /// Stores into the fields what the write `w` wrote into the managed columns.
+    #[doc(hidden)]
+    fn __apply_write(&mut self, _w: &WriteCtx) {}
     #[doc(hidden)]
     fn __from_row(row: &RowRef<'_>) -> Result<Self>;
     #[doc(hidden)]
@@ -158,6 +185,9 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
                 return insert_row(self, exec).await;
             }
             if update_row(self, exec.reborrow()).await? == 0 {
+                if Self::VERSION_COLUMN.is_some() && lifecycle::row_exists(self, exec.reborrow()).await? {
+                    return Err(lifecycle::stale(self));
+                }
                 insert_row(self, exec).await?;
             }
             Ok(())
@@ -171,14 +201,54 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     }
 
     /// Always UPDATEs the row with this key; [`Error::NotFound`] when there is none.
-    fn update<'e>(&self, exec: impl Into<Executor<'e>>) -> impl Future<Output = Result<()>> + Send {
+    ///
+    /// `auto_now` fields are set to the current time; a versioned model (`#[orm(version)]`)
+    /// updates only the row still at this model's version and bumps it (here too), and is
+    /// [`Error::StaleObject`] when another writer changed the row since (nothing is written).
+    fn update<'e>(&mut self, exec: impl Into<Executor<'e>>) -> impl Future<Output = Result<()>> + Send {
         let exec = exec.into();
         async move {
-            if update_row(self, exec.0).await? == 0 {
+            let mut exec = exec.0;
+            if update_row(self, exec.reborrow()).await? == 0 {
+                if Self::VERSION_COLUMN.is_some() && lifecycle::row_exists(self, exec).await? {
+                    return Err(lifecycle::stale(self));
+                }
                 return Err(Error::NotFound { table: Self::TABLE.to_owned() });
             }
             Ok(())
         }
+    }
+
+    /// UPDATEs only `columns` (a column constant or a tuple of them, e.g.
+    /// `(Post::STATUS, Post::PRIORITY)`) of the row with this key, plus the `auto_now` and
+    /// `version` columns; the other columns keep what the database holds, even if another
+    /// writer changed them. [`Error::NotFound`] when the row is gone, [`Error::StaleObject`]
+    /// for a versioned model whose row changed since it was read.
+    fn update_fields<'e, C: ColumnSet<Self>>(
+        &mut self,
+        exec: impl Into<Executor<'e>>,
+        columns: C,
+    ) -> impl Future<Output = Result<()>> + Send {
+        let exec = exec.into();
+        let names = columns.names();
+        async move { lifecycle::update_fields(self, exec.0, names).await }
+    }
+
+    /// INSERTs this row or, when it conflicts with a row on the unique `columns` (a composite
+    /// `#[orm(unique(a, b))]`, or a unique column), UPDATEs that row's other columns (not the
+    /// key, nor `auto_now_add` columns); a generated key is read back (the existing row's when
+    /// it was updated).
+    ///
+    /// On MySQL/MariaDB `ON DUPLICATE KEY UPDATE` fires on a duplicate in any unique key, as
+    /// for [`upsert`](Model::upsert).
+    fn upsert_on<'e, C: ColumnSet<Self>>(
+        &mut self,
+        exec: impl Into<Executor<'e>>,
+        columns: C,
+    ) -> impl Future<Output = Result<()>> + Send {
+        let exec = exec.into();
+        let names = columns.names();
+        async move { lifecycle::upsert_on(self, exec.0, names).await }
     }
 
     /// DELETEs the row with this key; returns whether a row was deleted.
@@ -277,7 +347,13 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
             if Self::COLUMNS[Self::PRIMARY_KEY].auto_increment && self.__key_unset() {
                 return insert_row(self, exec.0).await;
             }
+            if Self::VERSION_COLUMN.is_some() {
+                // A versioned row is updated only at its version: an UPDATE, else an INSERT.
+                return self.save(exec).await;
+            }
+            let w = WriteCtx::new::<Self>(true, false);
             bulk::write_many(exec.0, std::slice::from_ref(self), bulk::Mode::Upsert).await?;
+            self.__apply_write(&w);
             Ok(())
         }
     }
@@ -301,7 +377,8 @@ pub(crate) async fn insert_row<M: Model>(m: &mut M, exec: crate::backend::Exec<'
     let sql = model_sql::<M>(backend);
     let generate = m.__key_unset() && M::COLUMNS[M::PRIMARY_KEY].auto_increment;
     let mut args = Args::new(backend);
-    m.__bind(&mut args, !generate)?;
+    let w = WriteCtx::new::<M>(true, false);
+    m.__bind_write(&mut args, !generate, &w)?;
     if !generate {
         let mut exec = exec;
         driver::execute(exec.reborrow(), SqlText::Shared(sql.insert.clone()), args)
@@ -317,6 +394,7 @@ pub(crate) async fn insert_row<M: Model>(m: &mut M, exec: crate::backend::Exec<'
             m.__bind_key(&mut args)?;
             driver::execute(exec, SqlText::Static(sync), args).await?;
         }
+        m.__apply_write(&w);
         return Ok(());
     }
     let text = SqlText::Shared(sql.insert_generated.clone());
@@ -327,16 +405,25 @@ pub(crate) async fn insert_row<M: Model>(m: &mut M, exec: crate::backend::Exec<'
     }
     .map_err(|e| name_unique_columns::<M>(e.for_table(M::TABLE)))?;
     let id = id.ok_or_else(|| Error::Unsupported("the database did not report the generated key".into()))?;
-    m.__set_generated_key(id)
+    m.__set_generated_key(id)?;
+    m.__apply_write(&w);
+    Ok(())
 }
 
-pub(crate) async fn update_row<M: Model>(m: &M, exec: crate::backend::Exec<'_>) -> Result<u64> {
+/// UPDATEs every column of the row with `m`'s key (at `m`'s version, for a versioned model);
+/// on success stores the managed columns' new values into `m`. Returns the rows updated.
+pub(crate) async fn update_row<M: Model>(m: &mut M, exec: crate::backend::Exec<'_>) -> Result<u64> {
     let backend = exec.backend();
     let mut args = Args::new(backend);
-    m.__bind(&mut args, false)?;
+    let w = WriteCtx::new::<M>(false, true);
+    m.__bind_write(&mut args, false, &w)?;
     m.__bind_key(&mut args)?;
+    m.__bind_version(&mut args)?;
     let sql = SqlText::Shared(model_sql::<M>(backend).update.clone());
     let n = driver::execute(exec, sql, args).await.map_err(|e| name_unique_columns::<M>(e.for_table(M::TABLE)))?;
+    if n.rows_affected > 0 {
+        m.__apply_write(&w);
+    }
     Ok(n.rows_affected)
 }
 
@@ -459,6 +546,12 @@ fn build_model_sql<M: Model>(b: Backend) -> ModelSql {
         b.write_ident(&mut update, pk.name);
     }
     key_where(&mut update, false, n + 1);
+    if let Some(v) = M::VERSION_COLUMN {
+        update.push_str(" AND ");
+        b.write_ident(&mut update, cols[v].name);
+        update.push_str(" = ");
+        placeholder(&mut update, n + 1 + M::KEY_COLUMNS.len());
+    }
 
     let mut delete = String::from("DELETE FROM ");
     b.write_ident(&mut delete, M::TABLE);

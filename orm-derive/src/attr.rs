@@ -26,10 +26,28 @@ pub(crate) const MAX_LENGTH: &str = "max_length";
 pub(crate) const BELONGS_TO: &str = "belongs_to";
 pub(crate) const ON_DELETE: &str = "on_delete";
 pub(crate) const DEFAULT: &str = "default";
+pub(crate) const VERSION: &str = "version";
+pub(crate) const AUTO_NOW: &str = "auto_now";
+pub(crate) const AUTO_NOW_ADD: &str = "auto_now_add";
+pub(crate) const SOFT_DELETE: &str = "soft_delete";
 
 // `unique` and `index` are struct keys too, with a list: `unique(a, b)`.
 const STRUCT_KEYS: &[&str] = &[TABLE, RENAME_ALL, PRIMARY_KEY, UNIQUE, INDEX];
-const FIELD_KEYS: &[&str] = &[PRIMARY_KEY, UNIQUE, INDEX, COLUMN, SKIP, MAX_LENGTH, BELONGS_TO, ON_DELETE, DEFAULT];
+const FIELD_KEYS: &[&str] = &[
+    PRIMARY_KEY,
+    UNIQUE,
+    INDEX,
+    COLUMN,
+    SKIP,
+    MAX_LENGTH,
+    BELONGS_TO,
+    ON_DELETE,
+    DEFAULT,
+    VERSION,
+    AUTO_NOW,
+    AUTO_NOW_ADD,
+    SOFT_DELETE,
+];
 
 /// How the struct's `primary_key` is written.
 pub(crate) const COMPOSITE_USAGE: &str = "primary_key(playlist_id, track_id)";
@@ -48,6 +66,10 @@ fn usage(key: &str) -> &'static str {
         BELONGS_TO => "belongs_to = Parent",
         ON_DELETE => "on_delete = \"cascade\"",
         DEFAULT => "default = \"draft\"",
+        VERSION => "version",
+        AUTO_NOW => "auto_now",
+        AUTO_NOW_ADD => "auto_now_add",
+        SOFT_DELETE => "soft_delete",
         _ => "",
     }
 }
@@ -134,6 +156,10 @@ pub(crate) struct FieldAttrs {
     pub(crate) belongs_to: Option<Attr<Path>>,
     pub(crate) on_delete: Option<Attr<OnDelete>>,
     pub(crate) default: Option<Attr<DefaultLit>>,
+    pub(crate) version: Option<Span>,
+    pub(crate) auto_now: Option<Span>,
+    pub(crate) auto_now_add: Option<Span>,
+    pub(crate) soft_delete: Option<Span>,
     /// An unknown key that was probably meant as `primary_key` (so that "no primary key" is not
     /// reported on top of the misspelling).
     pub(crate) misspelled_primary_key: bool,
@@ -152,6 +178,10 @@ impl FieldAttrs {
             (BELONGS_TO, self.belongs_to.as_ref().map(|a| a.key_span)),
             (ON_DELETE, self.on_delete.as_ref().map(|a| a.key_span)),
             (DEFAULT, self.default.as_ref().map(|a| a.key_span)),
+            (VERSION, self.version),
+            (AUTO_NOW, self.auto_now),
+            (AUTO_NOW_ADD, self.auto_now_add),
+            (SOFT_DELETE, self.soft_delete),
         ];
         for (key, span) in flags {
             if let Some(span) = span {
@@ -509,6 +539,10 @@ pub(crate) fn field_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
                 UNIQUE => flag(cx, &meta, &mut out.unique, UNIQUE)?,
                 INDEX => flag(cx, &meta, &mut out.index, INDEX)?,
                 SKIP => flag(cx, &meta, &mut out.skip, SKIP)?,
+                VERSION => flag(cx, &meta, &mut out.version, VERSION)?,
+                AUTO_NOW => flag(cx, &meta, &mut out.auto_now, AUTO_NOW)?,
+                AUTO_NOW_ADD => flag(cx, &meta, &mut out.auto_now_add, AUTO_NOW_ADD)?,
+                SOFT_DELETE => flag(cx, &meta, &mut out.soft_delete, SOFT_DELETE)?,
                 COLUMN => {
                     if let Some(v) = keyed(cx, &meta, COLUMN, |cx, e| name(cx, e, COLUMN, "column"))? {
                         set(cx, &mut out.column, v, COLUMN, span);

@@ -1,7 +1,11 @@
 //! The rules between keys and fields, checked on the whole model once it is parsed.
 
 use crate::ast::Model;
-use crate::attr::{COMPOSITE_USAGE, DEFAULT, INDEX, ON_DELETE, OnDelete, PRIMARY_KEY, SKIP, UNIQUE, edit_distance};
+use crate::attr::{
+    AUTO_NOW, AUTO_NOW_ADD, COMPOSITE_USAGE, DEFAULT, INDEX, ON_DELETE, OnDelete, PRIMARY_KEY, SKIP, SOFT_DELETE, UNIQUE,
+    VERSION, edit_distance,
+};
+use proc_macro2::Span;
 use crate::ctxt::Ctxt;
 
 /// Reports every broken rule to `cx`.
@@ -77,6 +81,42 @@ fn check_lists(cx: &mut Ctxt, m: &Model<'_>) {
             && f.in_key
         {
             cx.error(d.key_span, format!("`{DEFAULT}` does not apply to a primary-key field"));
+        }
+    }
+    check_managed(cx, m);
+}
+
+/// `version`, `auto_now`, `auto_now_add`, `soft_delete`: one role per field, none on a key, one
+/// `version` and one `soft_delete` per model. (The field types are checked by the compiler,
+/// through the traits `VersionField`, `Timestamp` and `SoftDeleteField`.)
+fn check_managed(cx: &mut Ctxt, m: &Model<'_>) {
+    let mut version_seen = false;
+    let mut soft_seen = false;
+    for f in m.fields.iter().filter(|f| !f.skip()) {
+        let a = &f.attrs;
+        let roles: Vec<(&str, Span)> = [(VERSION, a.version), (AUTO_NOW, a.auto_now), (AUTO_NOW_ADD, a.auto_now_add), (SOFT_DELETE, a.soft_delete)]
+            .into_iter()
+            .filter_map(|(k, s)| s.map(|s| (k, s)))
+            .collect();
+        if let [(first, _), rest @ ..] = roles.as_slice() {
+            for (k, span) in rest {
+                cx.error(*span, format!("`{k}` cannot be combined with `{first}` on one field"));
+            }
+            if f.in_key {
+                cx.error(roles[0].1, format!("`{first}` does not apply to a primary-key field"));
+            }
+        }
+        if let Some(span) = a.version {
+            if version_seen {
+                cx.error(span, "a model has one `version` field");
+            }
+            version_seen = true;
+        }
+        if let Some(span) = a.soft_delete {
+            if soft_seen {
+                cx.error(span, "a model has one `soft_delete` field");
+            }
+            soft_seen = true;
         }
     }
 }

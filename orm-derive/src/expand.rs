@@ -289,6 +289,7 @@ fn generate(m: &Model<'_>) -> TokenStream {
     let consts = column_consts(m);
     let relations = relation_items(m, false);
     let key_items = key_items(m, &key_fields);
+    let managed = managed_items(&cols);
 
     wrap(quote! {
         #[automatically_derived]
@@ -324,6 +325,8 @@ fn generate(m: &Model<'_>) -> TokenStream {
                 #(#binds)*
                 ::core::result::Result::Ok(())
             }
+
+            #managed
         }
 
         #(#default_checks)*
@@ -332,6 +335,127 @@ fn generate(m: &Model<'_>) -> TokenStream {
 
         #relations
     })
+}
+
+/// How field `f` is bound in a write `__w`: the current time for `auto_now` (and for
+/// `auto_now_add` when inserting), the next version for `version` when updating, else its value.
+fn write_bind(f: &Field<'_>) -> TokenStream {
+    let ident = f.ident;
+    let ty = f.ty;
+    let st = sql_type(f);
+    let a = &f.attrs;
+    if a.auto_now.is_some() {
+        let ts = quote_spanned! {ty.span()=> <#ty as __orm::Timestamp> };
+        quote! { #st::bind(&#ts::from_micros(__w.now_micros), __args)?; }
+    } else if a.auto_now_add.is_some() {
+        let ts = quote_spanned! {ty.span()=> <#ty as __orm::Timestamp> };
+        quote! {
+            if __w.inserting { #st::bind(&#ts::from_micros(__w.now_micros), __args)?; }
+            else { #st::bind(&self.#ident, __args)?; }
+        }
+    } else if a.version.is_some() {
+        let vf = quote_spanned! {ty.span()=> <#ty as __orm::VersionField> };
+        quote! {
+            if __w.bump_version { #st::bind(&#vf::next(&self.#ident), __args)?; }
+            else { #st::bind(&self.#ident, __args)?; }
+        }
+    } else {
+        quote! { #st::bind(&self.#ident, __args)?; }
+    }
+}
+
+/// The `Model` items of the managed columns: their indexes, and the methods that bind them in a
+/// write and store what a write wrote.
+fn managed_items(cols: &[&Field<'_>]) -> TokenStream {
+    let idx_of = |pred: &dyn Fn(&Field<'_>) -> bool| -> Vec<usize> {
+        cols.iter().enumerate().filter(|(_, f)| pred(f)).map(|(i, _)| i).collect()
+    };
+    let auto_now = idx_of(&|f| f.attrs.auto_now.is_some());
+    let auto_now_add = idx_of(&|f| f.attrs.auto_now_add.is_some());
+    let version = cols.iter().position(|f| f.attrs.version.is_some());
+    let version_const = match version {
+        Some(i) => quote!(::core::option::Option::Some(#i)),
+        None => quote!(::core::option::Option::None),
+    };
+    let write_binds = cols.iter().map(|f| {
+        let b = write_bind(f);
+        if f.in_key { quote! { if __with_key { #b } } } else { b }
+    });
+    let column_arms = cols.iter().enumerate().map(|(i, f)| {
+        let b = write_bind(f);
+        quote! { #i => { #b } }
+    });
+    let applies = cols.iter().filter_map(|f| {
+        let ident = f.ident;
+        let ty = f.ty;
+        let a = &f.attrs;
+        if a.auto_now.is_some() {
+            let ts = quote_spanned! {ty.span()=> <#ty as __orm::Timestamp> };
+            Some(quote! { self.#ident = #ts::from_micros(__w.now_micros); })
+        } else if a.auto_now_add.is_some() {
+            let ts = quote_spanned! {ty.span()=> <#ty as __orm::Timestamp> };
+            Some(quote! { if __w.inserting { self.#ident = #ts::from_micros(__w.now_micros); } })
+        } else if a.version.is_some() {
+            let vf = quote_spanned! {ty.span()=> <#ty as __orm::VersionField> };
+            Some(quote! { if __w.bump_version { self.#ident = #vf::next(&self.#ident); } })
+        } else {
+            None
+        }
+    });
+    let bind_version = match version.map(|i| cols[i]) {
+        Some(f) => {
+            let ident = f.ident;
+            let st = sql_type(f);
+            quote! { #st::bind(&self.#ident, __args) }
+        }
+        None => quote! { ::core::result::Result::Ok(()) },
+    };
+    let soft_checks = cols.iter().filter(|f| f.attrs.soft_delete.is_some()).map(|f| {
+        let ty = f.ty;
+        quote_spanned! {ty.span()=> __orm::assert_soft_delete::<#ty>(); }
+    });
+    quote! {
+        const VERSION_COLUMN: ::core::option::Option<::core::primitive::usize> = #version_const;
+        const AUTO_NOW: &'static [::core::primitive::usize] = &[#(#auto_now),*];
+        const AUTO_NOW_ADD: &'static [::core::primitive::usize] = &[#(#auto_now_add),*];
+
+        fn __bind_write(
+            &self,
+            __args: &mut __orm::Args,
+            __with_key: ::core::primitive::bool,
+            __w: &__orm::WriteCtx,
+        ) -> __orm::Result<()> {
+            #(#soft_checks)*
+            #(#write_binds)*
+            ::core::result::Result::Ok(())
+        }
+
+        fn __bind_column(
+            &self,
+            __idx: ::core::primitive::usize,
+            __args: &mut __orm::Args,
+            __w: &__orm::WriteCtx,
+        ) -> __orm::Result<()> {
+            match __idx {
+                #(#column_arms)*
+                _ => {
+                    return ::core::result::Result::Err(__orm::Error::InvalidValue(::std::format!(
+                        "no column #{} in `{}`", __idx, <Self as __orm::Model>::TABLE
+                    )));
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn __bind_version(&self, __args: &mut __orm::Args) -> __orm::Result<()> {
+            #bind_version
+        }
+
+        #[allow(unused_variables)]
+        fn __apply_write(&mut self, __w: &__orm::WriteCtx) {
+            #(#applies)*
+        }
+    }
 }
 
 /// The `SqlLiteral` of a `default = ...`.

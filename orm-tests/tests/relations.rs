@@ -688,7 +688,7 @@ async fn relations_composite_key_crud() {
         assert!(matches!(new.clone().insert(&db).await, Err(Error::UniqueViolation(_))));
         // update with only key columns reports whether the row exists.
         new.update(&db).await?;
-        let gone = PlaylistTrack { playlist_id: s.empty.id, track_id: t1 };
+        let mut gone = PlaylistTrack { playlist_id: s.empty.id, track_id: t1 };
         assert!(matches!(gone.update(&db).await, Err(Error::NotFound { .. })));
         // delete by the full key.
         assert!(new.delete(&db).await?);

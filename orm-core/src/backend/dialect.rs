@@ -74,6 +74,55 @@ impl Backend {
         }
     }
 
+    /// The conflict clause of [`Model::upsert_on`](crate::Model::upsert_on): on a conflict on
+    /// the unique `conflict` columns, set `columns` to the new row's values. The row always
+    /// counts as written (so `RETURNING` reads the existing row's key); on MySQL, which has no
+    /// `RETURNING`, `key = LAST_INSERT_ID(key)` makes the existing row's key the reported one.
+    pub fn write_upsert_on_clause(self, out: &mut String, conflict: &[&str], columns: &[&str], key: Option<&str>) {
+        let first = conflict.first().copied().unwrap_or_default();
+        let mut sets: Vec<(&str, bool)> = columns.iter().map(|c| (*c, false)).collect();
+        match self {
+            Backend::Sqlite | Backend::Postgres => {
+                out.push_str(" ON CONFLICT (");
+                for (i, k) in conflict.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    self.write_ident(out, k);
+                }
+                out.push_str(") DO UPDATE SET ");
+                if sets.is_empty() {
+                    sets.push((first, false));
+                }
+                for (i, (c, _)) in sets.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    self.write_ident(out, c);
+                    out.push_str(" = EXCLUDED.");
+                    self.write_ident(out, c);
+                }
+            }
+            Backend::MySql => {
+                out.push_str(" ON DUPLICATE KEY UPDATE ");
+                if let Some(k) = key {
+                    sets.insert(0, (k, true));
+                } else if sets.is_empty() {
+                    sets.push((first, false));
+                }
+                for (i, (c, is_key)) in sets.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    self.write_ident(out, c);
+                    out.push_str(if *is_key { " = LAST_INSERT_ID(" } else { " = VALUES(" });
+                    self.write_ident(out, c);
+                    out.push(')');
+                }
+            }
+        }
+    }
+
     /// Writes what turns an INSERT of every column into an upsert on the primary key `keys` (one
     /// column, or several for a composite key): when a row with that key exists, its `columns`
     /// take the new row's values.
