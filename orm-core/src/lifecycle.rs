@@ -317,3 +317,32 @@ pub(crate) async fn upsert_on<M: Model>(m: &mut M, exec: Exec<'_>, conflict: Vec
     m.__apply_write(&w);
     Ok(())
 }
+
+/// `UPDATE t SET deleted = now WHERE key AND deleted IS NULL` (or back to NULL where it is set).
+pub(crate) async fn set_deleted<M: Model>(m: &M, exec: Exec<'_>, delete: bool) -> Result<bool> {
+    let Some(i) = M::SOFT_DELETE_COLUMN else {
+        return Err(Error::Unsupported(format!("`{}` has no #[orm(soft_delete)] column to restore", M::TABLE)));
+    };
+    let b = exec.backend();
+    let c = &M::COLUMNS[i];
+    let mut s = String::from("UPDATE ");
+    b.write_ident(&mut s, M::TABLE);
+    s.push_str(" SET ");
+    b.write_ident(&mut s, c.name);
+    let mut args = Args::new(b);
+    if delete {
+        s.push_str(" = ");
+        b.write_placeholder(&mut s, 1);
+        args.push_value(now_value(c.kind, now_micros())?)?;
+    } else {
+        s.push_str(" = NULL");
+    }
+    let first = usize::from(delete) + 1;
+    write_key_where::<M>(b, &mut s, first);
+    m.__bind_key(&mut args)?;
+    s.push_str(" AND ");
+    b.write_ident(&mut s, c.name);
+    s.push_str(if delete { " IS NULL" } else { " IS NOT NULL" });
+    let out = driver::execute(exec, SqlText::Owned(s), args).await.map_err(|e| e.for_table(M::TABLE))?;
+    Ok(out.rows_affected > 0)
+}

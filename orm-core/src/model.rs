@@ -110,6 +110,9 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     const AUTO_NOW: &'static [usize] = &[];
     /// The indexes in [`Model::COLUMNS`] of the `#[orm(auto_now_add)]` columns (set on insert).
     const AUTO_NOW_ADD: &'static [usize] = &[];
+    /// The index in [`Model::COLUMNS`] of the `#[orm(soft_delete)]` column: `delete` sets it,
+    /// and every read skips the rows where it is set.
+    const SOFT_DELETE_COLUMN: Option<usize> = None;
 
     #[doc(hidden)]
     fn __sql_cache() -> &'static SqlCache;
@@ -132,6 +135,9 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     /// Stores into the fields what the write `w` wrote into the managed columns.
     #[doc(hidden)]
     fn __apply_write(&mut self, _w: &WriteCtx) {}
+    /// Sets the soft-delete field: to the time `micros`, or to `None`.
+    #[doc(hidden)]
+    fn __set_deleted(&mut self, _micros: Option<i64>) {}
     #[doc(hidden)]
     fn __from_row(row: &RowRef<'_>) -> Result<Self>;
     #[doc(hidden)]
@@ -252,7 +258,37 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     }
 
     /// DELETEs the row with this key; returns whether a row was deleted.
+    ///
+    /// For a model with `#[orm(soft_delete)]`, sets the row's soft-delete column to the current
+    /// time instead (a row already deleted is not deleted again: `false`); queries, `find`,
+    /// relations, counts and aggregates skip it from then on. The model is borrowed, so its
+    /// field is not changed: [`restore`](Model::restore) undoes it, and
+    /// [`force_delete`](Model::force_delete) removes the row.
     fn delete<'e>(&self, exec: impl Into<Executor<'e>>) -> impl Future<Output = Result<bool>> + Send {
+        let exec = exec.into();
+        async move {
+            if Self::SOFT_DELETE_COLUMN.is_some() {
+                return lifecycle::set_deleted(self, exec.0, true).await;
+            }
+            self.force_delete(exec).await
+        }
+    }
+
+    /// Puts a soft-deleted row back (sets its soft-delete column to NULL, here too); returns
+    /// whether a deleted row was restored. [`Error::Unsupported`] for a model without
+    /// `#[orm(soft_delete)]`.
+    fn restore<'e>(&mut self, exec: impl Into<Executor<'e>>) -> impl Future<Output = Result<bool>> + Send {
+        let exec = exec.into();
+        async move {
+            let restored = lifecycle::set_deleted(self, exec.0, false).await?;
+            self.__set_deleted(None);
+            Ok(restored)
+        }
+    }
+
+    /// DELETEs the row with this key, also of a model with `#[orm(soft_delete)]`; returns
+    /// whether a row was deleted.
+    fn force_delete<'e>(&self, exec: impl Into<Executor<'e>>) -> impl Future<Output = Result<bool>> + Send {
         let exec = exec.into();
         async move {
             let exec = exec.0;
@@ -494,6 +530,13 @@ fn build_model_sql<M: Model>(b: Backend) -> ModelSql {
     };
     let mut find = select.clone();
     key_where(&mut find, true, 1);
+    if let Some(i) = M::SOFT_DELETE_COLUMN {
+        find.push_str(" AND ");
+        b.write_ident(&mut find, M::TABLE);
+        find.push('.');
+        b.write_ident(&mut find, cols[i].name);
+        find.push_str(" IS NULL");
+    }
 
     let insert_of = |with_key: bool| {
         let chosen: Vec<&ColumnDef> = cols.iter().filter(|c| with_key || !c.primary_key).collect();

@@ -414,6 +414,23 @@ fn managed_items(cols: &[&Field<'_>]) -> TokenStream {
         let ty = f.ty;
         quote_spanned! {ty.span()=> __orm::assert_soft_delete::<#ty>(); }
     });
+    let soft = cols.iter().position(|f| f.attrs.soft_delete.is_some());
+    let soft_const = match soft {
+        Some(i) => quote!(::core::option::Option::Some(#i)),
+        None => quote!(::core::option::Option::None),
+    };
+    let set_deleted = soft.map(|i| {
+        let f = cols[i];
+        let ident = f.ident;
+        let ty = f.ty;
+        let ts = quote_spanned! {ty.span()=> <#ty as __orm::Timestamp> };
+        quote! {
+            self.#ident = match __micros {
+                ::core::option::Option::Some(__m) => #ts::from_micros(__m),
+                ::core::option::Option::None => ::core::option::Option::None,
+            };
+        }
+    });
     quote! {
         const VERSION_COLUMN: ::core::option::Option<::core::primitive::usize> = #version_const;
         const AUTO_NOW: &'static [::core::primitive::usize] = &[#(#auto_now),*];
@@ -454,6 +471,13 @@ fn managed_items(cols: &[&Field<'_>]) -> TokenStream {
         #[allow(unused_variables)]
         fn __apply_write(&mut self, __w: &__orm::WriteCtx) {
             #(#applies)*
+        }
+
+        const SOFT_DELETE_COLUMN: ::core::option::Option<::core::primitive::usize> = #soft_const;
+
+        #[allow(unused_variables)]
+        fn __set_deleted(&mut self, __micros: ::core::option::Option<::core::primitive::i64>) {
+            #set_deleted
         }
     }
 }
