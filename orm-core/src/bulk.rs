@@ -175,7 +175,16 @@ fn chunk_sql<M: Model>(b: Backend, shape: Shape, rows: usize, full: usize) -> (S
 
 /// Writes `rows`; returns the rows written and, for [`Mode::InsertWithKeys`], the generated keys
 /// of the rows that had none, in row order.
-pub(crate) async fn write_many<M: Model>(mut exec: Exec<'_>, rows: &[M], mode: Mode) -> Result<(u64, Vec<i64>)> {
+pub(crate) async fn write_many<M: Model>(
+    mut exec: Exec<'_>,
+    rows: &[M],
+    mode: Mode,
+    run_hooks: bool,
+) -> Result<(u64, Vec<i64>)> {
+    // `before_insert` of a model with hooks, on copies (the rows are borrowed), before anything
+    // is sent.
+    let prepared = if run_hooks { M::__prepare_many(rows)? } else { None };
+    let rows = prepared.as_deref().unwrap_or(rows);
     let b = exec.backend();
     // One time for every row: `auto_now` / `auto_now_add` columns are bound as `w.now_micros`.
     let w = crate::lifecycle::WriteCtx::new::<M>(true, false);
@@ -293,7 +302,10 @@ async fn read_key_step(exec: Exec<'_>, b: Backend) -> Result<i64> {
 
 /// Writes every row in `rows` and stores the generated keys into the rows that had none.
 pub(crate) async fn insert_many_with_keys<M: Model>(exec: Exec<'_>, rows: &mut [M]) -> Result<u64> {
-    let (n, keys) = write_many(exec, rows, Mode::InsertWithKeys).await?;
+    for r in rows.iter_mut() {
+        r.__before_insert()?;
+    }
+    let (n, keys) = write_many(exec, rows, Mode::InsertWithKeys, false).await?;
     let generated = M::COLUMNS[M::PRIMARY_KEY].auto_increment;
     let mut keys = keys.into_iter();
     for r in rows.iter_mut().filter(|r| generated && r.__key_unset()) {

@@ -57,7 +57,7 @@ mod value;
 pub use backend::{Backend, DbOptions};
 pub use db::{Db, Executor, Tx};
 pub use error::{ConstraintInfo, Error, Result};
-pub use lifecycle::{ColumnSet, SoftDeleteField, Timestamp, VersionField};
+pub use lifecycle::{ColumnSet, ModelHooks, SoftDeleteField, Timestamp, VersionField};
 pub use model::{ColumnDef, ForeignKeyDef, Model, OnDelete, create_table_sql, crud_sql};
 pub use orm_derive::{FromRow, Model, SqlType};
 #[cfg(feature = "json")]
@@ -110,7 +110,7 @@ pub mod __private {
     }
 
     pub use crate::Comparable;
-    pub use crate::lifecycle::{SoftDeleteField, Timestamp, VersionField, WriteCtx};
+    pub use crate::lifecycle::{ModelHooks, SoftDeleteField, Timestamp, VersionField, WriteCtx};
     pub use crate::value::{SqlLiteral, Value};
 
     /// Compile-time check of a `#[orm(soft_delete)]` field's type.

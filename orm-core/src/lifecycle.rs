@@ -9,6 +9,53 @@ use crate::query::Column;
 use crate::value::{SqlType, Value};
 use std::sync::atomic::{AtomicI64, Ordering};
 
+/// Lifecycle hooks of a model, as Django's signals and SeaORM's `ActiveModelBehavior`: implement
+/// the methods you need (the others do nothing) and mark the struct `#[orm(hooks)]`.
+///
+/// * [`before_insert`](ModelHooks::before_insert) runs before every INSERT of a whole model:
+///   `insert`, `save` of a new row, `upsert`, `upsert_on`, `insert_many`, `upsert_many`,
+///   `insert_many_with_keys`, `get_or_create` (bulk writes of a model with hooks copy the rows,
+///   so the model must be `Clone`);
+/// * [`before_update`](ModelHooks::before_update) before every UPDATE of one: `update`, `save`
+///   of an existing row, `update_fields`, `update_or_create`;
+/// * [`after_load`](ModelHooks::after_load) after every read of whole rows: `find`, queries,
+///   streams, relation loads, `get_or_create`.
+///
+/// An `Err` from a before-hook stops the write before anything is sent. The hooks are not
+/// `async`: they see the model, not the database (do database work before the call).
+///
+/// ```
+/// use orm_core::prelude::*;
+///
+/// #[derive(Model, Debug, Clone)]
+/// #[orm(hooks)]
+/// pub struct Article { #[orm(primary_key)] pub id: i64, pub title: String, pub slug: String }
+///
+/// impl orm_core::ModelHooks for Article {
+///     fn before_insert(&mut self) -> orm_core::Result<()> {
+///         if self.title.trim().is_empty() {
+///             return Err(orm_core::Error::InvalidValue("an article needs a title".into()));
+///         }
+///         self.slug = self.title.to_lowercase().replace(' ', "-");
+///         Ok(())
+///     }
+/// }
+/// ```
+pub trait ModelHooks: Model {
+    /// Before the row is inserted; may change it, or refuse with an `Err`.
+    fn before_insert(&mut self) -> Result<()> {
+        Ok(())
+    }
+    /// Before the row is updated; may change it, or refuse with an `Err`.
+    fn before_update(&mut self) -> Result<()> {
+        Ok(())
+    }
+    /// After the row is read from the database; may fill fields the database does not hold.
+    fn after_load(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
 /// What a write does to the columns the ORM manages, decided once per statement.
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy)]
@@ -197,6 +244,7 @@ pub(crate) fn stale<M: Model>(m: &M) -> Error {
 
 /// `UPDATE t SET <names>, [auto_now], [version = next] WHERE key [AND version = current]`.
 pub(crate) async fn update_fields<M: Model>(m: &mut M, exec: Exec<'_>, names: Vec<&'static str>) -> Result<()> {
+    m.__before_update()?;
     let mut exec = exec;
     let b = exec.backend();
     let mut cols: Vec<usize> = Vec::new();
@@ -260,6 +308,7 @@ pub(crate) async fn update_fields<M: Model>(m: &mut M, exec: Exec<'_>, names: Ve
 /// INSERT, or on a conflict on `conflict` (a unique set of columns) UPDATE the other columns;
 /// reads the row's key back (that of the existing row when it was updated).
 pub(crate) async fn upsert_on<M: Model>(m: &mut M, exec: Exec<'_>, conflict: Vec<&'static str>) -> Result<()> {
+    m.__before_insert()?;
     let b = exec.backend();
     for name in &conflict {
         if !M::COLUMNS.iter().any(|c| c.name == *name) {

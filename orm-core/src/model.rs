@@ -138,6 +138,21 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     /// Sets the soft-delete field: to the time `micros`, or to `None`.
     #[doc(hidden)]
     fn __set_deleted(&mut self, _micros: Option<i64>) {}
+    /// [`ModelHooks::before_insert`](crate::ModelHooks::before_insert) of an `#[orm(hooks)]` model.
+    #[doc(hidden)]
+    fn __before_insert(&mut self) -> Result<()> {
+        Ok(())
+    }
+    /// [`ModelHooks::before_update`](crate::ModelHooks::before_update) of an `#[orm(hooks)]` model.
+    #[doc(hidden)]
+    fn __before_update(&mut self) -> Result<()> {
+        Ok(())
+    }
+    /// The rows of a bulk write after `before_insert` (copies), or `None` without hooks.
+    #[doc(hidden)]
+    fn __prepare_many(_rows: &[Self]) -> Result<Option<Vec<Self>>> {
+        Ok(None)
+    }
     #[doc(hidden)]
     fn __from_row(row: &RowRef<'_>) -> Result<Self>;
     #[doc(hidden)]
@@ -348,7 +363,7 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     /// ```
     fn insert_many<'e>(exec: impl Into<Executor<'e>>, rows: &[Self]) -> impl Future<Output = Result<u64>> + Send {
         let exec = exec.into();
-        async move { Ok(bulk::write_many(exec.0, rows, bulk::Mode::Insert).await?.0) }
+        async move { Ok(bulk::write_many(exec.0, rows, bulk::Mode::Insert, true).await?.0) }
     }
 
     /// [`insert_many`](Model::insert_many), then stores each generated key into its row.
@@ -387,8 +402,9 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
                 // A versioned row is updated only at its version: an UPDATE, else an INSERT.
                 return self.save(exec).await;
             }
+            self.__before_insert()?;
             let w = WriteCtx::new::<Self>(true, false);
-            bulk::write_many(exec.0, std::slice::from_ref(self), bulk::Mode::Upsert).await?;
+            bulk::write_many(exec.0, std::slice::from_ref(self), bulk::Mode::Upsert, false).await?;
             self.__apply_write(&w);
             Ok(())
         }
@@ -404,11 +420,12 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     /// The MySQL caveat of [`upsert`](Model::upsert) applies.
     fn upsert_many<'e>(exec: impl Into<Executor<'e>>, rows: &[Self]) -> impl Future<Output = Result<u64>> + Send {
         let exec = exec.into();
-        async move { Ok(bulk::write_many(exec.0, rows, bulk::Mode::Upsert).await?.0) }
+        async move { Ok(bulk::write_many(exec.0, rows, bulk::Mode::Upsert, true).await?.0) }
     }
 }
 
 pub(crate) async fn insert_row<M: Model>(m: &mut M, exec: crate::backend::Exec<'_>) -> Result<()> {
+    m.__before_insert()?;
     let backend = exec.backend();
     let sql = model_sql::<M>(backend);
     let generate = m.__key_unset() && M::COLUMNS[M::PRIMARY_KEY].auto_increment;
@@ -449,6 +466,7 @@ pub(crate) async fn insert_row<M: Model>(m: &mut M, exec: crate::backend::Exec<'
 /// UPDATEs every column of the row with `m`'s key (at `m`'s version, for a versioned model);
 /// on success stores the managed columns' new values into `m`. Returns the rows updated.
 pub(crate) async fn update_row<M: Model>(m: &mut M, exec: crate::backend::Exec<'_>) -> Result<u64> {
+    m.__before_update()?;
     let backend = exec.backend();
     let mut args = Args::new(backend);
     let w = WriteCtx::new::<M>(false, true);

@@ -73,6 +73,8 @@ pub(crate) struct Model<'a> {
     pub(crate) unique_together: Vec<Attr<Vec<Ident>>>,
     /// The struct's `index(a, b)` indexes.
     pub(crate) indexes: Vec<Attr<Vec<Ident>>>,
+    /// The struct's `hooks` key (the model implements `ModelHooks`).
+    pub(crate) hooks: Option<Span>,
 }
 
 impl<'a> Model<'a> {
@@ -114,7 +116,7 @@ impl<'a> Model<'a> {
             );
         }
 
-        let StructAttrs { table, rename_all, primary_key, malformed_primary_key, unique_together, indexes } =
+        let StructAttrs { table, rename_all, primary_key, malformed_primary_key, unique_together, indexes, hooks } =
             attr::struct_attrs(cx, &input.attrs);
         let table = table.map_or_else(|| to_snake(&strip_raw(&input.ident)), |a| a.value);
         let rename = rename_all.map(|a| a.value);
@@ -151,6 +153,7 @@ impl<'a> Model<'a> {
             malformed_composite_key: malformed_primary_key,
             unique_together,
             indexes,
+            hooks,
         };
         if let Some(names) = &m.composite_key {
             // The key is the struct's list; `check` reports the fields that cannot be in it.

@@ -30,9 +30,10 @@ pub(crate) const VERSION: &str = "version";
 pub(crate) const AUTO_NOW: &str = "auto_now";
 pub(crate) const AUTO_NOW_ADD: &str = "auto_now_add";
 pub(crate) const SOFT_DELETE: &str = "soft_delete";
+pub(crate) const HOOKS: &str = "hooks";
 
 // `unique` and `index` are struct keys too, with a list: `unique(a, b)`.
-const STRUCT_KEYS: &[&str] = &[TABLE, RENAME_ALL, PRIMARY_KEY, UNIQUE, INDEX];
+const STRUCT_KEYS: &[&str] = &[TABLE, RENAME_ALL, PRIMARY_KEY, UNIQUE, INDEX, HOOKS];
 const FIELD_KEYS: &[&str] = &[
     PRIMARY_KEY,
     UNIQUE,
@@ -70,6 +71,7 @@ fn usage(key: &str) -> &'static str {
         AUTO_NOW => "auto_now",
         AUTO_NOW_ADD => "auto_now_add",
         SOFT_DELETE => "soft_delete",
+        HOOKS => "hooks",
         _ => "",
     }
 }
@@ -133,6 +135,8 @@ pub(crate) struct StructAttrs {
     pub(crate) unique_together: Vec<Attr<Vec<Ident>>>,
     /// `index(a, b)`, each a composite index, in order.
     pub(crate) indexes: Vec<Attr<Vec<Ident>>>,
+    /// `hooks`: the model implements `ModelHooks`.
+    pub(crate) hooks: Option<Span>,
 }
 
 /// The literal of `default = ...`: text, an integer (maybe negative), a float or a bool.
@@ -392,6 +396,8 @@ pub(crate) fn struct_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> StructAttrs {
                 if let Some(v) = parsed {
                     set(cx, &mut out.rename_all, v, RENAME_ALL, span);
                 }
+            } else if meta.path.is_ident(HOOKS) {
+                flag(cx, &meta, &mut out.hooks, HOOKS)?;
             } else if meta.path.is_ident(UNIQUE) || meta.path.is_ident(INDEX) {
                 let unique = meta.path.is_ident(UNIQUE);
                 let key = if unique { UNIQUE } else { INDEX };

@@ -290,6 +290,36 @@ fn generate(m: &Model<'_>) -> TokenStream {
     let relations = relation_items(m, false);
     let key_items = key_items(m, &key_fields);
     let managed = managed_items(&cols);
+    // `#[orm(hooks)]`: the model's `ModelHooks` methods, called where the runtime asks (the
+    // bound is spanned on the key, so a missing impl points there).
+    let (after_load, hook_items) = match m.hooks {
+        Some(span) => {
+            let hooks = quote_spanned! {span=> <#name as __orm::ModelHooks> };
+            (
+                quote! { #hooks::after_load(&mut __m)?; },
+                quote! {
+                    fn __before_insert(&mut self) -> __orm::Result<()> {
+                        #hooks::before_insert(self)
+                    }
+                    fn __before_update(&mut self) -> __orm::Result<()> {
+                        #hooks::before_update(self)
+                    }
+                    fn __prepare_many(
+                        __rows: &[Self],
+                    ) -> __orm::Result<::core::option::Option<::std::vec::Vec<Self>>> {
+                        let mut __out = ::std::vec::Vec::with_capacity(__rows.len());
+                        for __r in __rows {
+                            let mut __r = ::core::clone::Clone::clone(__r);
+                            #hooks::before_insert(&mut __r)?;
+                            __out.push(__r);
+                        }
+                        ::core::result::Result::Ok(::core::option::Option::Some(__out))
+                    }
+                },
+            )
+        }
+        None => (TokenStream::new(), TokenStream::new()),
+    };
 
     wrap(quote! {
         #[automatically_derived]
@@ -308,18 +338,26 @@ fn generate(m: &Model<'_>) -> TokenStream {
             }
 
             fn __from_row(__row: &__orm::RowRef<'_>) -> __orm::Result<Self> {
-                ::core::result::Result::Ok(Self {
+                #[allow(unused_mut)]
+                let mut __m = Self {
                     #(#decodes,)*
                     #(#skipped,)*
-                })
+                };
+                #after_load
+                ::core::result::Result::Ok(__m)
             }
 
             fn __from_row_by_name(__row: &__orm::RowRef<'_>) -> __orm::Result<Self> {
-                ::core::result::Result::Ok(Self {
+                #[allow(unused_mut)]
+                let mut __m = Self {
                     #(#decodes_by_name,)*
                     #(#skipped,)*
-                })
+                };
+                #after_load
+                ::core::result::Result::Ok(__m)
             }
+
+            #hook_items
 
             fn __bind(&self, __args: &mut __orm::Args, __with_key: ::core::primitive::bool) -> __orm::Result<()> {
                 #(#binds)*
