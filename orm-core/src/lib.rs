@@ -34,7 +34,8 @@
 //! `docs/query-language.md`, `docs/aggregates.md` and `docs/raw-sql.md` cover selections,
 //! expressions, aggregates, updates, text matching, streaming, row locks and raw SQL;
 //! `docs/relations.md` covers foreign keys, eager loading, many-to-many, relation filters and
-//! composite keys.
+//! composite keys; `docs/types-and-lifecycle.md` covers enums, newtypes and JSON fields, defaults,
+//! composite constraints, timestamps, optimistic locking, soft delete and hooks.
 
 #![warn(missing_docs)]
 
@@ -90,6 +91,10 @@ mod guides {
     struct Aggregates;
     #[doc = include_str!("../../docs/raw-sql.md")]
     struct RawSql;
+    /// Needs the `chrono` and `json` features (on when the workspace is tested together).
+    #[cfg(all(feature = "chrono", feature = "json"))]
+    #[doc = include_str!("../../docs/types-and-lifecycle.md")]
+    struct TypesAndLifecycle;
 }
 
 /// What the derive's generated code uses. Not a public API.
@@ -113,9 +118,6 @@ pub mod __private {
     pub use crate::lifecycle::{ModelHooks, SoftDeleteField, Timestamp, VersionField, WriteCtx};
     pub use crate::value::{SqlLiteral, Value};
 
-    /// Compile-time check of a `#[orm(soft_delete)]` field's type.
-    #[inline]
-    pub fn assert_soft_delete<T: SoftDeleteField>() {}
 
     /// Binds text without a copy (the derive's text enums).
     #[inline]

@@ -159,8 +159,15 @@ version_field!(i16, i32, i64);
     label = "not an Option of a timestamp",
     note = "#[orm(soft_delete)] goes on an `Option<chrono::DateTime<chrono::Utc>>` (or `Option<NaiveDateTime>`) field: None while the row is live"
 )]
-pub trait SoftDeleteField: SqlType {}
-impl<T: Timestamp> SoftDeleteField for Option<T> {}
+pub trait SoftDeleteField: SqlType {
+    /// The field's value for a row deleted at `micros` (`None`: not deleted).
+    fn deleted_at(micros: Option<i64>) -> Self;
+}
+impl<T: Timestamp> SoftDeleteField for Option<T> {
+    fn deleted_at(micros: Option<i64>) -> Self {
+        micros.map(T::from_micros)
+    }
+}
 
 /// A set of columns of model `M`: one [`Column`] or a tuple of them, for
 /// [`Model::update_fields`] and [`Model::upsert_on`].

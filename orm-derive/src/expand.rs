@@ -448,10 +448,6 @@ fn managed_items(cols: &[&Field<'_>]) -> TokenStream {
         }
         None => quote! { ::core::result::Result::Ok(()) },
     };
-    let soft_checks = cols.iter().filter(|f| f.attrs.soft_delete.is_some()).map(|f| {
-        let ty = f.ty;
-        quote_spanned! {ty.span()=> __orm::assert_soft_delete::<#ty>(); }
-    });
     let soft = cols.iter().position(|f| f.attrs.soft_delete.is_some());
     let soft_const = match soft {
         Some(i) => quote!(::core::option::Option::Some(#i)),
@@ -461,13 +457,8 @@ fn managed_items(cols: &[&Field<'_>]) -> TokenStream {
         let f = cols[i];
         let ident = f.ident;
         let ty = f.ty;
-        let ts = quote_spanned! {ty.span()=> <#ty as __orm::Timestamp> };
-        quote! {
-            self.#ident = match __micros {
-                ::core::option::Option::Some(__m) => #ts::from_micros(__m),
-                ::core::option::Option::None => ::core::option::Option::None,
-            };
-        }
+        let sd = quote_spanned! {ty.span()=> <#ty as __orm::SoftDeleteField> };
+        quote! { self.#ident = #sd::deleted_at(__micros); }
     });
     quote! {
         const VERSION_COLUMN: ::core::option::Option<::core::primitive::usize> = #version_const;
@@ -480,7 +471,6 @@ fn managed_items(cols: &[&Field<'_>]) -> TokenStream {
             __with_key: ::core::primitive::bool,
             __w: &__orm::WriteCtx,
         ) -> __orm::Result<()> {
-            #(#soft_checks)*
             #(#write_binds)*
             ::core::result::Result::Ok(())
         }

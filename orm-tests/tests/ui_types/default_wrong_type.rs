@@ -19,8 +19,6 @@ struct Post {
     other_status: Status,
     #[orm(default = 70000)]
     small: i16,
-    #[orm(default = [1, 2])]
-    list: String,
 }
 
 fn main() {}
