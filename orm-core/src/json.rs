@@ -60,9 +60,8 @@ impl<T> From<T> for Json<T> {
 
 impl<T: Serialize> Json<T> {
     fn document(&self) -> Result<serde_json::Value> {
-        serde_json::to_value(&self.0).map_err(|e| {
-            Error::InvalidValue(format!("{} cannot be written as JSON: {e}", std::any::type_name::<T>()))
-        })
+        serde_json::to_value(&self.0)
+            .map_err(|e| Error::InvalidValue(format!("{} cannot be written as JSON: {e}", std::any::type_name::<T>())))
     }
 }
 

@@ -58,11 +58,11 @@ mod value;
 pub use backend::{Backend, DbOptions};
 pub use db::{Db, Executor, Tx};
 pub use error::{ConstraintInfo, Error, Result};
+#[cfg(feature = "json")]
+pub use json::Json;
 pub use lifecycle::{ColumnSet, ModelHooks, SoftDeleteField, Timestamp, VersionField};
 pub use model::{ColumnDef, ForeignKeyDef, Model, OnDelete, create_table_sql, crud_sql};
 pub use orm_derive::{FromRow, Model, SqlType};
-#[cfg(feature = "json")]
-pub use json::Json;
 pub use query::{
     Assignment, Column, Comparable, Cond, Expr, ExprList, IntoExpr, Numeric, Order, Query, RowStream, SelectQuery,
     Selection, TextColumn, count, escape_like,
@@ -76,9 +76,9 @@ pub use value::{IntoKey, IntoValue, SqlKind, SqlLiteral, SqlType, Value};
 
 /// Everything an application needs: `use orm_core::prelude::*;`.
 pub mod prelude {
-    pub use crate::{Column, Cond, Db, Error, Executor, Expr, FromRow, Model, Order, Query, Result, Tx, count};
     /// The trait and its derive (`#[derive(SqlType)]` for an enum or a newtype).
     pub use crate::SqlType;
+    pub use crate::{Column, Cond, Db, Error, Executor, Expr, FromRow, Model, Order, Query, Result, Tx, count};
     pub use crate::{LoadRelated, Related, Relation};
 }
 
@@ -118,7 +118,6 @@ pub mod __private {
     pub use crate::lifecycle::{ModelHooks, SoftDeleteField, Timestamp, VersionField, WriteCtx};
     pub use crate::value::{SqlLiteral, Value};
 
-
     /// Binds text without a copy (the derive's text enums).
     #[inline]
     pub fn bind_str(args: &mut Args, s: &str) -> Result<()> {
@@ -126,7 +125,13 @@ pub mod __private {
     }
 
     /// The [`Error::Decode`] of a text or integer that names no variant of enum `ty`.
-    pub fn unknown_variant(row: &RowRef<'_>, idx: usize, ty: &str, value: &dyn ::core::fmt::Debug, expected: &str) -> Error {
+    pub fn unknown_variant(
+        row: &RowRef<'_>,
+        idx: usize,
+        ty: &str,
+        value: &dyn ::core::fmt::Debug,
+        expected: &str,
+    ) -> Error {
         crate::backend::in_column(
             row,
             idx,

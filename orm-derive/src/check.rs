@@ -2,11 +2,11 @@
 
 use crate::ast::Model;
 use crate::attr::{
-    AUTO_NOW, AUTO_NOW_ADD, COMPOSITE_USAGE, DEFAULT, INDEX, ON_DELETE, OnDelete, PRIMARY_KEY, SKIP, SOFT_DELETE, UNIQUE,
-    VERSION, edit_distance,
+    AUTO_NOW, AUTO_NOW_ADD, COMPOSITE_USAGE, DEFAULT, INDEX, ON_DELETE, OnDelete, PRIMARY_KEY, SKIP, SOFT_DELETE,
+    UNIQUE, VERSION, edit_distance,
 };
-use proc_macro2::Span;
 use crate::ctxt::Ctxt;
+use proc_macro2::Span;
 
 /// Reports every broken rule to `cx`.
 pub(crate) fn check(cx: &mut Ctxt, m: &Model<'_>) {
@@ -94,10 +94,15 @@ fn check_managed(cx: &mut Ctxt, m: &Model<'_>) {
     let mut soft_seen = false;
     for f in m.fields.iter().filter(|f| !f.skip()) {
         let a = &f.attrs;
-        let roles: Vec<(&str, Span)> = [(VERSION, a.version), (AUTO_NOW, a.auto_now), (AUTO_NOW_ADD, a.auto_now_add), (SOFT_DELETE, a.soft_delete)]
-            .into_iter()
-            .filter_map(|(k, s)| s.map(|s| (k, s)))
-            .collect();
+        let roles: Vec<(&str, Span)> = [
+            (VERSION, a.version),
+            (AUTO_NOW, a.auto_now),
+            (AUTO_NOW_ADD, a.auto_now_add),
+            (SOFT_DELETE, a.soft_delete),
+        ]
+        .into_iter()
+        .filter_map(|(k, s)| s.map(|s| (k, s)))
+        .collect();
         if let [(first, _), rest @ ..] = roles.as_slice() {
             for (k, span) in rest {
                 cx.error(*span, format!("`{k}` cannot be combined with `{first}` on one field"));

@@ -417,7 +417,11 @@ fn managed_items(cols: &[&Field<'_>]) -> TokenStream {
     };
     let write_binds = cols.iter().map(|f| {
         let b = write_bind(f);
-        if f.in_key { quote! { if __with_key { #b } } } else { b }
+        if f.in_key {
+            quote! { if __with_key { #b } }
+        } else {
+            b
+        }
     });
     let column_arms = cols.iter().enumerate().map(|(i, f)| {
         let b = write_bind(f);

@@ -55,7 +55,12 @@ fn is_orm(a: &Attribute) -> bool {
 }
 
 /// A `key = "text"` value.
-fn string_value(cx: &mut Ctxt, meta: &syn::meta::ParseNestedMeta<'_>, key: &str, usage: &str) -> syn::Result<Option<LitStr>> {
+fn string_value(
+    cx: &mut Ctxt,
+    meta: &syn::meta::ParseNestedMeta<'_>,
+    key: &str,
+    usage: &str,
+) -> syn::Result<Option<LitStr>> {
     if !meta.input.peek(syn::Token![=]) {
         cx.error(meta.path.span(), format!("`{key}` needs a value: `#[orm({usage})]`"));
         return Ok(None);
@@ -163,7 +168,10 @@ fn parse<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Shape<'a>> {
     match &input.data {
         Data::Enum(e) => {
             if e.variants.is_empty() {
-                cx.error(input.ident.span(), "#[derive(SqlType)] needs at least one variant: an empty enum has no value");
+                cx.error(
+                    input.ident.span(),
+                    "#[derive(SqlType)] needs at least one variant: an empty enum has no value",
+                );
                 return None;
             }
             let mut ok = true;
@@ -183,11 +191,17 @@ fn parse<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Shape<'a>> {
             match attrs.repr {
                 Some((repr, _)) => {
                     if let Some((_, span)) = attrs.rename_all {
-                        cx.error(span, "`rename_all` names the texts of a text enum; with `repr` the enum is stored as integers");
+                        cx.error(
+                            span,
+                            "`rename_all` names the texts of a text enum; with `repr` the enum is stored as integers",
+                        );
                     }
                     for v in &e.variants {
                         if let Some(lit) = variant_rename(cx, &v.attrs) {
-                            cx.error(lit.span(), "`rename` names the text of a variant; with `repr` the enum is stored as integers");
+                            cx.error(
+                                lit.span(),
+                                "`rename` names the text of a variant; with `repr` the enum is stored as integers",
+                            );
                         }
                     }
                     ok.then(|| Shape::Int(repr, e.variants.iter().map(|v| &v.ident).collect()))

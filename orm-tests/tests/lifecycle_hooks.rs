@@ -87,15 +87,11 @@ async fn hooks_run_on_every_path() {
         while let Some(x) = s.try_next().await? {
             assert!(x.loaded);
         }
-        let (got, created) = Article::query()
-            .filter(Article::SLUG.eq("bulk-one"))
-            .get_or_create(&db, || article("never"))
-            .await?;
+        let (got, created) =
+            Article::query().filter(Article::SLUG.eq("bulk-one")).get_or_create(&db, || article("never")).await?;
         assert!(!created && got.loaded);
-        let (made, created) = Article::query()
-            .filter(Article::SLUG.eq("brand-new"))
-            .get_or_create(&db, || article("Brand New"))
-            .await?;
+        let (made, created) =
+            Article::query().filter(Article::SLUG.eq("brand-new")).get_or_create(&db, || article("Brand New")).await?;
         assert!(created && made.slug == "brand-new");
 
         // An Err from a before-hook sends nothing.

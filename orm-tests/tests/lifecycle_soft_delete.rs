@@ -56,7 +56,8 @@ async fn soft_deleted_rows_are_skipped_everywhere() {
 
         // The row is still there, marked.
         let t = if db.backend() == orm_core::Backend::MySql { "`ty_item`" } else { "\"ty_item\"" };
-        let marked: Option<i64> = raw(format!("SELECT COUNT(*) FROM {t} WHERE deleted_at IS NOT NULL")).fetch_scalar(&db).await?;
+        let marked: Option<i64> =
+            raw(format!("SELECT COUNT(*) FROM {t} WHERE deleted_at IS NOT NULL")).fetch_scalar(&db).await?;
         assert_eq!(marked, Some(1));
 
         assert_eq!(Item::find(&db, a2.id).await?, None);
@@ -67,16 +68,20 @@ async fn soft_deleted_rows_are_skipped_everywhere() {
         assert!(only.iter().all(|_| true));
         assert!(!Item::query().filter(Item::LABEL.eq("a2")).exists(&db).await?);
         assert!(Item::query().with_deleted().filter(Item::LABEL.eq("a2")).exists(&db).await?);
-        let (n, total, max) =
-            Item::query().aggregate(&db, (count(), Item::WEIGHT.sum(), Item::WEIGHT.max())).await?;
+        let (n, total, max) = Item::query().aggregate(&db, (count(), Item::WEIGHT.sum(), Item::WEIGHT.max())).await?;
         assert_eq!((n, total, max), (2, Some(11), Some(10)));
-        let per_owner: Vec<(i64, i64)> =
-            Item::query().select((Item::OWNER_ID, count())).group_by(Item::OWNER_ID).order_by(Item::OWNER_ID.asc()).all(&db).await?;
+        let per_owner: Vec<(i64, i64)> = Item::query()
+            .select((Item::OWNER_ID, count()))
+            .group_by(Item::OWNER_ID)
+            .order_by(Item::OWNER_ID.asc())
+            .all(&db)
+            .await?;
         assert_eq!(per_owner, vec![(ann.id, 1), (bob.id, 1)]);
 
         // Relation loads and filters.
         let loaded = Owner::query().order_by(Owner::ID.asc()).all(&db).await?.with_children::<Item>(&db).await?;
-        let labels: Vec<Vec<String>> = loaded.iter().map(|(_, its)| its.iter().map(|i| i.label.clone()).collect()).collect();
+        let labels: Vec<Vec<String>> =
+            loaded.iter().map(|(_, its)| its.iter().map(|i| i.label.clone()).collect()).collect();
         assert_eq!(labels, vec![vec!["a1".to_owned()], vec!["b1".to_owned()]]);
         assert_eq!(Item::OWNER.children_of(&ann).count(&db).await?, 1);
         items[0].delete(&db).await?;

@@ -130,7 +130,8 @@ async fn derived_types_round_trip_and_filter() {
         p1.reviewer = Some(bob.id);
         let mut extra = std::collections::BTreeMap::new();
         extra.insert("a".to_owned(), vec![1, -2, 3]);
-        p1.meta = Json(PostMeta { tags: vec!["x".into(), "ü😀".into()], cover: Some(Dims { w: 640, h: 480 }), extra });
+        p1.meta =
+            Json(PostMeta { tags: vec!["x".into(), "ü😀".into()], cover: Some(Dims { w: 640, h: 480 }), extra });
         p1.save(&db).await?;
         let mut p2 = post(ann.id, "second", Status::InReview, Priority::Low);
         p2.save(&db).await?;
@@ -163,11 +164,8 @@ async fn derived_types_round_trip_and_filter() {
         let (lo, hi) = Post::query().aggregate(&db, (Post::PRIORITY.min(), Post::PRIORITY.max())).await?;
         assert_eq!((lo, hi), (Some(Priority::Low), Some(Priority::High)));
         assert_eq!(Post::query().aggregate(&db, Post::AUTHOR_ID.max()).await?, Some(UserId(bob.id.0.max(ann.id.0))));
-        let pairs: Vec<(Status, Priority, Option<Color>)> = Post::query()
-            .select((Post::STATUS, Post::PRIORITY, Post::COLOR))
-            .order_by(Post::ID.asc())
-            .all(&db)
-            .await?;
+        let pairs: Vec<(Status, Priority, Option<Color>)> =
+            Post::query().select((Post::STATUS, Post::PRIORITY, Post::COLOR)).order_by(Post::ID.asc()).all(&db).await?;
         assert_eq!(
             pairs,
             vec![
@@ -179,16 +177,20 @@ async fn derived_types_round_trip_and_filter() {
 
         // Raw SQL binds and scalars.
         let table = if db.backend() == orm_core::Backend::MySql { "`ty_post`" } else { "\"ty_post\"" };
-        let n: Option<i64> =
-            raw(format!("SELECT COUNT(*) FROM {table} WHERE status = ?")).bind(Status::InReview).fetch_scalar(&db).await?;
+        let n: Option<i64> = raw(format!("SELECT COUNT(*) FROM {table} WHERE status = ?"))
+            .bind(Status::InReview)
+            .fetch_scalar(&db)
+            .await?;
         assert_eq!(n, Some(1));
-        let s: Option<Status> = raw(format!("SELECT status FROM {table} WHERE id = ?")).bind(p3.id).fetch_scalar(&db).await?;
+        let s: Option<Status> =
+            raw(format!("SELECT status FROM {table} WHERE id = ?")).bind(p3.id).fetch_scalar(&db).await?;
         assert_eq!(s, Some(Status::ArchivedForGood));
-        let a: Option<UserId> =
-            raw(format!("SELECT author_id FROM {table} WHERE slug = ?")).bind(Slug("hello".into())).fetch_scalar(&db).await?;
+        let a: Option<UserId> = raw(format!("SELECT author_id FROM {table} WHERE slug = ?"))
+            .bind(Slug("hello".into()))
+            .fetch_scalar(&db)
+            .await?;
         assert_eq!(a, Some(ann.id));
-        let pr: Vec<Priority> =
-            raw(format!("SELECT priority FROM {table} ORDER BY id")).fetch_scalars(&db).await?;
+        let pr: Vec<Priority> = raw(format!("SELECT priority FROM {table} ORDER BY id")).fetch_scalars(&db).await?;
         assert_eq!(pr, vec![Priority::High, Priority::Low, Priority::Low]);
 
         // Relations through a newtype key: parent and eager loading.
@@ -197,7 +199,10 @@ async fn derived_types_round_trip_and_filter() {
             Author::query().order_by(Author::ID.asc()).all(&db).await?.with_children::<Post>(&db).await?;
         let counts: Vec<(UserId, usize)> = loaded.iter().map(|(a, ps)| (a.id, ps.len())).collect();
         assert_eq!(counts, vec![(ann.id, 2), (bob.id, 1)]);
-        assert_eq!(Author::query().filter(Post::AUTHOR.any_where(Post::STATUS.eq(Status::Published))).count(&db).await?, 1);
+        assert_eq!(
+            Author::query().filter(Post::AUTHOR.any_where(Post::STATUS.eq(Status::Published))).count(&db).await?,
+            1
+        );
 
         // Streams.
         let mut stream = Post::query().filter(Post::STATUS.ne(Status::Draft)).stream(&db);
@@ -209,7 +214,10 @@ async fn derived_types_round_trip_and_filter() {
         assert_eq!(seen, 3);
 
         // Set-based updates with derived values.
-        let n = Post::query().filter(Post::STATUS.eq(Status::InReview)).update(&db, [Post::STATUS.set(Status::Published)]).await?;
+        let n = Post::query()
+            .filter(Post::STATUS.eq(Status::InReview))
+            .update(&db, [Post::STATUS.set(Status::Published)])
+            .await?;
         assert_eq!(n, 1);
         assert_eq!(Post::query().filter(Post::STATUS.eq(Status::Published)).count(&db).await?, 2);
         Ok(())
@@ -275,7 +283,8 @@ async fn unknown_enum_values_are_decode_errors() {
             }
         }
         // The same through a raw scalar.
-        let r: orm_core::Result<Option<Status>> = raw("SELECT status FROM ty_loose WHERE id = 2").fetch_scalar(&db).await;
+        let r: orm_core::Result<Option<Status>> =
+            raw("SELECT status FROM ty_loose WHERE id = 2").fetch_scalar(&db).await;
         assert!(matches!(r, Err(Error::Decode { .. })), "{r:?}");
         Ok(())
     });
@@ -318,7 +327,9 @@ async fn checks_defaults_and_composite_constraints() {
         }
         // The same through insert_many.
         let dup = vec![post(bob.id, "raw", Status::Draft, Priority::Low)];
-        assert!(matches!(Post::insert_many(&db, &dup).await, Err(Error::UniqueViolation(i)) if i.column.as_deref().is_some_and(|c| c.contains("slug"))));
+        assert!(
+            matches!(Post::insert_many(&db, &dup).await, Err(Error::UniqueViolation(i)) if i.column.as_deref().is_some_and(|c| c.contains("slug")))
+        );
         assert_eq!(Post::query().count(&db).await?, 2);
         Ok(())
     });
@@ -331,10 +342,19 @@ fn ddl_lists_checks_defaults_and_composite_constraints() {
     assert!(pg[0].contains(r#""status" TEXT NOT NULL DEFAULT 'draft' CHECK ("status" IN ('draft', 'published', 'in_review', 'archived_for_good'))"#), "{}", pg[0]);
     assert!(pg[0].contains(r#""priority" SMALLINT NOT NULL DEFAULT 1 CHECK ("priority" IN (1, 5))"#), "{}", pg[0]);
     assert!(pg[0].contains(r#"CONSTRAINT "ty_post_author_id_slug_key" UNIQUE ("author_id", "slug")"#), "{}", pg[0]);
-    assert!(pg.iter().any(|s| s.contains(r#"CREATE INDEX IF NOT EXISTS "ty_post_status_priority_idx" ON "ty_post" ("status", "priority")"#)), "{pg:?}");
+    assert!(
+        pg.iter().any(|s| s.contains(
+            r#"CREATE INDEX IF NOT EXISTS "ty_post_status_priority_idx" ON "ty_post" ("status", "priority")"#
+        )),
+        "{pg:?}"
+    );
     assert!(pg[0].contains(r#""meta" JSONB NOT NULL"#), "{}", pg[0]);
     let my = orm_core::create_table_sql::<Post>(Backend::MySql);
-    assert!(my[0].contains("`status` VARCHAR(255) NOT NULL DEFAULT ('draft') CHECK (`status` IN ('draft'"), "{}", my[0]);
+    assert!(
+        my[0].contains("`status` VARCHAR(255) NOT NULL DEFAULT ('draft') CHECK (`status` IN ('draft'"),
+        "{}",
+        my[0]
+    );
     assert!(my[0].contains(r"DEFAULT ('it''s \\ here')"), "{}", my[0]);
     assert!(my[0].contains("`meta` JSON NOT NULL"), "{}", my[0]);
     let lite = orm_core::create_table_sql::<Post>(Backend::Sqlite);

@@ -33,7 +33,12 @@ enum Scope {
 
 impl<M> Clone for Query<M> {
     fn clone(&self) -> Self {
-        Query { select: self.select.clone(), user_filter: self.user_filter.clone(), scope: self.scope, _marker: PhantomData }
+        Query {
+            select: self.select.clone(),
+            user_filter: self.user_filter.clone(),
+            scope: self.scope,
+            _marker: PhantomData,
+        }
     }
 }
 
