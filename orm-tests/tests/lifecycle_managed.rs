@@ -61,7 +61,7 @@ fn note(owner: i64, slug: &str, title: &str) -> Note {
 }
 
 fn whole_micros(t: DateTime<Utc>) -> bool {
-    t.nanosecond() % 1000 == 0
+    t.nanosecond().is_multiple_of(1000)
 }
 
 #[tokio::test]
