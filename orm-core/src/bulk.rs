@@ -129,8 +129,11 @@ fn render<M: Model>(b: Backend, shape: Shape, rows: usize) -> String {
     match shape {
         Shape::Upsert => {
             let keys: Vec<&str> = crate::model::key_columns::<M>().map(|c| c.name).collect();
-            let others: Vec<&str> =
-                columns().filter(|&(i, _)| !M::KEY_COLUMNS.contains(&i)).map(|(_, c)| c.name).collect();
+            // An existing row keeps its key and its `auto_now_add` columns.
+            let others: Vec<&str> = columns()
+                .filter(|&(i, _)| !M::KEY_COLUMNS.contains(&i) && !M::AUTO_NOW_ADD.contains(&i))
+                .map(|(_, c)| c.name)
+                .collect();
             b.write_upsert_clause(&mut s, &keys, &others);
         }
         Shape::InsertReturning if b.supports_returning() => {
@@ -172,8 +175,19 @@ fn chunk_sql<M: Model>(b: Backend, shape: Shape, rows: usize, full: usize) -> (S
 
 /// Writes `rows`; returns the rows written and, for [`Mode::InsertWithKeys`], the generated keys
 /// of the rows that had none, in row order.
-pub(crate) async fn write_many<M: Model>(mut exec: Exec<'_>, rows: &[M], mode: Mode) -> Result<(u64, Vec<i64>)> {
+pub(crate) async fn write_many<M: Model>(
+    mut exec: Exec<'_>,
+    rows: &[M],
+    mode: Mode,
+    run_hooks: bool,
+) -> Result<(u64, Vec<i64>)> {
+    // `before_insert` of a model with hooks, on copies (the rows are borrowed), before anything
+    // is sent.
+    let prepared = if run_hooks { M::__prepare_many(rows)? } else { None };
+    let rows = prepared.as_deref().unwrap_or(rows);
     let b = exec.backend();
+    // One time for every row: `auto_now` / `auto_now_add` columns are bound as `w.now_micros`.
+    let w = crate::lifecycle::WriteCtx::new::<M>(true, false);
     let generated = M::COLUMNS[M::PRIMARY_KEY].auto_increment;
     let omits_key = |r: &M| generated && r.__key_unset();
     let shape_of = |omit: bool| match (omit, mode) {
@@ -209,13 +223,13 @@ pub(crate) async fn write_many<M: Model>(mut exec: Exec<'_>, rows: &[M], mode: M
                 let (sql, persistent) = chunk_sql::<M>(b, shape, chunk.len(), full);
                 let mut args = Args::with_capacity(b, chunk.len() * ncols);
                 for r in chunk {
-                    r.__bind(&mut args, shape.with_key())?;
+                    r.__bind_write(&mut args, shape.with_key(), &w)?;
                 }
                 let n = chunk.len();
                 if shape != Shape::InsertReturning {
                     let out = driver::execute_with(target.reborrow(), sql, args, persistent)
                         .await
-                        .map_err(|e| e.for_table(M::TABLE))?;
+                        .map_err(|e| crate::model::name_unique_columns::<M>(e.for_table(M::TABLE)))?;
                     written += if mode == Mode::Upsert { n as u64 } else { out.rows_affected };
                     continue;
                 }
@@ -223,7 +237,7 @@ pub(crate) async fn write_many<M: Model>(mut exec: Exec<'_>, rows: &[M], mode: M
                     let mut got =
                         driver::fetch_all_with(target.reborrow(), sql, args, persistent, |r| i64::decode(r, 0))
                             .await
-                            .map_err(|e| e.for_table(M::TABLE))?;
+                            .map_err(|e| crate::model::name_unique_columns::<M>(e.for_table(M::TABLE)))?;
                     if got.len() != n {
                         return Err(missing_keys(n, got.len()));
                     }
@@ -244,7 +258,7 @@ pub(crate) async fn write_many<M: Model>(mut exec: Exec<'_>, rows: &[M], mode: M
                 };
                 let out = driver::execute_with(target.reborrow(), sql, args, persistent)
                     .await
-                    .map_err(|e| e.for_table(M::TABLE))?;
+                    .map_err(|e| crate::model::name_unique_columns::<M>(e.for_table(M::TABLE)))?;
                 let first = out.last_insert_id.filter(|&id| id > 0).ok_or_else(|| missing_keys(n, 0))?;
                 if out.rows_affected != n as u64 {
                     return Err(missing_keys(n, out.rows_affected as usize));
@@ -288,7 +302,10 @@ async fn read_key_step(exec: Exec<'_>, b: Backend) -> Result<i64> {
 
 /// Writes every row in `rows` and stores the generated keys into the rows that had none.
 pub(crate) async fn insert_many_with_keys<M: Model>(exec: Exec<'_>, rows: &mut [M]) -> Result<u64> {
-    let (n, keys) = write_many(exec, rows, Mode::InsertWithKeys).await?;
+    for r in rows.iter_mut() {
+        r.__before_insert()?;
+    }
+    let (n, keys) = write_many(exec, rows, Mode::InsertWithKeys, false).await?;
     let generated = M::COLUMNS[M::PRIMARY_KEY].auto_increment;
     let mut keys = keys.into_iter();
     for r in rows.iter_mut().filter(|r| generated && r.__key_unset()) {

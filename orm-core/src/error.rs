@@ -47,6 +47,15 @@ pub enum Error {
         /// The model's table.
         table: String,
     },
+    /// An update of a versioned model (`#[orm(version)]`) found the row changed since it was
+    /// read (its version is no longer the model's): nothing was written. Reload and retry.
+    #[error("the row of table `{table}` with key {key} was changed by another writer since it was read")]
+    StaleObject {
+        /// The model's table.
+        table: String,
+        /// The row's primary key, as text (`7`, or `(1, 2)` for a composite key).
+        key: String,
+    },
     /// A lookup that must find at most one row (`get_or_create`, `update_or_create`) found more.
     #[error("more than one row of table `{table}` matches the lookup")]
     MultipleRows {

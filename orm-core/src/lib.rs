@@ -34,7 +34,9 @@
 //! `docs/query-language.md`, `docs/aggregates.md` and `docs/raw-sql.md` cover selections,
 //! expressions, aggregates, updates, text matching, streaming, row locks and raw SQL;
 //! `docs/relations.md` covers foreign keys, eager loading, many-to-many, relation filters and
-//! composite keys; `docs/migrations.md` covers schema migrations and introspection ([`migrate`]).
+//! composite keys; `docs/migrations.md` covers schema migrations and introspection ([`migrate`]);
+//! `docs/types-and-lifecycle.md` covers enums, newtypes and JSON fields, defaults,
+//! composite constraints, timestamps, optimistic locking, soft delete and hooks.
 
 #![warn(missing_docs)]
 
@@ -44,6 +46,9 @@ mod backend;
 mod bulk;
 mod db;
 mod error;
+#[cfg(feature = "json")]
+mod json;
+mod lifecycle;
 pub mod migrate;
 mod model;
 mod query;
@@ -56,13 +61,16 @@ mod value;
 pub use backend::{Backend, DbOptions};
 pub use db::{Db, Executor, Tx};
 pub use error::{ConstraintInfo, Error, Result};
+#[cfg(feature = "json")]
+pub use json::Json;
+pub use lifecycle::{ColumnSet, ModelHooks, SoftDeleteField, Timestamp, VersionField};
 pub use model::{ColumnDef, ForeignKeyDef, Model, OnDelete, create_table_sql, crud_sql};
 /// Embeds a migration folder at compile time: `orm_core::migrations!("migrations")` is a
 /// `Result<migrate::Migrator>`; a broken history fails the build (see [`migrate`]).
 pub use orm_derive::migrations;
 /// `#[orm_core::test]`: an async test that gets a fresh database (see `docs/web-apps.md`).
 pub use orm_derive::test;
-pub use orm_derive::{FromRow, Model};
+pub use orm_derive::{FromRow, Model, SqlType};
 pub use query::{
     Assignment, Column, Comparable, Cond, Expr, ExprList, IntoExpr, Numeric, Order, Query, RowStream, SelectQuery,
     Selection, TextColumn, count, escape_like,
@@ -72,10 +80,12 @@ pub use relation::{
     BelongsTo, Children, ForeignKey, ForeignKeyType, LoadRelated, ManyToMany, ParentOf, Related, Relation, RelationKey,
 };
 pub use row::{FromRow, Projection, Row, RowIndex};
-pub use value::{IntoKey, IntoValue, SqlKind, SqlType, Value};
+pub use value::{IntoKey, IntoValue, SqlKind, SqlLiteral, SqlType, Value};
 
 /// Everything an application needs: `use orm_core::prelude::*;`.
 pub mod prelude {
+    /// The trait and its derive (`#[derive(SqlType)]` for an enum or a newtype).
+    pub use crate::SqlType;
     pub use crate::{Column, Cond, Db, Error, Executor, Expr, FromRow, Model, Order, Query, Result, Tx, count};
     pub use crate::{LoadRelated, Related, Relation};
 }
@@ -91,6 +101,10 @@ mod guides {
     struct RawSql;
     #[doc = include_str!("../../docs/migrations.md")]
     struct Migrations;
+    /// Needs the `chrono` and `json` features (on when the workspace is tested together).
+    #[cfg(all(feature = "chrono", feature = "json"))]
+    #[doc = include_str!("../../docs/types-and-lifecycle.md")]
+    struct TypesAndLifecycle;
 }
 
 /// What the derive's generated code uses. Not a public API.
@@ -110,6 +124,89 @@ pub mod __private {
     #[inline]
     pub fn get_named<T: SqlType>(row: &Row<'_>, name: &str) -> Result<T> {
         row.get(name)
+    }
+
+    pub use crate::Comparable;
+    pub use crate::lifecycle::{ModelHooks, SoftDeleteField, Timestamp, VersionField, WriteCtx};
+    pub use crate::value::{SqlLiteral, Value};
+
+    /// Binds text without a copy (the derive's text enums).
+    #[inline]
+    pub fn bind_str(args: &mut Args, s: &str) -> Result<()> {
+        args.push_str(s)
+    }
+
+    /// The [`Error::Decode`] of a text or integer that names no variant of enum `ty`.
+    pub fn unknown_variant(
+        row: &RowRef<'_>,
+        idx: usize,
+        ty: &str,
+        value: &dyn ::core::fmt::Debug,
+        expected: &str,
+    ) -> Error {
+        crate::backend::in_column(
+            row,
+            idx,
+            Error::InvalidValue(format!("{value:?} is not a value of enum `{ty}` (expected {expected})")),
+        )
+    }
+
+    /// The error of `from_value` for a value that names no variant of enum `ty`.
+    pub fn invalid_variant(ty: &str, value: &dyn ::core::fmt::Debug, expected: &str) -> Error {
+        Error::InvalidValue(format!("{value:?} is not a value of enum `{ty}` (expected {expected})"))
+    }
+
+    /// Whether `lit` is a value of `T`'s column kind (and among its allowed values, if any):
+    /// the derive's compile-time check of `#[orm(default = ...)]`.
+    pub const fn default_fits<T: SqlType>(lit: SqlLiteral) -> bool {
+        let kind_ok = match lit {
+            SqlLiteral::Text(_) => matches!(T::KIND, SqlKind::Text),
+            SqlLiteral::Bool(_) => matches!(T::KIND, SqlKind::Bool),
+            SqlLiteral::Float(_) => matches!(T::KIND, SqlKind::F32 | SqlKind::F64 | SqlKind::Decimal),
+            SqlLiteral::Int(n) => match T::KIND {
+                SqlKind::I8 => n >= i8::MIN as i64 && n <= i8::MAX as i64,
+                SqlKind::I16 => n >= i16::MIN as i64 && n <= i16::MAX as i64,
+                SqlKind::I32 => n >= i32::MIN as i64 && n <= i32::MAX as i64,
+                SqlKind::I64 | SqlKind::F32 | SqlKind::F64 | SqlKind::Decimal => true,
+                _ => false,
+            },
+        };
+        if !kind_ok {
+            return false;
+        }
+        if T::ALLOWED.is_empty() {
+            return true;
+        }
+        let mut i = 0;
+        while i < T::ALLOWED.len() {
+            if literal_eq(&T::ALLOWED[i], &lit) {
+                return true;
+            }
+            i += 1;
+        }
+        false
+    }
+
+    const fn literal_eq(a: &SqlLiteral, b: &SqlLiteral) -> bool {
+        match (a, b) {
+            (SqlLiteral::Text(x), SqlLiteral::Text(y)) => {
+                let (x, y) = (x.as_bytes(), y.as_bytes());
+                if x.len() != y.len() {
+                    return false;
+                }
+                let mut i = 0;
+                while i < x.len() {
+                    if x[i] != y[i] {
+                        return false;
+                    }
+                    i += 1;
+                }
+                true
+            }
+            (SqlLiteral::Int(x), SqlLiteral::Int(y)) => *x == *y,
+            (SqlLiteral::Bool(x), SqlLiteral::Bool(y)) => *x == *y,
+            _ => false,
+        }
     }
 
     /// Compile-time check that a primary-key type is supported.

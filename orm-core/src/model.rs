@@ -5,9 +5,10 @@ use crate::backend::{Args, Backend, RowRef};
 use crate::bulk::{self, BulkSql};
 use crate::db::Executor;
 use crate::error::{Error, Result};
+use crate::lifecycle::{self, ColumnSet, WriteCtx};
 use crate::query::Query;
 use crate::query::render::SqlWriter;
-use crate::value::{IntoKey, KeyValue, SqlKind, SqlType};
+use crate::value::{IntoKey, KeyValue, SqlKind, SqlLiteral, SqlType};
 use std::future::Future;
 use std::sync::{Arc, OnceLock};
 
@@ -69,6 +70,11 @@ pub struct ColumnDef {
     pub references: Option<ForeignKeyDef>,
     /// `#[orm(renamed_from = "old")]`: the column's former name, which a migration renames.
     pub renamed_from: Option<&'static str>,
+    /// `#[orm(default = ...)]`: the column's DEFAULT in CREATE TABLE.
+    pub default: Option<SqlLiteral>,
+    /// The only values the column may hold (the field type's [`SqlType::ALLOWED`], an enum's
+    /// variants): a CHECK in CREATE TABLE. Empty for any value of the kind.
+    pub allowed: &'static [SqlLiteral],
 }
 
 /// A struct mapped to a table. Implement it with `#[derive(Model)]`.
@@ -96,9 +102,62 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     /// `#[orm(renamed_from = "old")]` on the struct: the table's former name, which a migration
     /// renames.
     const RENAMED_FROM: Option<&'static str> = None;
+    /// The struct's composite `#[orm(unique(a, b))]` constraints: per constraint, its SQL column
+    /// names in order. `create_table` names each `{table}_{a}_{b}_key`.
+    const UNIQUE_TOGETHER: &'static [&'static [&'static str]] = &[];
+    /// The struct's composite `#[orm(index(a, b))]` indexes: per index, its SQL column names in
+    /// order. `create_table` names each `{table}_{a}_{b}_idx`.
+    const INDEXES: &'static [&'static [&'static str]] = &[];
+
+    /// The index in [`Model::COLUMNS`] of the `#[orm(version)]` column (optimistic locking).
+    const VERSION_COLUMN: Option<usize> = None;
+    /// The indexes in [`Model::COLUMNS`] of the `#[orm(auto_now)]` columns (set on every write).
+    const AUTO_NOW: &'static [usize] = &[];
+    /// The indexes in [`Model::COLUMNS`] of the `#[orm(auto_now_add)]` columns (set on insert).
+    const AUTO_NOW_ADD: &'static [usize] = &[];
+    /// The index in [`Model::COLUMNS`] of the `#[orm(soft_delete)]` column: `delete` sets it,
+    /// and every read skips the rows where it is set.
+    const SOFT_DELETE_COLUMN: Option<usize> = None;
 
     #[doc(hidden)]
     fn __sql_cache() -> &'static SqlCache;
+    /// Binds every column as [`__bind`](Model::__bind), the managed ones (`auto_now`,
+    /// `auto_now_add`, `version`) as the write `w` sets them.
+    #[doc(hidden)]
+    fn __bind_write(&self, args: &mut Args, with_key: bool, _w: &WriteCtx) -> Result<()> {
+        self.__bind(args, with_key)
+    }
+    /// Binds column `idx` of [`Model::COLUMNS`] as [`__bind_write`](Model::__bind_write) does.
+    #[doc(hidden)]
+    fn __bind_column(&self, idx: usize, _args: &mut Args, _w: &WriteCtx) -> Result<()> {
+        Err(Error::Unsupported(format!("`{}` cannot bind its column #{idx} alone", Self::TABLE)))
+    }
+    /// Binds the current version (for `WHERE version = ?`).
+    #[doc(hidden)]
+    fn __bind_version(&self, _args: &mut Args) -> Result<()> {
+        Ok(())
+    }
+    /// Stores into the fields what the write `w` wrote into the managed columns.
+    #[doc(hidden)]
+    fn __apply_write(&mut self, _w: &WriteCtx) {}
+    /// Sets the soft-delete field: to the time `micros`, or to `None`.
+    #[doc(hidden)]
+    fn __set_deleted(&mut self, _micros: Option<i64>) {}
+    /// [`ModelHooks::before_insert`](crate::ModelHooks::before_insert) of an `#[orm(hooks)]` model.
+    #[doc(hidden)]
+    fn __before_insert(&mut self) -> Result<()> {
+        Ok(())
+    }
+    /// [`ModelHooks::before_update`](crate::ModelHooks::before_update) of an `#[orm(hooks)]` model.
+    #[doc(hidden)]
+    fn __before_update(&mut self) -> Result<()> {
+        Ok(())
+    }
+    /// The rows of a bulk write after `before_insert` (copies), or `None` without hooks.
+    #[doc(hidden)]
+    fn __prepare_many(_rows: &[Self]) -> Result<Option<Vec<Self>>> {
+        Ok(None)
+    }
     #[doc(hidden)]
     fn __from_row(row: &RowRef<'_>) -> Result<Self>;
     #[doc(hidden)]
@@ -152,6 +211,9 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
                 return insert_row(self, exec).await;
             }
             if update_row(self, exec.reborrow()).await? == 0 {
+                if Self::VERSION_COLUMN.is_some() && lifecycle::row_exists(self, exec.reborrow()).await? {
+                    return Err(lifecycle::stale(self));
+                }
                 insert_row(self, exec).await?;
             }
             Ok(())
@@ -165,18 +227,88 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     }
 
     /// Always UPDATEs the row with this key; [`Error::NotFound`] when there is none.
-    fn update<'e>(&self, exec: impl Into<Executor<'e>>) -> impl Future<Output = Result<()>> + Send {
+    ///
+    /// `auto_now` fields are set to the current time; a versioned model (`#[orm(version)]`)
+    /// updates only the row still at this model's version and bumps it (here too), and is
+    /// [`Error::StaleObject`] when another writer changed the row since (nothing is written).
+    fn update<'e>(&mut self, exec: impl Into<Executor<'e>>) -> impl Future<Output = Result<()>> + Send {
         let exec = exec.into();
         async move {
-            if update_row(self, exec.0).await? == 0 {
+            let mut exec = exec.0;
+            if update_row(self, exec.reborrow()).await? == 0 {
+                if Self::VERSION_COLUMN.is_some() && lifecycle::row_exists(self, exec).await? {
+                    return Err(lifecycle::stale(self));
+                }
                 return Err(Error::NotFound { table: Self::TABLE.to_owned() });
             }
             Ok(())
         }
     }
 
+    /// UPDATEs only `columns` (a column constant or a tuple of them, e.g.
+    /// `(Post::STATUS, Post::PRIORITY)`) of the row with this key, plus the `auto_now` and
+    /// `version` columns; the other columns keep what the database holds, even if another
+    /// writer changed them. [`Error::NotFound`] when the row is gone, [`Error::StaleObject`]
+    /// for a versioned model whose row changed since it was read.
+    fn update_fields<'e, C: ColumnSet<Self>>(
+        &mut self,
+        exec: impl Into<Executor<'e>>,
+        columns: C,
+    ) -> impl Future<Output = Result<()>> + Send {
+        let exec = exec.into();
+        let names = columns.names();
+        async move { lifecycle::update_fields(self, exec.0, names).await }
+    }
+
+    /// INSERTs this row or, when it conflicts with a row on the unique `columns` (a composite
+    /// `#[orm(unique(a, b))]`, or a unique column), UPDATEs that row's other columns (not the
+    /// key, nor `auto_now_add` columns); a generated key is read back (the existing row's when
+    /// it was updated).
+    ///
+    /// On MySQL/MariaDB `ON DUPLICATE KEY UPDATE` fires on a duplicate in any unique key, as
+    /// for [`upsert`](Model::upsert).
+    fn upsert_on<'e, C: ColumnSet<Self>>(
+        &mut self,
+        exec: impl Into<Executor<'e>>,
+        columns: C,
+    ) -> impl Future<Output = Result<()>> + Send {
+        let exec = exec.into();
+        let names = columns.names();
+        async move { lifecycle::upsert_on(self, exec.0, names).await }
+    }
+
     /// DELETEs the row with this key; returns whether a row was deleted.
+    ///
+    /// For a model with `#[orm(soft_delete)]`, sets the row's soft-delete column to the current
+    /// time instead (a row already deleted is not deleted again: `false`); queries, `find`,
+    /// relations, counts and aggregates skip it from then on. The model is borrowed, so its
+    /// field is not changed: [`restore`](Model::restore) undoes it, and
+    /// [`force_delete`](Model::force_delete) removes the row.
     fn delete<'e>(&self, exec: impl Into<Executor<'e>>) -> impl Future<Output = Result<bool>> + Send {
+        let exec = exec.into();
+        async move {
+            if Self::SOFT_DELETE_COLUMN.is_some() {
+                return lifecycle::set_deleted(self, exec.0, true).await;
+            }
+            self.force_delete(exec).await
+        }
+    }
+
+    /// Puts a soft-deleted row back (sets its soft-delete column to NULL, here too); returns
+    /// whether a deleted row was restored. [`Error::Unsupported`] for a model without
+    /// `#[orm(soft_delete)]`.
+    fn restore<'e>(&mut self, exec: impl Into<Executor<'e>>) -> impl Future<Output = Result<bool>> + Send {
+        let exec = exec.into();
+        async move {
+            let restored = lifecycle::set_deleted(self, exec.0, false).await?;
+            self.__set_deleted(None);
+            Ok(restored)
+        }
+    }
+
+    /// DELETEs the row with this key, also of a model with `#[orm(soft_delete)]`; returns
+    /// whether a row was deleted.
+    fn force_delete<'e>(&self, exec: impl Into<Executor<'e>>) -> impl Future<Output = Result<bool>> + Send {
         let exec = exec.into();
         async move {
             let exec = exec.0;
@@ -236,7 +368,7 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     /// ```
     fn insert_many<'e>(exec: impl Into<Executor<'e>>, rows: &[Self]) -> impl Future<Output = Result<u64>> + Send {
         let exec = exec.into();
-        async move { Ok(bulk::write_many(exec.0, rows, bulk::Mode::Insert).await?.0) }
+        async move { Ok(bulk::write_many(exec.0, rows, bulk::Mode::Insert, true).await?.0) }
     }
 
     /// [`insert_many`](Model::insert_many), then stores each generated key into its row.
@@ -271,7 +403,14 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
             if Self::COLUMNS[Self::PRIMARY_KEY].auto_increment && self.__key_unset() {
                 return insert_row(self, exec.0).await;
             }
-            bulk::write_many(exec.0, std::slice::from_ref(self), bulk::Mode::Upsert).await?;
+            if Self::VERSION_COLUMN.is_some() {
+                // A versioned row is updated only at its version: an UPDATE, else an INSERT.
+                return self.save(exec).await;
+            }
+            self.__before_insert()?;
+            let w = WriteCtx::new::<Self>(true, false);
+            bulk::write_many(exec.0, std::slice::from_ref(self), bulk::Mode::Upsert, false).await?;
+            self.__apply_write(&w);
             Ok(())
         }
     }
@@ -286,21 +425,23 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     /// The MySQL caveat of [`upsert`](Model::upsert) applies.
     fn upsert_many<'e>(exec: impl Into<Executor<'e>>, rows: &[Self]) -> impl Future<Output = Result<u64>> + Send {
         let exec = exec.into();
-        async move { Ok(bulk::write_many(exec.0, rows, bulk::Mode::Upsert).await?.0) }
+        async move { Ok(bulk::write_many(exec.0, rows, bulk::Mode::Upsert, true).await?.0) }
     }
 }
 
 pub(crate) async fn insert_row<M: Model>(m: &mut M, exec: crate::backend::Exec<'_>) -> Result<()> {
+    m.__before_insert()?;
     let backend = exec.backend();
     let sql = model_sql::<M>(backend);
     let generate = m.__key_unset() && M::COLUMNS[M::PRIMARY_KEY].auto_increment;
     let mut args = Args::new(backend);
-    m.__bind(&mut args, !generate)?;
+    let w = WriteCtx::new::<M>(true, false);
+    m.__bind_write(&mut args, !generate, &w)?;
     if !generate {
         let mut exec = exec;
         driver::execute(exec.reborrow(), SqlText::Shared(sql.insert.clone()), args)
             .await
-            .map_err(|e| e.for_table(M::TABLE))?;
+            .map_err(|e| name_unique_columns::<M>(e.for_table(M::TABLE)))?;
         let pk = &M::COLUMNS[M::PRIMARY_KEY];
         if let (true, Some(sync)) = (pk.auto_increment, backend.sync_generated_key_sql()) {
             let mut quoted = String::new();
@@ -311,6 +452,7 @@ pub(crate) async fn insert_row<M: Model>(m: &mut M, exec: crate::backend::Exec<'
             m.__bind_key(&mut args)?;
             driver::execute(exec, SqlText::Static(sync), args).await?;
         }
+        m.__apply_write(&w);
         return Ok(());
     }
     let text = SqlText::Shared(sql.insert_generated.clone());
@@ -319,18 +461,28 @@ pub(crate) async fn insert_row<M: Model>(m: &mut M, exec: crate::backend::Exec<'
     } else {
         driver::execute(exec, text, args).await.map(|o| o.last_insert_id)
     }
-    .map_err(|e| e.for_table(M::TABLE))?;
+    .map_err(|e| name_unique_columns::<M>(e.for_table(M::TABLE)))?;
     let id = id.ok_or_else(|| Error::Unsupported("the database did not report the generated key".into()))?;
-    m.__set_generated_key(id)
+    m.__set_generated_key(id)?;
+    m.__apply_write(&w);
+    Ok(())
 }
 
-pub(crate) async fn update_row<M: Model>(m: &M, exec: crate::backend::Exec<'_>) -> Result<u64> {
+/// UPDATEs every column of the row with `m`'s key (at `m`'s version, for a versioned model);
+/// on success stores the managed columns' new values into `m`. Returns the rows updated.
+pub(crate) async fn update_row<M: Model>(m: &mut M, exec: crate::backend::Exec<'_>) -> Result<u64> {
+    m.__before_update()?;
     let backend = exec.backend();
     let mut args = Args::new(backend);
-    m.__bind(&mut args, false)?;
+    let w = WriteCtx::new::<M>(false, true);
+    m.__bind_write(&mut args, false, &w)?;
     m.__bind_key(&mut args)?;
+    m.__bind_version(&mut args)?;
     let sql = SqlText::Shared(model_sql::<M>(backend).update.clone());
-    let n = driver::execute(exec, sql, args).await.map_err(|e| e.for_table(M::TABLE))?;
+    let n = driver::execute(exec, sql, args).await.map_err(|e| name_unique_columns::<M>(e.for_table(M::TABLE)))?;
+    if n.rows_affected > 0 {
+        m.__apply_write(&w);
+    }
     Ok(n.rows_affected)
 }
 
@@ -401,6 +553,13 @@ fn build_model_sql<M: Model>(b: Backend) -> ModelSql {
     };
     let mut find = select.clone();
     key_where(&mut find, true, 1);
+    if let Some(i) = M::SOFT_DELETE_COLUMN {
+        find.push_str(" AND ");
+        b.write_ident(&mut find, M::TABLE);
+        find.push('.');
+        b.write_ident(&mut find, cols[i].name);
+        find.push_str(" IS NULL");
+    }
 
     let insert_of = |with_key: bool| {
         let chosen: Vec<&ColumnDef> = cols.iter().filter(|c| with_key || !c.primary_key).collect();
@@ -453,6 +612,12 @@ fn build_model_sql<M: Model>(b: Backend) -> ModelSql {
         b.write_ident(&mut update, pk.name);
     }
     key_where(&mut update, false, n + 1);
+    if let Some(v) = M::VERSION_COLUMN {
+        update.push_str(" AND ");
+        b.write_ident(&mut update, cols[v].name);
+        update.push_str(" = ");
+        placeholder(&mut update, n + 1 + M::KEY_COLUMNS.len());
+    }
 
     let mut delete = String::from("DELETE FROM ");
     b.write_ident(&mut delete, M::TABLE);
@@ -517,10 +682,35 @@ pub fn create_table_sql<M: Model>(b: Backend) -> Vec<String> {
             b.write_auto_key(&mut s, c.kind);
             continue;
         }
-        let keyed = c.primary_key || c.unique || c.index || c.references.is_some();
+        let in_composite = M::UNIQUE_TOGETHER.iter().chain(M::INDEXES).any(|cols| cols.contains(&c.name));
+        // A column of listed values (a text enum) is short text: VARCHAR on MySQL, so it can be
+        // indexed and have a DEFAULT there.
+        let keyed = c.primary_key
+            || c.unique
+            || c.index
+            || c.references.is_some()
+            || in_composite
+            || !c.allowed.is_empty()
+            || c.default.is_some();
         s.push_str(&b.column_type(c.kind, keyed, c.max_length));
         if !c.nullable {
             s.push_str(" NOT NULL");
+        }
+        if let Some(d) = &c.default {
+            s.push_str(" DEFAULT ");
+            b.write_default(&mut s, d);
+        }
+        if !c.allowed.is_empty() {
+            s.push_str(" CHECK (");
+            b.write_ident(&mut s, c.name);
+            s.push_str(" IN (");
+            for (i, v) in c.allowed.iter().enumerate() {
+                if i > 0 {
+                    s.push_str(", ");
+                }
+                b.write_literal(&mut s, v);
+            }
+            s.push_str("))");
         }
         if c.primary_key && !composite {
             s.push_str(" PRIMARY KEY");
@@ -543,6 +733,13 @@ pub fn create_table_sql<M: Model>(b: Backend) -> Vec<String> {
             }
             b.write_ident(&mut s, c.name);
         }
+        s.push(')');
+    }
+    for cols in M::UNIQUE_TOGETHER {
+        s.push_str(", CONSTRAINT ");
+        b.write_ident(&mut s, &composite_name(M::TABLE, cols, "key"));
+        s.push_str(" UNIQUE (");
+        write_column_list(b, &mut s, cols);
         s.push(')');
     }
     for c in M::COLUMNS {
@@ -570,9 +767,30 @@ pub fn create_table_sql<M: Model>(b: Backend) -> Vec<String> {
             s.push(')');
         }
     }
+    if b.inline_indexes() {
+        for cols in M::INDEXES {
+            s.push_str(", INDEX ");
+            b.write_ident(&mut s, &composite_name(M::TABLE, cols, "idx"));
+            s.push_str(" (");
+            write_column_list(b, &mut s, cols);
+            s.push(')');
+        }
+    }
     s.push(')');
     s.push_str(b.table_options());
     let mut out = vec![s];
+    if !b.inline_indexes() {
+        for cols in M::INDEXES {
+            let mut ix = String::from("CREATE INDEX IF NOT EXISTS ");
+            b.write_ident(&mut ix, &composite_name(M::TABLE, cols, "idx"));
+            ix.push_str(" ON ");
+            b.write_ident(&mut ix, M::TABLE);
+            ix.push_str(" (");
+            write_column_list(b, &mut ix, cols);
+            ix.push(')');
+            out.push(ix);
+        }
+    }
     if !b.inline_indexes() {
         for col in indexes {
             let mut ix = String::from("CREATE INDEX IF NOT EXISTS ");
@@ -586,6 +804,46 @@ pub fn create_table_sql<M: Model>(b: Backend) -> Vec<String> {
         }
     }
     out
+}
+
+/// The name of a composite constraint or index: `{table}_{a}_{b}_{suffix}`.
+pub(crate) fn composite_name(table: &str, cols: &[&str], suffix: &str) -> String {
+    let mut name = String::from(table);
+    for c in cols {
+        name.push('_');
+        name.push_str(c);
+    }
+    name.push('_');
+    name.push_str(suffix);
+    name
+}
+
+fn write_column_list(b: Backend, s: &mut String, cols: &[&str]) {
+    for (i, c) in cols.iter().enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        b.write_ident(s, c);
+    }
+}
+
+/// Names the columns of a unique violation where the database named only the constraint (MySQL
+/// names the key; SQLite and PostgreSQL name the columns already): a composite
+/// `unique(a, b)` as `"a, b"`, a single-column UNIQUE key by its column.
+pub(crate) fn name_unique_columns<M: Model>(e: Error) -> Error {
+    match e {
+        Error::UniqueViolation(mut info) if info.column.is_none() => {
+            if let Some(k) = &info.constraint {
+                if let Some(cols) = M::UNIQUE_TOGETHER.iter().find(|cols| composite_name(M::TABLE, cols, "key") == *k) {
+                    info.column = Some(cols.join(", "));
+                } else if let Some(c) = M::COLUMNS.iter().find(|c| (c.unique || c.primary_key) && c.name == k) {
+                    info.column = Some(c.name.to_owned());
+                }
+            }
+            Error::UniqueViolation(info)
+        }
+        e => e,
+    }
 }
 
 /// The statements `M`'s CRUD runs on `backend` (for golden tests and logs):

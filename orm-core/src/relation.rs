@@ -164,19 +164,19 @@ where
     /// A child without a parent (a NULL key) matches `!fk.has(cond)`, as it has no parent that
     /// matches.
     pub fn has(self, cond: Cond<P>) -> Cond<C> {
-        Cond::new(exists_related(P::TABLE, pk_column::<P>(), C::TABLE, self.column, Some(cond.expr)))
+        Cond::new(exists_related(P::TABLE, pk_column::<P>(), C::TABLE, self.column, Some(cond.expr), soft::<P>()))
     }
 
     /// The parents that have at least one child along this key, as an `EXISTS` subquery:
     /// `Artist::query().filter(Album::ARTIST.any())` are the artists with an album.
     pub fn any(self) -> Cond<P> {
-        Cond::new(exists_related(C::TABLE, self.column, P::TABLE, pk_column::<P>(), None))
+        Cond::new(exists_related(C::TABLE, self.column, P::TABLE, pk_column::<P>(), None, soft::<C>()))
     }
 
     /// The parents that have at least one child matching `cond`:
     /// `Album::ARTIST.any_where(Album::TITLE.like("%Live%"))`.
     pub fn any_where(self, cond: Cond<C>) -> Cond<P> {
-        Cond::new(exists_related(C::TABLE, self.column, P::TABLE, pk_column::<P>(), Some(cond.expr)))
+        Cond::new(exists_related(C::TABLE, self.column, P::TABLE, pk_column::<P>(), Some(cond.expr), soft::<C>()))
     }
 
     /// The parents without any child along this key (`NOT EXISTS`); the same as `!fk.any()`.
@@ -226,10 +226,11 @@ where
         let mut found: HashMap<P::Key, P> = HashMap::new();
         if !values.is_empty() {
             let backend = exec.backend();
+            let live = crate::query::soft_delete_cond::<P>(false);
             let spec = InQuery {
                 head: model_sql::<P>(backend).select.clone(),
                 column: Expr::Column { table: P::TABLE, column: pk_column::<P>() },
-                filter: None,
+                filter: live.as_ref(),
                 order: Vec::new(),
             };
             let parents = fetch_in(exec.0, &spec, values, |r| P::__from_row(r)).await?;
@@ -407,15 +408,15 @@ where
     /// The `B` rows linked to `a`, as a query to filter, order, page and run.
     pub fn of(&self, a: &A) -> Query<B> {
         let linked = key_eq(J::TABLE, self.from, row_key(a));
-        let cond = exists_related(J::TABLE, self.to, B::TABLE, pk_column::<B>(), Some(linked));
+        let cond = exists_related(J::TABLE, self.to, B::TABLE, pk_column::<B>(), Some(linked), soft::<J>());
         self.query.clone().filter(Cond::new(cond))
     }
 
     /// The `A` rows linked to at least one `B` matching `cond` (`EXISTS` through the join table):
     /// the playlists that hold a track of a given album.
     pub fn any(&self, cond: Cond<B>) -> Cond<A> {
-        let target = exists_related(B::TABLE, pk_column::<B>(), J::TABLE, self.to, Some(cond.expr));
-        Cond::new(exists_related(J::TABLE, self.from, A::TABLE, pk_column::<A>(), Some(target)))
+        let target = exists_related(B::TABLE, pk_column::<B>(), J::TABLE, self.to, Some(cond.expr), soft::<B>());
+        Cond::new(exists_related(J::TABLE, self.from, A::TABLE, pk_column::<A>(), Some(target), soft::<J>()))
     }
 
     /// Links `a` and `b`: inserts the join row (built from `J::default()` with its two keys set).
@@ -813,6 +814,7 @@ fn exists_related(
     outer: &'static str,
     outer_col: &'static str,
     cond: Option<Expr>,
+    sub_soft_delete: Option<&'static str>,
 ) -> Expr {
     // Rescope the condition before adding the correlation: when `sub` and `outer` are the same
     // table (a model referring to itself), the correlation must still name the outer row.
@@ -825,7 +827,16 @@ fn exists_related(
     if let Some(c) = cond {
         parts.push(c.rescope(sub, 0));
     }
+    // A soft-deleted related row does not count.
+    if let Some(column) = sub_soft_delete {
+        parts.push(Expr::IsNull { expr: Box::new(Expr::Scoped { up: 0, column }), negated: false });
+    }
     Expr::Exists { table: sub, filter: Box::new(Expr::And(parts)) }
+}
+
+/// The `#[orm(soft_delete)]` column of `M`, if any.
+fn soft<M: Model>() -> Option<&'static str> {
+    M::SOFT_DELETE_COLUMN.map(|i| M::COLUMNS[i].name)
 }
 
 /// The distinct keys as values to bind.

@@ -95,37 +95,127 @@ pub enum Value {
     Decimal(rust_decimal::Decimal),
 }
 
+/// A constant of a column's type known when the program is compiled: an enum's allowed values
+/// ([`SqlType::ALLOWED`], a CHECK in `create_table`) and `#[orm(default = ...)]` (a DEFAULT).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum SqlLiteral {
+    /// `TRUE` / `FALSE`
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A floating-point number.
+    Float(f64),
+    /// Text (quoted in the DDL by the dialect).
+    Text(&'static str),
+}
+
+impl SqlLiteral {
+    /// The literal in SQL that all three backends read alike (`TRUE`, `42`, `1.5`, `'text'` with
+    /// quotes doubled), for migration files, which one history serves to every backend.
+    pub(crate) fn to_portable_sql(&self) -> String {
+        match *self {
+            SqlLiteral::Bool(b) => (if b { "TRUE" } else { "FALSE" }).to_owned(),
+            SqlLiteral::Int(n) => n.to_string(),
+            SqlLiteral::Float(f) => format!("{f:?}"),
+            SqlLiteral::Text(t) => format!("'{}'", t.replace('\'', "''")),
+        }
+    }
+}
+
 /// A Rust type that can be a model field: it has a column kind, binds as a parameter and decodes
 /// from a row on every backend.
+///
+/// Derive it for an enum or a newtype with `#[derive(SqlType)]`, or implement it by hand by
+/// mapping your type to a built-in one: give [`KIND`](SqlType::KIND) (the built-in type's
+/// kind), [`to_value`](SqlType::to_value) and [`from_value`](SqlType::from_value); binding and
+/// decoding then go through the built-in type. Such a type is accepted by filters, `is_in`,
+/// `select`, raw binds and `fetch_scalar` like any built-in one (see docs/types-and-lifecycle.md).
+///
+/// ```
+/// use orm_core::{Result, SqlKind, SqlType, Value};
+///
+/// /// A temperature, stored as a DOUBLE.
+/// #[derive(Debug, Clone, Copy, PartialEq)]
+/// pub struct Celsius(f64);
+///
+/// impl SqlType for Celsius {
+///     const KIND: SqlKind = SqlKind::F64;
+///     fn to_value(&self) -> Value {
+///         Value::F64(self.0)
+///     }
+///     fn from_value(v: Value) -> Result<Self> {
+///         f64::from_value(v).map(Celsius)
+///     }
+/// }
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a supported column type",
     label = "unsupported field type",
     note = "supported: bool, i8, i16, i32, i64, f32, f64, String, Vec<u8>, Option<T> of these, and with \
             their features chrono's NaiveDate/NaiveTime/NaiveDateTime/DateTime<Utc>, uuid::Uuid, \
-            serde_json::Value, rust_decimal::Decimal; mark other fields #[orm(skip)]"
+            serde_json::Value, orm_core::Json<T>, rust_decimal::Decimal; #[derive(SqlType)] for an enum or a \
+            newtype; mark other fields #[orm(skip)]"
 )]
 pub trait SqlType: Sized + Send + Sync {
     /// The column kind.
     const KIND: SqlKind;
     /// Whether the column is nullable (`Option<T>`).
     const NULLABLE: bool = false;
+    /// The only values a column of this type may hold (an enum's variants), or none for any
+    /// value of the kind; `create_table` adds a CHECK listing them.
+    const ALLOWED: &'static [SqlLiteral] = &[];
     /// This value as a bindable [`Value`].
     fn to_value(&self) -> Value;
+    /// This value as a bindable [`Value`], consuming it (no copy of text or bytes).
+    fn into_sql_value(self) -> Value {
+        self.to_value()
+    }
+    /// The value read from the database, as a [`Value`] of [`KIND`](SqlType::KIND) (never
+    /// `Value::Null`: a nullable column is `Option<Self>`). A value this type cannot hold is an
+    /// `Err` ([`Error::InvalidValue`](crate::Error::InvalidValue)); reading a row turns it into an
+    /// [`Error::Decode`](crate::Error::Decode) naming the table and the column.
+    ///
+    /// Required of a type implemented by hand (the built-in types and the derive decode directly).
+    fn from_value(value: Value) -> Result<Self> {
+        Err(crate::Error::Unsupported(format!(
+            "`{}` implements SqlType without `from_value`, so it cannot be read from a row ({value:?})",
+            std::any::type_name::<Self>()
+        )))
+    }
     /// Binds this value as the next parameter.
     #[doc(hidden)]
-    fn bind(&self, args: &mut Args) -> Result<()>;
+    fn bind(&self, args: &mut Args) -> Result<()> {
+        args.push_value(self.to_value())
+    }
     /// Reads this value from column `idx` of a row.
     #[doc(hidden)]
-    fn decode(row: &RowRef<'_>, idx: usize) -> Result<Self>;
+    fn decode(row: &RowRef<'_>, idx: usize) -> Result<Self> {
+        let v = crate::backend::decode_kind(row, idx, Self::KIND)?;
+        Self::from_value(v).map_err(|e| crate::backend::in_column(row, idx, e))
+    }
 }
 
 impl<T: SqlType> SqlType for Option<T> {
     const KIND: SqlKind = T::KIND;
     const NULLABLE: bool = true;
+    const ALLOWED: &'static [SqlLiteral] = T::ALLOWED;
     fn to_value(&self) -> Value {
         match self {
             Some(v) => v.to_value(),
             None => Value::Null(T::KIND),
+        }
+    }
+    fn into_sql_value(self) -> Value {
+        match self {
+            Some(v) => v.into_sql_value(),
+            None => Value::Null(T::KIND),
+        }
+    }
+    fn from_value(value: Value) -> Result<Self> {
+        match value {
+            Value::Null(_) => Ok(None),
+            v => T::from_value(v).map(Some),
         }
     }
     fn bind(&self, args: &mut Args) -> Result<()> {
@@ -270,31 +360,30 @@ tuple_key!(3: A VA 0, B VB 1, C VC 2);
 tuple_key!(4: A VA 0, B VB 1, C VC 2, D VD 3);
 
 // --- IntoValue impls -------------------------------------------------------------------------
+//
+// Blanket impls over `SqlType`, so a type derived or implemented by hand is accepted wherever a
+// built-in one is. `&str` and `&[u8]` are not `SqlType`s, so their impls below do not overlap.
 
-macro_rules! into_value {
-    ($($t:ty => $variant:ident),* $(,)?) => {$(
-        impl IntoValue<$t> for $t { fn into_value(self) -> Value { Value::$variant(self) } }
-        impl IntoValue<$t> for &$t { fn into_value(self) -> Value { Value::$variant(self.clone()) } }
-        impl IntoValue<Option<$t>> for $t { fn into_value(self) -> Value { Value::$variant(self) } }
-        impl IntoValue<Option<$t>> for &$t { fn into_value(self) -> Value { Value::$variant(self.clone()) } }
-        impl IntoValue<Option<$t>> for Option<$t> {
-            fn into_value(self) -> Value {
-                match self { Some(v) => Value::$variant(v), None => Value::Null(<$t as SqlType>::KIND) }
-            }
-        }
-    )*};
+impl<T: SqlType> IntoValue<T> for T {
+    fn into_value(self) -> Value {
+        self.into_sql_value()
+    }
 }
-into_value!(bool => Bool, i8 => I8, i16 => I16, i32 => I32, i64 => I64, f32 => F32, f64 => F64,
-    String => Text, Vec<u8> => Bytes);
-#[cfg(feature = "chrono")]
-into_value!(chrono::NaiveDate => Date, chrono::NaiveTime => Time, chrono::NaiveDateTime => DateTime,
-    chrono::DateTime<chrono::Utc> => DateTimeUtc);
-#[cfg(feature = "uuid")]
-into_value!(uuid::Uuid => Uuid);
-#[cfg(feature = "json")]
-into_value!(serde_json::Value => Json);
-#[cfg(feature = "decimal")]
-into_value!(rust_decimal::Decimal => Decimal);
+impl<T: SqlType> IntoValue<T> for &T {
+    fn into_value(self) -> Value {
+        self.to_value()
+    }
+}
+impl<T: SqlType> IntoValue<Option<T>> for T {
+    fn into_value(self) -> Value {
+        self.into_sql_value()
+    }
+}
+impl<T: SqlType> IntoValue<Option<T>> for &T {
+    fn into_value(self) -> Value {
+        self.to_value()
+    }
+}
 
 impl IntoValue<String> for &str {
     fn into_value(self) -> Value {

@@ -74,6 +74,12 @@ pub(crate) struct Model<'a> {
     pub(crate) composite_key: Option<Attr<Vec<Ident>>>,
     /// A `primary_key` on the struct without its list of fields (already reported).
     pub(crate) malformed_composite_key: bool,
+    /// The struct's `unique(a, b)` constraints.
+    pub(crate) unique_together: Vec<Attr<Vec<Ident>>>,
+    /// The struct's `index(a, b)` indexes.
+    pub(crate) indexes: Vec<Attr<Vec<Ident>>>,
+    /// The struct's `hooks` key (the model implements `ModelHooks`).
+    pub(crate) hooks: Option<Span>,
 }
 
 impl<'a> Model<'a> {
@@ -115,8 +121,16 @@ impl<'a> Model<'a> {
             );
         }
 
-        let StructAttrs { table, rename_all, renamed_from, primary_key, malformed_primary_key } =
-            attr::struct_attrs(cx, &input.attrs);
+        let StructAttrs {
+            table,
+            rename_all,
+            renamed_from,
+            primary_key,
+            malformed_primary_key,
+            unique_together,
+            indexes,
+            hooks,
+        } = attr::struct_attrs(cx, &input.attrs);
         let table = table.map_or_else(|| to_snake(&strip_raw(&input.ident)), |a| a.value);
         let rename = rename_all.map(|a| a.value);
 
@@ -151,6 +165,9 @@ impl<'a> Model<'a> {
             fields,
             composite_key: primary_key,
             malformed_composite_key: malformed_primary_key,
+            unique_together,
+            indexes,
+            hooks,
         };
         if let Some(names) = &m.composite_key {
             // The key is the struct's list; `check` reports the fields that cannot be in it.
@@ -159,6 +176,12 @@ impl<'a> Model<'a> {
             }
         }
         m
+    }
+
+    /// The SQL column names of a struct-level list (`unique(a, b)`); names that are not columns
+    /// are reported by `check` and left out.
+    pub(crate) fn list_columns(&self, names: &[Ident]) -> Vec<String> {
+        names.iter().filter_map(|n| self.columns().find(|f| f.ident == n).map(|f| f.column.clone())).collect()
     }
 
     /// The fields that are columns, in declaration order (the order of `COLUMNS`).

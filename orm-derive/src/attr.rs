@@ -27,10 +27,31 @@ pub(crate) const SKIP: &str = "skip";
 pub(crate) const MAX_LENGTH: &str = "max_length";
 pub(crate) const BELONGS_TO: &str = "belongs_to";
 pub(crate) const ON_DELETE: &str = "on_delete";
+pub(crate) const DEFAULT: &str = "default";
+pub(crate) const VERSION: &str = "version";
+pub(crate) const AUTO_NOW: &str = "auto_now";
+pub(crate) const AUTO_NOW_ADD: &str = "auto_now_add";
+pub(crate) const SOFT_DELETE: &str = "soft_delete";
+pub(crate) const HOOKS: &str = "hooks";
 
-const STRUCT_KEYS: &[&str] = &[TABLE, RENAME_ALL, PRIMARY_KEY, RENAMED_FROM];
-const FIELD_KEYS: &[&str] =
-    &[PRIMARY_KEY, UNIQUE, INDEX, COLUMN, SKIP, MAX_LENGTH, BELONGS_TO, ON_DELETE, RENAMED_FROM];
+// `unique` and `index` are struct keys too, with a list: `unique(a, b)`.
+const STRUCT_KEYS: &[&str] = &[TABLE, RENAME_ALL, PRIMARY_KEY, UNIQUE, INDEX, HOOKS, RENAMED_FROM];
+const FIELD_KEYS: &[&str] = &[
+    PRIMARY_KEY,
+    UNIQUE,
+    INDEX,
+    COLUMN,
+    SKIP,
+    MAX_LENGTH,
+    BELONGS_TO,
+    ON_DELETE,
+    DEFAULT,
+    VERSION,
+    AUTO_NOW,
+    AUTO_NOW_ADD,
+    SOFT_DELETE,
+    RENAMED_FROM,
+];
 
 /// How the struct's `primary_key` is written.
 pub(crate) const COMPOSITE_USAGE: &str = "primary_key(playlist_id, track_id)";
@@ -49,13 +70,24 @@ fn usage(key: &str) -> &'static str {
         BELONGS_TO => "belongs_to = Parent",
         ON_DELETE => "on_delete = \"cascade\"",
         RENAMED_FROM => "renamed_from = \"old_name\"",
+        DEFAULT => "default = \"draft\"",
+        VERSION => "version",
+        AUTO_NOW => "auto_now",
+        AUTO_NOW_ADD => "auto_now_add",
+        SOFT_DELETE => "soft_delete",
+        HOOKS => "hooks",
         _ => "",
     }
 }
 
 /// How each key is written on the struct (`primary_key` takes the list of key fields there).
 fn struct_usage(key: &str) -> &'static str {
-    if key == PRIMARY_KEY { COMPOSITE_USAGE } else { usage(key) }
+    match key {
+        PRIMARY_KEY => COMPOSITE_USAGE,
+        UNIQUE => "unique(author_id, slug)",
+        INDEX => "index(status, created_at)",
+        _ => usage(key),
+    }
 }
 
 fn usage_list(keys: &[&str], on_field: bool) -> String {
@@ -105,6 +137,21 @@ pub(crate) struct StructAttrs {
     pub(crate) primary_key: Option<Attr<Vec<Ident>>>,
     /// A `primary_key` on the struct without its list (reported; "no primary key" would be noise).
     pub(crate) malformed_primary_key: bool,
+    /// `unique(a, b)`, each a composite UNIQUE constraint, in order.
+    pub(crate) unique_together: Vec<Attr<Vec<Ident>>>,
+    /// `index(a, b)`, each a composite index, in order.
+    pub(crate) indexes: Vec<Attr<Vec<Ident>>>,
+    /// `hooks`: the model implements `ModelHooks`.
+    pub(crate) hooks: Option<Span>,
+}
+
+/// The literal of `default = ...`: text, an integer (maybe negative), a float or a bool.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum DefaultLit {
+    Text(String),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
 }
 
 /// The keys of one field's `#[orm(...)]` attributes. A flag holds the span of its key.
@@ -120,6 +167,11 @@ pub(crate) struct FieldAttrs {
     pub(crate) on_delete: Option<Attr<OnDelete>>,
     /// `renamed_from = "old_column"`: the column's former name, for migrations.
     pub(crate) renamed_from: Option<Attr<String>>,
+    pub(crate) default: Option<Attr<DefaultLit>>,
+    pub(crate) version: Option<Span>,
+    pub(crate) auto_now: Option<Span>,
+    pub(crate) auto_now_add: Option<Span>,
+    pub(crate) soft_delete: Option<Span>,
     /// An unknown key that was probably meant as `primary_key` (so that "no primary key" is not
     /// reported on top of the misspelling).
     pub(crate) misspelled_primary_key: bool,
@@ -138,6 +190,11 @@ impl FieldAttrs {
             (BELONGS_TO, self.belongs_to.as_ref().map(|a| a.key_span)),
             (ON_DELETE, self.on_delete.as_ref().map(|a| a.key_span)),
             (RENAMED_FROM, self.renamed_from.as_ref().map(|a| a.key_span)),
+            (DEFAULT, self.default.as_ref().map(|a| a.key_span)),
+            (VERSION, self.version),
+            (AUTO_NOW, self.auto_now),
+            (AUTO_NOW_ADD, self.auto_now_add),
+            (SOFT_DELETE, self.soft_delete),
         ];
         for (key, span) in flags {
             if let Some(span) = span {
@@ -352,6 +409,14 @@ pub(crate) fn struct_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> StructAttrs {
                 if let Some(v) = keyed(cx, &meta, RENAMED_FROM, |cx, e| name(cx, e, RENAMED_FROM, "former table"))? {
                     set(cx, &mut out.renamed_from, v, RENAMED_FROM, span);
                 }
+            } else if meta.path.is_ident(HOOKS) {
+                flag(cx, &meta, &mut out.hooks, HOOKS)?;
+            } else if meta.path.is_ident(UNIQUE) || meta.path.is_ident(INDEX) {
+                let unique = meta.path.is_ident(UNIQUE);
+                let key = if unique { UNIQUE } else { INDEX };
+                if let Some(v) = field_list(cx, &meta, key)? {
+                    if unique { out.unique_together.push(v) } else { out.indexes.push(v) }
+                }
             } else if meta.path.is_ident(PRIMARY_KEY) {
                 match composite_key(cx, &meta)? {
                     Some(v) => set(cx, &mut out.primary_key, v, PRIMARY_KEY, span),
@@ -404,6 +469,83 @@ fn composite_key(cx: &mut Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Optio
     Ok(Some(Attr { value: names, key_span, value_span: paren.span.join() }))
 }
 
+/// The struct's `unique(a, b)` / `index(a, b)`: a parenthesized list of field names.
+fn field_list(cx: &mut Ctxt, meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<Option<Attr<Vec<Ident>>>> {
+    let key_span = meta.path.span();
+    let usage = struct_usage(key);
+    if !meta.input.peek(syn::token::Paren) {
+        let _ = value(cx, meta, key)?;
+        cx.error(
+            key_span,
+            format!(
+                "on the struct, `{key}` lists the fields of a composite {}: `#[orm({usage})]`; \
+                 mark a single field #[orm({key})] instead",
+                if key == UNIQUE { "constraint" } else { "index" }
+            ),
+        );
+        return Ok(None);
+    }
+    let content;
+    let paren = syn::parenthesized!(content in meta.input);
+    let entries = Punctuated::<Expr, syn::Token![,]>::parse_terminated(&content)?;
+    let mut names = Vec::new();
+    for mut entry in entries {
+        while let Expr::Group(g) = entry {
+            entry = *g.expr;
+        }
+        match &entry {
+            Expr::Path(p) if p.qself.is_none() && p.attrs.is_empty() && p.path.get_ident().is_some() => {
+                names.extend(p.path.get_ident().cloned());
+            }
+            other => cx.error(other.span(), format!("expected a field name, as in `{usage}`")),
+        }
+    }
+    if names.is_empty() {
+        cx.error(paren.span.join(), format!("`{key}(...)` names at least one field, as in `{usage}`"));
+        return Ok(None);
+    }
+    Ok(Some(Attr { value: names, key_span, value_span: paren.span.join() }))
+}
+
+/// `default = <literal>`: a string, integer (maybe negative), float or bool literal.
+fn default_lit(cx: &mut Ctxt, expr: Expr) -> Option<DefaultLit> {
+    let bad = |cx: &mut Ctxt, span: Span| {
+        cx.error(
+            span,
+            "`default` takes a literal of the field's type: `default = \"draft\"`, `default = 0`, \
+             `default = 1.5` or `default = true`",
+        );
+        None
+    };
+    let (neg, lit) = match expr {
+        Expr::Lit(l) => (false, l.lit),
+        Expr::Unary(syn::ExprUnary { op: syn::UnOp::Neg(_), expr, .. }) => match *expr {
+            Expr::Lit(l) => (true, l.lit),
+            other => return bad(cx, other.span()),
+        },
+        other => return bad(cx, other.span()),
+    };
+    match &lit {
+        Lit::Str(s) if !neg => Some(DefaultLit::Text(s.value())),
+        Lit::Bool(b) if !neg => Some(DefaultLit::Bool(b.value)),
+        Lit::Int(n) => {
+            let text = if neg { format!("-{}", n.base10_digits()) } else { n.base10_digits().to_owned() };
+            match text.parse::<i64>() {
+                Ok(v) => Some(DefaultLit::Int(v)),
+                Err(_) => {
+                    cx.error(n.span(), "the default does not fit in an i64");
+                    None
+                }
+            }
+        }
+        Lit::Float(f) => match f.base10_parse::<f64>() {
+            Ok(v) if v.is_finite() => Some(DefaultLit::Float(if neg { -v } else { v })),
+            _ => bad(cx, f.span()),
+        },
+        other => bad(cx, other.span()),
+    }
+}
+
 /// Parses one field's `#[orm(...)]` attributes, reporting every problem to `cx`.
 pub(crate) fn field_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
     let mut out = FieldAttrs::default();
@@ -416,6 +558,10 @@ pub(crate) fn field_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
                 UNIQUE => flag(cx, &meta, &mut out.unique, UNIQUE)?,
                 INDEX => flag(cx, &meta, &mut out.index, INDEX)?,
                 SKIP => flag(cx, &meta, &mut out.skip, SKIP)?,
+                VERSION => flag(cx, &meta, &mut out.version, VERSION)?,
+                AUTO_NOW => flag(cx, &meta, &mut out.auto_now, AUTO_NOW)?,
+                AUTO_NOW_ADD => flag(cx, &meta, &mut out.auto_now_add, AUTO_NOW_ADD)?,
+                SOFT_DELETE => flag(cx, &meta, &mut out.soft_delete, SOFT_DELETE)?,
                 COLUMN => {
                     if let Some(v) = keyed(cx, &meta, COLUMN, |cx, e| name(cx, e, COLUMN, "column"))? {
                         set(cx, &mut out.column, v, COLUMN, span);
@@ -455,6 +601,11 @@ pub(crate) fn field_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
                     })?;
                     if let Some(v) = parsed {
                         set(cx, &mut out.belongs_to, v, BELONGS_TO, span);
+                    }
+                }
+                DEFAULT => {
+                    if let Some(v) = keyed(cx, &meta, DEFAULT, default_lit)? {
+                        set(cx, &mut out.default, v, DEFAULT, span);
                     }
                 }
                 ON_DELETE => {

@@ -1,8 +1,12 @@
 //! The rules between keys and fields, checked on the whole model once it is parsed.
 
 use crate::ast::Model;
-use crate::attr::{COMPOSITE_USAGE, ON_DELETE, OnDelete, PRIMARY_KEY, SKIP, edit_distance};
+use crate::attr::{
+    AUTO_NOW, AUTO_NOW_ADD, COMPOSITE_USAGE, DEFAULT, INDEX, ON_DELETE, OnDelete, PRIMARY_KEY, SKIP, SOFT_DELETE,
+    UNIQUE, VERSION, edit_distance,
+};
 use crate::ctxt::Ctxt;
+use proc_macro2::Span;
 
 /// Reports every broken rule to `cx`.
 pub(crate) fn check(cx: &mut Ctxt, m: &Model<'_>) {
@@ -36,7 +40,90 @@ pub(crate) fn check(cx: &mut Ctxt, m: &Model<'_>) {
         Some(_) => check_composite_key(cx, m),
         None => check_single_key(cx, m),
     }
+    check_lists(cx, m);
     check_const_names(cx, m);
+}
+
+/// The struct's `unique(a, b)` and `index(a, b)`: column fields, each once per list; and no
+/// `default` on a generated key.
+fn check_lists(cx: &mut Ctxt, m: &Model<'_>) {
+    for (key, lists) in [(UNIQUE, &m.unique_together), (INDEX, &m.indexes)] {
+        for list in lists {
+            for (i, name) in list.value.iter().enumerate() {
+                if list.value[..i].contains(name) {
+                    cx.error(name.span(), format!("`{name}` is named twice in `{key}(...)`"));
+                    continue;
+                }
+                match m.fields.iter().find(|f| f.ident == name) {
+                    None => {
+                        let wanted = name.to_string();
+                        let near = m
+                            .fields
+                            .iter()
+                            .map(|f| (edit_distance(&wanted, &f.name), &f.name))
+                            .filter(|&(d, k)| d <= 1 || (d <= 3 && d * 3 <= k.len()))
+                            .min_by_key(|&(d, _)| d);
+                        match near {
+                            Some((_, k)) => {
+                                cx.error(name.span(), format!("no field named `{name}`; did you mean `{k}`?"))
+                            }
+                            None => cx.error(name.span(), format!("no field named `{name}`")),
+                        }
+                    }
+                    Some(f) if f.skip() => cx.error(name.span(), format!("`{name}` is `{SKIP}`: not a column")),
+                    Some(_) => {}
+                }
+            }
+        }
+    }
+    for f in &m.fields {
+        if let Some(d) = &f.attrs.default
+            && f.in_key
+        {
+            cx.error(d.key_span, format!("`{DEFAULT}` does not apply to a primary-key field"));
+        }
+    }
+    check_managed(cx, m);
+}
+
+/// `version`, `auto_now`, `auto_now_add`, `soft_delete`: one role per field, none on a key, one
+/// `version` and one `soft_delete` per model. (The field types are checked by the compiler,
+/// through the traits `VersionField`, `Timestamp` and `SoftDeleteField`.)
+fn check_managed(cx: &mut Ctxt, m: &Model<'_>) {
+    let mut version_seen = false;
+    let mut soft_seen = false;
+    for f in m.fields.iter().filter(|f| !f.skip()) {
+        let a = &f.attrs;
+        let roles: Vec<(&str, Span)> = [
+            (VERSION, a.version),
+            (AUTO_NOW, a.auto_now),
+            (AUTO_NOW_ADD, a.auto_now_add),
+            (SOFT_DELETE, a.soft_delete),
+        ]
+        .into_iter()
+        .filter_map(|(k, s)| s.map(|s| (k, s)))
+        .collect();
+        if let [(first, _), rest @ ..] = roles.as_slice() {
+            for (k, span) in rest {
+                cx.error(*span, format!("`{k}` cannot be combined with `{first}` on one field"));
+            }
+            if f.in_key {
+                cx.error(roles[0].1, format!("`{first}` does not apply to a primary-key field"));
+            }
+        }
+        if let Some(span) = a.version {
+            if version_seen {
+                cx.error(span, "a model has one `version` field");
+            }
+            version_seen = true;
+        }
+        if let Some(span) = a.soft_delete {
+            if soft_seen {
+                cx.error(span, "a model has one `soft_delete` field");
+            }
+            soft_seen = true;
+        }
+    }
 }
 
 /// One field marked #[orm(primary_key)].

@@ -11,7 +11,7 @@
 //! pointing at `#[derive(Model)]` (rustc merges identical errors on the same span).
 
 use crate::ast::{Field, Model};
-use crate::attr::OnDelete;
+use crate::attr::{DefaultLit, OnDelete};
 use crate::check;
 use crate::ctxt::Ctxt;
 use crate::fallback;
@@ -211,6 +211,13 @@ fn generate(m: &Model<'_>) -> TokenStream {
             }
             None => quote!(::core::option::Option::None),
         };
+        let default = match f.attrs.default.as_ref().map(|a| &a.value) {
+            Some(d) => {
+                let lit = default_literal(d);
+                quote!(::core::option::Option::Some(#lit))
+            }
+            None => quote!(::core::option::Option::None),
+        };
         quote! {
             __orm::ColumnDef {
                 name: #col,
@@ -224,9 +231,34 @@ fn generate(m: &Model<'_>) -> TokenStream {
                 max_length: #max_length,
                 references: #references,
                 renamed_from: #renamed_from,
+                default: #default,
+                allowed: #st::ALLOWED,
             }
         }
     });
+    // A `default` that is not a value of the field's type is a compile error on the literal.
+    let default_checks = cols.iter().filter_map(|f| {
+        let a = f.attrs.default.as_ref()?;
+        let lit = default_literal(&a.value);
+        let ty = f.ty;
+        let msg = format!(
+            "`default` of field `{}` is not a value of its type `{}`",
+            f.name,
+            quote!(#ty).to_string().replace(' ', "")
+        );
+        Some(quote_spanned! {a.value_span=>
+            const _: () = ::core::assert!(__orm::default_fits::<#ty>(#lit), #msg);
+        })
+    });
+    let lists = |lists: &[crate::attr::Attr<Vec<syn::Ident>>]| {
+        let lists = lists.iter().map(|l| {
+            let cols = m.list_columns(&l.value);
+            quote!(&[#(#cols),*])
+        });
+        quote!(&[#(#lists),*])
+    };
+    let unique_together = lists(&m.unique_together);
+    let indexes = lists(&m.indexes);
 
     let skipped: Vec<TokenStream> = m
         .fields
@@ -265,6 +297,37 @@ fn generate(m: &Model<'_>) -> TokenStream {
     let consts = column_consts(m);
     let relations = relation_items(m, false);
     let key_items = key_items(m, &key_fields);
+    let managed = managed_items(&cols);
+    // `#[orm(hooks)]`: the model's `ModelHooks` methods, called where the runtime asks (the
+    // bound is spanned on the key, so a missing impl points there).
+    let (after_load, hook_items) = match m.hooks {
+        Some(span) => {
+            let hooks = quote_spanned! {span=> <#name as __orm::ModelHooks> };
+            (
+                quote! { #hooks::after_load(&mut __m)?; },
+                quote! {
+                    fn __before_insert(&mut self) -> __orm::Result<()> {
+                        #hooks::before_insert(self)
+                    }
+                    fn __before_update(&mut self) -> __orm::Result<()> {
+                        #hooks::before_update(self)
+                    }
+                    fn __prepare_many(
+                        __rows: &[Self],
+                    ) -> __orm::Result<::core::option::Option<::std::vec::Vec<Self>>> {
+                        let mut __out = ::std::vec::Vec::with_capacity(__rows.len());
+                        for __r in __rows {
+                            let mut __r = ::core::clone::Clone::clone(__r);
+                            #hooks::before_insert(&mut __r)?;
+                            __out.push(__r);
+                        }
+                        ::core::result::Result::Ok(::core::option::Option::Some(__out))
+                    }
+                },
+            )
+        }
+        None => (TokenStream::new(), TokenStream::new()),
+    };
 
     wrap(quote! {
         #[automatically_derived]
@@ -275,6 +338,8 @@ fn generate(m: &Model<'_>) -> TokenStream {
             const PRIMARY_KEY: ::core::primitive::usize = #pk_idx;
             const KEY_COLUMNS: &'static [::core::primitive::usize] = &[#(#key_idxs),*];
             #renamed_table
+            const UNIQUE_TOGETHER: &'static [&'static [&'static ::core::primitive::str]] = #unique_together;
+            const INDEXES: &'static [&'static [&'static ::core::primitive::str]] = #indexes;
 
             fn __sql_cache() -> &'static __orm::SqlCache {
                 static __ORM_SQL: __orm::SqlCache = __orm::SqlCache::new();
@@ -282,29 +347,190 @@ fn generate(m: &Model<'_>) -> TokenStream {
             }
 
             fn __from_row(__row: &__orm::RowRef<'_>) -> __orm::Result<Self> {
-                ::core::result::Result::Ok(Self {
+                #[allow(unused_mut)]
+                let mut __m = Self {
                     #(#decodes,)*
                     #(#skipped,)*
-                })
+                };
+                #after_load
+                ::core::result::Result::Ok(__m)
             }
 
             fn __from_row_by_name(__row: &__orm::RowRef<'_>) -> __orm::Result<Self> {
-                ::core::result::Result::Ok(Self {
+                #[allow(unused_mut)]
+                let mut __m = Self {
                     #(#decodes_by_name,)*
                     #(#skipped,)*
-                })
+                };
+                #after_load
+                ::core::result::Result::Ok(__m)
             }
+
+            #hook_items
 
             fn __bind(&self, __args: &mut __orm::Args, __with_key: ::core::primitive::bool) -> __orm::Result<()> {
                 #(#binds)*
                 ::core::result::Result::Ok(())
             }
+
+            #managed
         }
+
+        #(#default_checks)*
 
         #consts
 
         #relations
     })
+}
+
+/// How field `f` is bound in a write `__w`: the current time for `auto_now` (and for
+/// `auto_now_add` when inserting), the next version for `version` when updating, else its value.
+fn write_bind(f: &Field<'_>) -> TokenStream {
+    let ident = f.ident;
+    let ty = f.ty;
+    let st = sql_type(f);
+    let a = &f.attrs;
+    if a.auto_now.is_some() {
+        let ts = quote_spanned! {ty.span()=> <#ty as __orm::Timestamp> };
+        quote! { #st::bind(&#ts::from_micros(__w.now_micros), __args)?; }
+    } else if a.auto_now_add.is_some() {
+        let ts = quote_spanned! {ty.span()=> <#ty as __orm::Timestamp> };
+        quote! {
+            if __w.inserting { #st::bind(&#ts::from_micros(__w.now_micros), __args)?; }
+            else { #st::bind(&self.#ident, __args)?; }
+        }
+    } else if a.version.is_some() {
+        let vf = quote_spanned! {ty.span()=> <#ty as __orm::VersionField> };
+        quote! {
+            if __w.bump_version { #st::bind(&#vf::next(&self.#ident), __args)?; }
+            else { #st::bind(&self.#ident, __args)?; }
+        }
+    } else {
+        quote! { #st::bind(&self.#ident, __args)?; }
+    }
+}
+
+/// The `Model` items of the managed columns: their indexes, and the methods that bind them in a
+/// write and store what a write wrote.
+fn managed_items(cols: &[&Field<'_>]) -> TokenStream {
+    let idx_of = |pred: &dyn Fn(&Field<'_>) -> bool| -> Vec<usize> {
+        cols.iter().enumerate().filter(|(_, f)| pred(f)).map(|(i, _)| i).collect()
+    };
+    let auto_now = idx_of(&|f| f.attrs.auto_now.is_some());
+    let auto_now_add = idx_of(&|f| f.attrs.auto_now_add.is_some());
+    let version = cols.iter().position(|f| f.attrs.version.is_some());
+    let version_const = match version {
+        Some(i) => quote!(::core::option::Option::Some(#i)),
+        None => quote!(::core::option::Option::None),
+    };
+    let write_binds = cols.iter().map(|f| {
+        let b = write_bind(f);
+        if f.in_key {
+            quote! { if __with_key { #b } }
+        } else {
+            b
+        }
+    });
+    let column_arms = cols.iter().enumerate().map(|(i, f)| {
+        let b = write_bind(f);
+        quote! { #i => { #b } }
+    });
+    let applies = cols.iter().filter_map(|f| {
+        let ident = f.ident;
+        let ty = f.ty;
+        let a = &f.attrs;
+        if a.auto_now.is_some() {
+            let ts = quote_spanned! {ty.span()=> <#ty as __orm::Timestamp> };
+            Some(quote! { self.#ident = #ts::from_micros(__w.now_micros); })
+        } else if a.auto_now_add.is_some() {
+            let ts = quote_spanned! {ty.span()=> <#ty as __orm::Timestamp> };
+            Some(quote! { if __w.inserting { self.#ident = #ts::from_micros(__w.now_micros); } })
+        } else if a.version.is_some() {
+            let vf = quote_spanned! {ty.span()=> <#ty as __orm::VersionField> };
+            Some(quote! { if __w.bump_version { self.#ident = #vf::next(&self.#ident); } })
+        } else {
+            None
+        }
+    });
+    let bind_version = match version.map(|i| cols[i]) {
+        Some(f) => {
+            let ident = f.ident;
+            let st = sql_type(f);
+            quote! { #st::bind(&self.#ident, __args) }
+        }
+        None => quote! { ::core::result::Result::Ok(()) },
+    };
+    let soft = cols.iter().position(|f| f.attrs.soft_delete.is_some());
+    let soft_const = match soft {
+        Some(i) => quote!(::core::option::Option::Some(#i)),
+        None => quote!(::core::option::Option::None),
+    };
+    let set_deleted = soft.map(|i| {
+        let f = cols[i];
+        let ident = f.ident;
+        let ty = f.ty;
+        let sd = quote_spanned! {ty.span()=> <#ty as __orm::SoftDeleteField> };
+        quote! { self.#ident = #sd::deleted_at(__micros); }
+    });
+    quote! {
+        const VERSION_COLUMN: ::core::option::Option<::core::primitive::usize> = #version_const;
+        const AUTO_NOW: &'static [::core::primitive::usize] = &[#(#auto_now),*];
+        const AUTO_NOW_ADD: &'static [::core::primitive::usize] = &[#(#auto_now_add),*];
+
+        fn __bind_write(
+            &self,
+            __args: &mut __orm::Args,
+            __with_key: ::core::primitive::bool,
+            __w: &__orm::WriteCtx,
+        ) -> __orm::Result<()> {
+            #(#write_binds)*
+            ::core::result::Result::Ok(())
+        }
+
+        fn __bind_column(
+            &self,
+            __idx: ::core::primitive::usize,
+            __args: &mut __orm::Args,
+            __w: &__orm::WriteCtx,
+        ) -> __orm::Result<()> {
+            match __idx {
+                #(#column_arms)*
+                _ => {
+                    return ::core::result::Result::Err(__orm::Error::InvalidValue(::std::format!(
+                        "no column #{} in `{}`", __idx, <Self as __orm::Model>::TABLE
+                    )));
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn __bind_version(&self, __args: &mut __orm::Args) -> __orm::Result<()> {
+            #bind_version
+        }
+
+        #[allow(unused_variables)]
+        fn __apply_write(&mut self, __w: &__orm::WriteCtx) {
+            #(#applies)*
+        }
+
+        const SOFT_DELETE_COLUMN: ::core::option::Option<::core::primitive::usize> = #soft_const;
+
+        #[allow(unused_variables)]
+        fn __set_deleted(&mut self, __micros: ::core::option::Option<::core::primitive::i64>) {
+            #set_deleted
+        }
+    }
+}
+
+/// The `SqlLiteral` of a `default = ...`.
+fn default_literal(d: &DefaultLit) -> TokenStream {
+    match d {
+        DefaultLit::Text(t) => quote!(__orm::SqlLiteral::Text(#t)),
+        DefaultLit::Int(n) => quote!(__orm::SqlLiteral::Int(#n)),
+        DefaultLit::Float(f) => quote!(__orm::SqlLiteral::Float(#f)),
+        DefaultLit::Bool(b) => quote!(__orm::SqlLiteral::Bool(#b)),
+    }
 }
 
 /// The `Model` items about the key: one field's (whose `KeyField` impl knows "unset" and

@@ -17,6 +17,7 @@ mod expand;
 mod fallback;
 mod from_row;
 mod migrations;
+mod sql_type;
 mod test_attr;
 
 use proc_macro::TokenStream;
@@ -76,6 +77,16 @@ pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn migrations(input: TokenStream) -> TokenStream {
     migrations::expand(input.into()).into()
+}
+
+/// Derives `orm_core::SqlType` for an enum of unit variants (stored as text: the variant names,
+/// or `#[orm(rename_all = "snake_case")]`, `#[orm(rename = "...")]` on a variant; or with
+/// `#[orm(repr = "i16")]` as the integer discriminants) or for a newtype `struct UserId(i64);`
+/// (stored as its inner type).
+#[proc_macro_derive(SqlType, attributes(orm))]
+pub fn derive_sql_type(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    sql_type::derive(&input).into()
 }
 
 #[cfg(test)]

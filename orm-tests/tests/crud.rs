@@ -151,7 +151,7 @@ async fn crud_update_by_key_and_not_found() {
         // Unchanged values: still found.
         a.update(&db).await?;
 
-        let ghost = User { id: 999_999, ..user("ghost@x.io", "Ghost", None) };
+        let mut ghost = User { id: 999_999, ..user("ghost@x.io", "Ghost", None) };
         let err = ghost.update(&db).await.unwrap_err();
         match err {
             Error::NotFound { table } => assert_eq!(table, "users"),

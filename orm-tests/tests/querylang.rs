@@ -892,7 +892,7 @@ fn rendered_sql_per_dialect() {
     let div = Product::query().select(Product::STOCK / 2).distinct().filter(Product::STOCK.between(1, 9));
     assert_eq!(
         div.to_sql(Backend::MySql).unwrap(),
-        "SELECT DISTINCT (`ql_products`.`stock` DIV ?) FROM `ql_products` WHERE (`ql_products`.`stock` BETWEEN ? AND ?)"
+        "SELECT DISTINCT (`ql_products`.`stock` DIV 2) FROM `ql_products` WHERE (`ql_products`.`stock` BETWEEN ? AND ?)"
     );
     assert_eq!(
         Product::query().select(Product::PRICE / 2.0).to_sql(Backend::MySql).unwrap(),

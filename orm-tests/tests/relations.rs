@@ -688,7 +688,7 @@ async fn relations_composite_key_crud() {
         assert!(matches!(new.clone().insert(&db).await, Err(Error::UniqueViolation(_))));
         // update with only key columns reports whether the row exists.
         new.update(&db).await?;
-        let gone = PlaylistTrack { playlist_id: s.empty.id, track_id: t1 };
+        let mut gone = PlaylistTrack { playlist_id: s.empty.id, track_id: t1 };
         assert!(matches!(gone.update(&db).await, Err(Error::NotFound { .. })));
         // delete by the full key.
         assert!(new.delete(&db).await?);
@@ -982,7 +982,7 @@ fn relations_filter_sql_golden() {
         q.to_sql(Backend::Postgres).unwrap(),
         "SELECT \"artist\".\"id\", \"artist\".\"name\" FROM \"artist\" WHERE (EXISTS (SELECT 1 FROM \"album\" AS \"album_1\" \
          WHERE ((\"album_1\".\"artist_id\" = \"artist\".\"id\") AND ((\"album_1\".\"title\" LIKE $1 ESCAPE '!') AND \
-         ((\"album_1\".\"id\" * $2) > \"album_1\".\"id\")))))"
+         ((\"album_1\".\"id\" * 2) > \"album_1\".\"id\")))))"
     );
     // A table referring to itself: the subquery's alias keeps the outer row reachable.
     let q = Employee::query().filter(Employee::REPORTS_TO_REL.any_where(Employee::NAME.eq("x")));

@@ -1,6 +1,6 @@
 //! SQL dialect rules of SQLite, PostgreSQL and MySQL/MariaDB.
 
-use crate::value::SqlKind;
+use crate::value::{SqlKind, SqlLiteral};
 
 /// The database a [`crate::Db`] talks to, chosen by the connection URL's scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -85,6 +85,55 @@ impl Backend {
                 out.push_str(std::str::from_utf8(&digits[i..]).unwrap_or_default());
             }
             Backend::Sqlite | Backend::MySql => out.push('?'),
+        }
+    }
+
+    /// The conflict clause of [`Model::upsert_on`](crate::Model::upsert_on): on a conflict on
+    /// the unique `conflict` columns, set `columns` to the new row's values. The row always
+    /// counts as written (so `RETURNING` reads the existing row's key); on MySQL, which has no
+    /// `RETURNING`, `key = LAST_INSERT_ID(key)` makes the existing row's key the reported one.
+    pub fn write_upsert_on_clause(self, out: &mut String, conflict: &[&str], columns: &[&str], key: Option<&str>) {
+        let first = conflict.first().copied().unwrap_or_default();
+        let mut sets: Vec<(&str, bool)> = columns.iter().map(|c| (*c, false)).collect();
+        match self {
+            Backend::Sqlite | Backend::Postgres => {
+                out.push_str(" ON CONFLICT (");
+                for (i, k) in conflict.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    self.write_ident(out, k);
+                }
+                out.push_str(") DO UPDATE SET ");
+                if sets.is_empty() {
+                    sets.push((first, false));
+                }
+                for (i, (c, _)) in sets.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    self.write_ident(out, c);
+                    out.push_str(" = EXCLUDED.");
+                    self.write_ident(out, c);
+                }
+            }
+            Backend::MySql => {
+                out.push_str(" ON DUPLICATE KEY UPDATE ");
+                if let Some(k) = key {
+                    sets.insert(0, (k, true));
+                } else if sets.is_empty() {
+                    sets.push((first, false));
+                }
+                for (i, (c, is_key)) in sets.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    self.write_ident(out, c);
+                    out.push_str(if *is_key { " = LAST_INSERT_ID(" } else { " = VALUES(" });
+                    self.write_ident(out, c);
+                    out.push(')');
+                }
+            }
         }
     }
 
@@ -374,6 +423,50 @@ impl Backend {
             (Backend::MySql, Decimal) => "DECIMAL(65, 30)",
         };
         s.to_owned()
+    }
+
+    /// A constant in DDL (a CHECK's list, a DEFAULT), where no parameter can be bound. The
+    /// values come from the program's source (`#[orm(default = ...)]`, enum variants), never from
+    /// its users; text is quoted, with `'` doubled (and `\` too on MySQL, where it escapes).
+    pub fn write_literal(self, out: &mut String, v: &SqlLiteral) {
+        use std::fmt::Write;
+        match *v {
+            SqlLiteral::Bool(b) => out.push_str(match (self, b) {
+                (Backend::Postgres, true) => "TRUE",
+                (Backend::Postgres, false) => "FALSE",
+                (_, true) => "1",
+                (_, false) => "0",
+            }),
+            SqlLiteral::Int(n) => {
+                let _ = write!(out, "{n}");
+            }
+            SqlLiteral::Float(f) => {
+                let _ = write!(out, "{f:?}");
+            }
+            SqlLiteral::Text(t) => {
+                out.push('\'');
+                for c in t.chars() {
+                    match c {
+                        '\'' => out.push_str("''"),
+                        '\\' if self == Backend::MySql => out.push_str("\\\\"),
+                        c => out.push(c),
+                    }
+                }
+                out.push('\'');
+            }
+        }
+    }
+
+    /// A column's DEFAULT value: [`write_literal`](Backend::write_literal), in parentheses for
+    /// text on MySQL (MySQL 8 accepts a text DEFAULT on TEXT columns only as an expression).
+    pub fn write_default(self, out: &mut String, v: &SqlLiteral) {
+        if self == Backend::MySql && matches!(v, SqlLiteral::Text(_)) {
+            out.push('(');
+            self.write_literal(out, v);
+            out.push(')');
+        } else {
+            self.write_literal(out, v);
+        }
     }
 
     /// The column definition of a database-generated integer primary key.

@@ -46,11 +46,14 @@ pub(crate) fn map_error(e: sqlx::Error, table: Option<&str>) -> Error {
     #[cfg(feature = "sqlite")]
     if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
         // "UNIQUE constraint failed: users.email" / "NOT NULL constraint failed: t.c"
+        // A composite UNIQUE names every column: "UNIQUE constraint failed: t.a, t.b" -> "a, b"
+        // (as PostgreSQL's detail lists them).
         if let Some((_, cols)) = message.split_once("failed: ")
-            && let Some((t, c)) = cols.split(", ").next().and_then(|first| first.split_once('.'))
+            && let Some((t, _)) = cols.split(", ").next().and_then(|first| first.split_once('.'))
         {
             info.table = Some(t.to_owned());
-            info.column = Some(c.to_owned());
+            let names: Vec<&str> = cols.split(", ").map(|tc| tc.split_once('.').map_or(tc, |(_, c)| c)).collect();
+            info.column = Some(names.join(", "));
         }
     }
     #[cfg(feature = "mysql")]

@@ -30,3 +30,4 @@ pub use driver::{Args, DbOptions, RowRef};
 pub(crate) use driver::{DbInner, Exec};
 pub(crate) use errors::map_error;
 pub(crate) use tx::TxInner;
+pub(crate) use types::{decode_kind, in_column};

@@ -140,7 +140,7 @@ impl Args {
 
     /// Binds text without copying it into a `Value` first.
     #[inline]
-    fn push_str(&mut self, s: &str) -> Result<()> {
+    pub(crate) fn push_str(&mut self, s: &str) -> Result<()> {
         no_nul(s)?;
         match self {
             #[cfg(feature = "sqlite")]
@@ -422,6 +422,7 @@ macro_rules! int_type {
                 let x = *self;
                 bind_as!(args, sqlite: x as $s, postgres: x as $p, mysql: x as $m)
             }
+            fn from_value(v: Value) -> Result<Self> { int_from_value(v) }
             #[inline]
             fn decode(row: &RowRef<'_>, idx: usize) -> Result<Self> { get_int(row, idx) }
         }
@@ -442,6 +443,13 @@ macro_rules! float_type {
                 non_finite(args.backend(), x as f64)?;
                 bind_as!(args, sqlite: x as $s, postgres: x, mysql: x)
             }
+            fn from_value(v: Value) -> Result<Self> {
+                match v {
+                    Value::F32(x) => Ok(x as $t),
+                    Value::F64(x) => Ok(x as $t),
+                    other => Err(mismatch::<Self>(&other)),
+                }
+            }
             #[inline]
             fn decode(row: &RowRef<'_>, idx: usize) -> Result<Self> {
                 get!(row, idx, sqlite: $t, postgres: $t, mysql: $t)
@@ -455,6 +463,12 @@ impl SqlType for bool {
     const KIND: SqlKind = SqlKind::Bool;
     fn to_value(&self) -> Value {
         Value::Bool(*self)
+    }
+    fn from_value(v: Value) -> Result<Self> {
+        match v {
+            Value::Bool(x) => Ok(x),
+            other => int_from_value::<i64>(other).map(|n| n != 0),
+        }
     }
     #[inline]
     fn bind(&self, args: &mut Args) -> Result<()> {
@@ -474,6 +488,9 @@ macro_rules! copy_type {
         impl SqlType for $t {
             const KIND: SqlKind = SqlKind::$kind;
             fn to_value(&self) -> Value { Value::$kind(*self) }
+            fn from_value(v: Value) -> Result<Self> {
+                match v { Value::$kind(x) => Ok(x), other => Err(mismatch::<Self>(&other)) }
+            }
             #[inline]
             fn bind(&self, args: &mut Args) -> Result<()> { args.push_value(Value::$kind(*self)) }
             #[inline]
@@ -494,6 +511,15 @@ impl SqlType for String {
     fn to_value(&self) -> Value {
         Value::Text(self.clone())
     }
+    fn into_sql_value(self) -> Value {
+        Value::Text(self)
+    }
+    fn from_value(v: Value) -> Result<Self> {
+        match v {
+            Value::Text(x) => Ok(x),
+            other => Err(mismatch::<Self>(&other)),
+        }
+    }
     #[inline]
     fn bind(&self, args: &mut Args) -> Result<()> {
         args.push_str(self)
@@ -508,6 +534,15 @@ impl SqlType for Vec<u8> {
     const KIND: SqlKind = SqlKind::Bytes;
     fn to_value(&self) -> Value {
         Value::Bytes(self.clone())
+    }
+    fn into_sql_value(self) -> Value {
+        Value::Bytes(self)
+    }
+    fn from_value(v: Value) -> Result<Self> {
+        match v {
+            Value::Bytes(x) => Ok(x),
+            other => Err(mismatch::<Self>(&other)),
+        }
     }
     #[inline]
     fn bind(&self, args: &mut Args) -> Result<()> {
@@ -528,6 +563,15 @@ impl SqlType for serde_json::Value {
     const KIND: SqlKind = SqlKind::Json;
     fn to_value(&self) -> Value {
         Value::Json(self.clone())
+    }
+    fn into_sql_value(self) -> Value {
+        Value::Json(self)
+    }
+    fn from_value(v: Value) -> Result<Self> {
+        match v {
+            Value::Json(x) => Ok(x),
+            other => Err(mismatch::<Self>(&other)),
+        }
     }
     fn bind(&self, args: &mut Args) -> Result<()> {
         args.push_value(Value::Json(self.clone()))
@@ -555,6 +599,12 @@ impl SqlType for rust_decimal::Decimal {
     const KIND: SqlKind = SqlKind::Decimal;
     fn to_value(&self) -> Value {
         Value::Decimal(*self)
+    }
+    fn from_value(v: Value) -> Result<Self> {
+        match v {
+            Value::Decimal(x) => Ok(x),
+            other => Err(mismatch::<Self>(&other)),
+        }
     }
     fn bind(&self, args: &mut Args) -> Result<()> {
         args.push_value(Value::Decimal(*self))
@@ -592,5 +642,65 @@ pub(super) fn compare_decimal_text(a: &str, b: &str) -> std::cmp::Ordering {
         (Some(_), None) => std::cmp::Ordering::Less,
         (None, Some(_)) => std::cmp::Ordering::Greater,
         (None, None) => a.cmp(b),
+    }
+}
+
+/// A value of the wrong kind given to `T::from_value`.
+fn mismatch<T>(v: &Value) -> Error {
+    Error::InvalidValue(format!("{v:?} cannot be read as {}", std::any::type_name::<T>()))
+}
+
+/// An integer of any width, range-checked into `T`.
+fn int_from_value<T: TryFrom<i64>>(v: Value) -> Result<T> {
+    let wide = match v {
+        Value::I8(x) => i64::from(x),
+        Value::I16(x) => i64::from(x),
+        Value::I32(x) => i64::from(x),
+        Value::I64(x) => x,
+        Value::Bool(b) => i64::from(b),
+        other => return Err(mismatch::<T>(&other)),
+    };
+    T::try_from(wide)
+        .map_err(|_| Error::InvalidValue(format!("{wide} is out of range for {}", std::any::type_name::<T>())))
+}
+
+/// Column `idx` read as the built-in type of `kind`, as a [`Value`] (the decoding of a type
+/// implemented by hand through [`SqlType::from_value`]).
+pub(crate) fn decode_kind(row: &RowRef<'_>, idx: usize, kind: SqlKind) -> Result<Value> {
+    Ok(match kind {
+        SqlKind::Bool => Value::Bool(bool::decode(row, idx)?),
+        SqlKind::I8 => Value::I8(i8::decode(row, idx)?),
+        SqlKind::I16 => Value::I16(i16::decode(row, idx)?),
+        SqlKind::I32 => Value::I32(i32::decode(row, idx)?),
+        SqlKind::I64 => Value::I64(i64::decode(row, idx)?),
+        SqlKind::F32 => Value::F32(f32::decode(row, idx)?),
+        SqlKind::F64 => Value::F64(f64::decode(row, idx)?),
+        SqlKind::Text => Value::Text(String::decode(row, idx)?),
+        SqlKind::Bytes => Value::Bytes(Vec::<u8>::decode(row, idx)?),
+        #[cfg(feature = "chrono")]
+        SqlKind::Date => Value::Date(chrono::NaiveDate::decode(row, idx)?),
+        #[cfg(feature = "chrono")]
+        SqlKind::Time => Value::Time(chrono::NaiveTime::decode(row, idx)?),
+        #[cfg(feature = "chrono")]
+        SqlKind::DateTime => Value::DateTime(chrono::NaiveDateTime::decode(row, idx)?),
+        #[cfg(feature = "chrono")]
+        SqlKind::DateTimeUtc => Value::DateTimeUtc(chrono::DateTime::<chrono::Utc>::decode(row, idx)?),
+        #[cfg(feature = "uuid")]
+        SqlKind::Uuid => Value::Uuid(uuid::Uuid::decode(row, idx)?),
+        #[cfg(feature = "json")]
+        SqlKind::Json => Value::Json(serde_json::Value::decode(row, idx)?),
+        #[cfg(feature = "decimal")]
+        SqlKind::Decimal => Value::Decimal(rust_decimal::Decimal::decode(row, idx)?),
+        #[allow(unreachable_patterns)]
+        other => return Err(Error::Unsupported(format!("{other:?} columns need a feature of orm-core"))),
+    })
+}
+
+/// An error converting the value of column `idx` as an [`Error::Decode`] naming the column (and,
+/// once the caller fills it in, the table).
+pub(crate) fn in_column(row: &RowRef<'_>, idx: usize, e: Error) -> Error {
+    match e {
+        e @ Error::Decode { .. } => e,
+        other => decode_err(row, idx, other.to_string()),
     }
 }

@@ -419,8 +419,7 @@ impl Schema {
                 kind: c.kind,
                 max_length: c.max_length,
                 nullable: c.nullable,
-                // Wire `#[orm(default = "...")]` here when ColumnDef has it.
-                default: None,
+                default: c.default.as_ref().map(crate::value::SqlLiteral::to_portable_sql),
                 auto_increment: c.primary_key && c.auto_increment,
             });
             let alone_key = c.primary_key && M::KEY_COLUMNS.len() == 1;
@@ -451,7 +450,22 @@ impl Schema {
                 self.hints.columns.push((t.into(), c.name.into(), old.into()));
             }
         }
-        // Wire struct-level `unique(a, b)` / `index(a, b)` and CHECKs here (`Table::unique`, ...).
+        for (cols, unique) in M::UNIQUE_TOGETHER.iter().map(|c| (c, true)).chain(M::INDEXES.iter().map(|c| (c, false)))
+        {
+            let suffix = if unique { "key" } else { "idx" };
+            table.indexes.push(Index {
+                name: crate::model::index_name(t, cols, suffix),
+                columns: cols.iter().map(|c| (*c).to_owned()).collect(),
+                unique,
+            });
+        }
+        for c in M::COLUMNS.iter().filter(|c| !c.allowed.is_empty()) {
+            let values: Vec<String> = c.allowed.iter().map(crate::value::SqlLiteral::to_portable_sql).collect();
+            table.checks.push(Check {
+                name: crate::model::index_name(t, &[c.name], "check"),
+                expr: format!("{} IN ({})", c.name, values.join(", ")),
+            });
+        }
         if let Some(old) = M::RENAMED_FROM {
             self.hints.tables.push((t.into(), old.into()));
         }

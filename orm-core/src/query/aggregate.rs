@@ -26,8 +26,12 @@ pub trait Comparable: SqlType {
 macro_rules! comparable {
     ($($t:ty),* $(,)?) => {$(
         impl Comparable for $t { type NonNull = $t; }
-        impl Comparable for Option<$t> { type NonNull = $t; }
     )*};
+}
+// One impl for every `Option` (a type derived with `#[derive(SqlType)]` cannot implement it for
+// `Option<Self>` in its own crate).
+impl<T: Comparable<NonNull = T>> Comparable for Option<T> {
+    type NonNull = T;
 }
 comparable!(i8, i16, i32, i64, f32, f64, String);
 #[cfg(feature = "chrono")]

@@ -70,12 +70,34 @@ impl ExprExt {
 }
 
 impl SqlWriter {
+    /// An operand of arithmetic. An integer constant is written inline (a number the program
+    /// gave, never text), so that an expression and its repetition render identically: with
+    /// `GROUP BY ("ms" / 60000)` and the same expression selected, PostgreSQL must see the
+    /// same text in both places (two parameters `$1`, `$2` are different expressions to it, so
+    /// it rejects the query with 42803).
+    fn arith_operand(&mut self, e: &Expr) -> Result<()> {
+        use crate::value::Value;
+        let n = match e {
+            Expr::Value(Value::I8(n)) => i64::from(*n),
+            Expr::Value(Value::I16(n)) => i64::from(*n),
+            Expr::Value(Value::I32(n)) => i64::from(*n),
+            Expr::Value(Value::I64(n)) => *n,
+            other => return self.expr(other),
+        };
+        if n < 0 {
+            self.push(&format!("({n})"));
+        } else {
+            self.push(&n.to_string());
+        }
+        Ok(())
+    }
+
     /// Renders a query-language node.
     pub(crate) fn ext(&mut self, e: &ExprExt) -> Result<()> {
         match e {
             ExprExt::Arith { op, left, right, integer } => {
                 self.push("(");
-                self.expr(left)?;
+                self.arith_operand(left)?;
                 self.push(match op {
                     ArithOp::Add => " + ",
                     ArithOp::Sub => " - ",
@@ -83,7 +105,7 @@ impl SqlWriter {
                     ArithOp::Div if *integer => self.backend.integer_division(),
                     ArithOp::Div => " / ",
                 });
-                self.expr(right)?;
+                self.arith_operand(right)?;
                 self.push(")");
             }
             ExprExt::Agg { func, arg, distinct, cast } => {

@@ -14,14 +14,41 @@ use std::marker::PhantomData;
 /// [`all`](Query::all), [`first`](Query::first), [`count`](Query::count),
 /// [`exists`](Query::exists) or [`delete`](Query::delete).
 pub struct Query<M> {
+    /// What is rendered: `filter` is the soft-delete scope AND the user's filters.
     pub(crate) select: Select,
+    /// The user's filters alone (`select.filter` without the scope).
+    user_filter: Option<super::ast::Expr>,
+    /// Which rows of a model with `#[orm(soft_delete)]` the query sees.
+    scope: Scope,
     _marker: PhantomData<fn() -> M>,
+}
+
+/// The rows of a soft-deleting model a query sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Live,
+    All,
+    Deleted,
 }
 
 impl<M> Clone for Query<M> {
     fn clone(&self) -> Self {
-        Query { select: self.select.clone(), _marker: PhantomData }
+        Query {
+            select: self.select.clone(),
+            user_filter: self.user_filter.clone(),
+            scope: self.scope,
+            _marker: PhantomData,
+        }
     }
+}
+
+/// `"t"."deleted_at" IS NULL` (or IS NOT NULL) of a model with `#[orm(soft_delete)]`.
+pub(crate) fn soft_delete_cond<M: Model>(deleted: bool) -> Option<super::ast::Expr> {
+    let i = M::SOFT_DELETE_COLUMN?;
+    Some(super::ast::Expr::IsNull {
+        expr: Box::new(super::ast::Expr::Column { table: M::TABLE, column: M::COLUMNS[i].name }),
+        negated: deleted,
+    })
 }
 
 impl<M> std::fmt::Debug for Query<M> {
@@ -38,17 +65,51 @@ impl<M: Model> Default for Query<M> {
 
 impl<M: Model> Query<M> {
     /// A query matching every row.
+    ///
+    /// For a model with `#[orm(soft_delete)]`, the rows not deleted: see
+    /// [`with_deleted`](Query::with_deleted) and [`only_deleted`](Query::only_deleted).
     pub fn new() -> Self {
-        Query { select: Select::default(), _marker: PhantomData }
+        let mut q = Query { select: Select::default(), user_filter: None, scope: Scope::Live, _marker: PhantomData };
+        q.sync_filter();
+        q
     }
 
     /// Keeps the rows matching `cond`; several filters chain with AND.
     pub fn filter(mut self, cond: Cond<M>) -> Self {
-        self.select.filter = Some(match self.select.filter.take() {
+        self.user_filter = Some(match self.user_filter.take() {
             None => cond.expr,
             Some(f) => f.and(cond.expr),
         });
+        self.sync_filter();
         self
+    }
+
+    /// Sees soft-deleted rows too (a model with `#[orm(soft_delete)]`; no effect otherwise).
+    pub fn with_deleted(mut self) -> Self {
+        self.scope = Scope::All;
+        self.sync_filter();
+        self
+    }
+
+    /// Sees only the soft-deleted rows (a model with `#[orm(soft_delete)]`; no effect otherwise).
+    pub fn only_deleted(mut self) -> Self {
+        self.scope = Scope::Deleted;
+        self.sync_filter();
+        self
+    }
+
+    /// `select.filter` = the scope's condition AND the user's filters.
+    fn sync_filter(&mut self) {
+        let scope = match self.scope {
+            Scope::Live => soft_delete_cond::<M>(false),
+            Scope::Deleted => soft_delete_cond::<M>(true),
+            Scope::All => None,
+        };
+        self.select.filter = match (scope, self.user_filter.clone()) {
+            (None, f) => f,
+            (Some(s), None) => Some(s),
+            (Some(s), Some(f)) => Some(s.and(f)),
+        };
     }
 
     /// Orders by `order`, after any earlier `order_by`.
@@ -147,7 +208,32 @@ impl<M: Model> Query<M> {
     ///
     /// With `order_by`/`limit`/`offset`, the rows are picked by primary key in a subquery, which
     /// works on every backend.
+    ///
+    /// For a model with `#[orm(soft_delete)]`, this sets the rows' soft-delete column to the
+    /// current time instead (rows already deleted are not counted, unless
+    /// [`with_deleted`](Query::with_deleted) is set); [`force_delete`](Query::force_delete)
+    /// removes them.
     pub async fn delete<'e>(&self, exec: impl Into<Executor<'e>>) -> Result<u64> {
+        let exec = exec.into().0;
+        if let Some(i) = M::SOFT_DELETE_COLUMN {
+            let c = &M::COLUMNS[i];
+            let mut w = SqlWriter::new(exec.backend());
+            w.push("UPDATE ");
+            w.ident(M::TABLE);
+            w.push(" SET ");
+            w.ident(c.name);
+            w.push(" = ");
+            w.expr(&super::ast::Expr::Value(crate::lifecycle::now_value(c.kind, crate::lifecycle::now_micros())?))?;
+            self.where_rows(&mut w)?;
+            let (sql, args) = w.finish();
+            return Ok(driver::execute(exec, sql, args).await.map_err(|e| e.for_table(M::TABLE))?.rows_affected);
+        }
+        self.force_delete(crate::db::Executor(exec)).await
+    }
+
+    /// DELETEs every matching row, also of a model with `#[orm(soft_delete)]` (by default only
+    /// the rows not soft-deleted match: add [`with_deleted`](Query::with_deleted) to remove all).
+    pub async fn force_delete<'e>(&self, exec: impl Into<Executor<'e>>) -> Result<u64> {
         let exec = exec.into().0;
         let mut w = SqlWriter::new(exec.backend());
         w.push("DELETE FROM ");

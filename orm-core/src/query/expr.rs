@@ -78,37 +78,29 @@ fn value_expr<M, T>(v: Value) -> Expr<M, T> {
     Expr::from_node(Node::Value(v))
 }
 
-// Values, for every (value type, column type) pair `IntoValue` accepts. Listed type by type
-// rather than as one blanket impl over `IntoValue`, which would overlap with the column and
-// expression impls in the compiler's eyes.
-macro_rules! value_into_expr {
-    ($($t:ty),* $(,)?) => {$(
-        impl<M> IntoExpr<M, $t> for $t {
-            fn into_expr(self) -> Expr<M, $t> { value_expr(IntoValue::<$t>::into_value(self)) }
-        }
-        impl<M> IntoExpr<M, $t> for &$t {
-            fn into_expr(self) -> Expr<M, $t> { value_expr(IntoValue::<$t>::into_value(self)) }
-        }
-        impl<M> IntoExpr<M, Option<$t>> for $t {
-            fn into_expr(self) -> Expr<M, Option<$t>> { value_expr(IntoValue::<Option<$t>>::into_value(self)) }
-        }
-        impl<M> IntoExpr<M, Option<$t>> for &$t {
-            fn into_expr(self) -> Expr<M, Option<$t>> { value_expr(IntoValue::<Option<$t>>::into_value(self)) }
-        }
-        impl<M> IntoExpr<M, Option<$t>> for Option<$t> {
-            fn into_expr(self) -> Expr<M, Option<$t>> { value_expr(IntoValue::<Option<$t>>::into_value(self)) }
-        }
-    )*};
+// Values, for every (value type, column type) pair `IntoValue` accepts: blanket impls over
+// `SqlType` (so derived and hand-written types are values too). They cannot overlap with the
+// column and expression impls above: those would need `T = Column<M, T>`.
+impl<M, T: SqlType> IntoExpr<M, T> for T {
+    fn into_expr(self) -> Expr<M, T> {
+        value_expr(self.into_sql_value())
+    }
 }
-value_into_expr!(bool, i8, i16, i32, i64, f32, f64, String, Vec<u8>);
-#[cfg(feature = "chrono")]
-value_into_expr!(chrono::NaiveDate, chrono::NaiveTime, chrono::NaiveDateTime, chrono::DateTime<chrono::Utc>);
-#[cfg(feature = "uuid")]
-value_into_expr!(uuid::Uuid);
-#[cfg(feature = "json")]
-value_into_expr!(serde_json::Value);
-#[cfg(feature = "decimal")]
-value_into_expr!(rust_decimal::Decimal);
+impl<M, T: SqlType> IntoExpr<M, T> for &T {
+    fn into_expr(self) -> Expr<M, T> {
+        value_expr(self.to_value())
+    }
+}
+impl<M, T: SqlType> IntoExpr<M, Option<T>> for T {
+    fn into_expr(self) -> Expr<M, Option<T>> {
+        value_expr(self.into_sql_value())
+    }
+}
+impl<M, T: SqlType> IntoExpr<M, Option<T>> for &T {
+    fn into_expr(self) -> Expr<M, Option<T>> {
+        value_expr(self.to_value())
+    }
+}
 
 impl<M> IntoExpr<M, String> for &str {
     fn into_expr(self) -> Expr<M, String> {

@@ -113,7 +113,7 @@ impl<M: Model> Query<M> {
         let locked = if tx.backend.supports_for_update() { self.clone().for_update() } else { self.clone() };
         if let Some(mut found) = locked.get_one(Exec::Tx(tx)).await? {
             update(&mut found);
-            save(&found, Exec::Tx(tx)).await?;
+            save(&mut found, Exec::Tx(tx)).await?;
             return Ok((found, false));
         }
         let mut row = create();
@@ -122,7 +122,7 @@ impl<M: Model> Query<M> {
             Err(Error::UniqueViolation(info)) => match locked.get_one(Exec::Tx(tx)).await? {
                 Some(mut found) => {
                     update(&mut found);
-                    save(&found, Exec::Tx(tx)).await?;
+                    save(&mut found, Exec::Tx(tx)).await?;
                     Ok((found, false))
                 }
                 None => Err(Error::UniqueViolation(info)),
@@ -167,7 +167,7 @@ async fn insert_guarded<M: Model>(row: &mut M, mut exec: Exec<'_>) -> Result<()>
 }
 
 /// Saves the changes of a loaded row (it exists: it was just read in this transaction).
-async fn save<M: Model>(row: &M, exec: Exec<'_>) -> Result<()> {
+async fn save<M: Model>(row: &mut M, exec: Exec<'_>) -> Result<()> {
     if update_row(row, exec).await? == 0 {
         return Err(Error::NotFound { table: M::TABLE.to_owned() });
     }

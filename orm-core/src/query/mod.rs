@@ -14,6 +14,7 @@ mod update;
 
 pub use aggregate::{Comparable, count};
 pub use builder::Query;
+pub(crate) use builder::soft_delete_cond;
 pub use column::{Column, Cond, Order, TextColumn};
 pub use expr::{Expr, IntoExpr, Numeric, escape_like};
 pub use select::{ExprList, SelectQuery, Selection};

@@ -61,13 +61,35 @@ impl<M: Model> Query<M> {
     /// Every right-hand side sees the row as it was before the update on PostgreSQL and SQLite;
     /// MySQL evaluates the assignments left to right, so a later one sees the new value of a
     /// column assigned earlier in the same list.
+    ///
+    /// The model's `auto_now` columns not assigned here are set to the current time, and its
+    /// `version` column (if any) is incremented, so that a model read before this update is
+    /// stale; [`update_without_auto_now`](Query::update_without_auto_now) leaves the `auto_now`
+    /// columns alone.
     pub async fn update<'e>(
         &self,
         exec: impl Into<Executor<'e>>,
         assignments: impl IntoIterator<Item = Assignment<M>>,
     ) -> Result<u64> {
+        self.update_inner(exec, assignments.into_iter().collect(), true).await
+    }
+
+    /// [`update`](Query::update) without setting the `auto_now` columns.
+    pub async fn update_without_auto_now<'e>(
+        &self,
+        exec: impl Into<Executor<'e>>,
+        assignments: impl IntoIterator<Item = Assignment<M>>,
+    ) -> Result<u64> {
+        self.update_inner(exec, assignments.into_iter().collect(), false).await
+    }
+
+    async fn update_inner<'e>(
+        &self,
+        exec: impl Into<Executor<'e>>,
+        mut assignments: Vec<Assignment<M>>,
+        touch: bool,
+    ) -> Result<u64> {
         let exec = exec.into().0;
-        let assignments: Vec<Assignment<M>> = assignments.into_iter().collect();
         if assignments.is_empty() {
             return Err(Error::InvalidValue(format!(
                 "an update of `{}` needs at least one assignment (Column::set)",
@@ -81,6 +103,25 @@ impl<M: Model> Query<M> {
                     a.column,
                     M::TABLE
                 )));
+            }
+        }
+        let assigned = |a: &[Assignment<M>], name: &str| a.iter().any(|x| x.column == name);
+        if touch && !M::AUTO_NOW.is_empty() {
+            let now = crate::lifecycle::now_micros();
+            for &i in M::AUTO_NOW {
+                let c = &M::COLUMNS[i];
+                if !assigned(&assignments, c.name) {
+                    let value = crate::lifecycle::now_value(c.kind, now)?;
+                    assignments.push(Assignment { column: c.name, value: Node::Value(value), _marker: PhantomData });
+                }
+            }
+        }
+        if let Some(v) = M::VERSION_COLUMN {
+            let c = &M::COLUMNS[v];
+            if !assigned(&assignments, c.name) {
+                let col: Column<M, i64> = Column::new(c.name);
+                let bumped = super::expr::Expr::<M, i64>::from(col) + 1i64;
+                assignments.push(Assignment { column: c.name, value: bumped.node, _marker: PhantomData });
             }
         }
         let mut w = SqlWriter::new(exec.backend());

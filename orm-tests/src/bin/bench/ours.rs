@@ -82,8 +82,10 @@ impl Ours {
     }
 
     pub async fn update(&mut self, rows: &[Track]) -> Duration {
+        // `update` takes `&mut self` (it stores managed columns back); copy outside the timer.
+        let mut rows = rows.to_vec();
         let t = Timer::start();
-        for r in rows {
+        for r in &mut rows {
             r.update(&self.db).await.unwrap();
         }
         t.stop()
