@@ -6,6 +6,7 @@
 //! * `hot`: the stack of recently used connections in front of sqlx's pool.
 //! * `tx`: transactions, and what becomes of their connection on every path.
 //! * `types`: how each supported Rust type binds and decodes on each backend.
+//! * `trace`: the spans and events of the `tracing` feature.
 //! * `errors`: turning each backend's error reports into [`crate::Error`].
 //!
 //! Nothing outside `backend/` matches on the backend.
@@ -16,8 +17,10 @@ mod errors;
 mod hot;
 #[cfg(feature = "sqlite")]
 mod sqlite_fns;
-mod tx;
 mod test_db;
+#[cfg(feature = "tracing")]
+mod trace;
+mod tx;
 mod types;
 
 pub use dialect::Backend;
