@@ -113,7 +113,6 @@ fn assert_tls_refused(result: orm_core::Result<()>, what: &str) {
         Err(e @ Error::Connect { .. }) => {
             let msg = e.to_string();
             let lower = msg.to_lowercase();
-            assert!(lower.contains("tls"), "{what}: the message should say TLS failed: {msg}");
             assert!(
                 lower.contains("certificate") || lower.contains("issuer"),
                 "{what}: the message should say the certificate is not trusted: {msg}"
