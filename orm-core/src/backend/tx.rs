@@ -200,6 +200,8 @@ impl TxInner {
             TxState::Open => {}
             TxState::Failed => {
                 let e = self.state.unusable();
+                #[cfg(feature = "tracing")]
+                super::trace::transaction_ended(&self.span, "rolled back (aborted)");
                 self.end("ROLLBACK").await?;
                 return Err(e);
             }
