@@ -205,6 +205,13 @@ impl PrivatePostgres {
     /// Creates and starts a cluster for the test `name`; `None` (after a loud message) when the
     /// PostgreSQL server binaries are missing and `CI` is not set.
     pub fn start(name: &str) -> Option<PrivatePostgres> {
+        PrivatePostgres::start_with(name, &[], &[])
+    }
+
+    /// [`PrivatePostgres::start`], with `files` (name, contents) written into the data directory
+    /// (owned by the server's user, mode 0600: a TLS key must be private) and `config` lines
+    /// appended to its `postgresql.conf` (relative paths there are relative to the data directory).
+    pub fn start_with(name: &str, files: &[(&str, &[u8])], config: &[&str]) -> Option<PrivatePostgres> {
         let Some(bin) = postgres_bin() else {
             unavailable("a private PostgreSQL server", "no initdb/pg_ctl under /usr/lib/postgresql/*/bin");
             return None;
@@ -224,6 +231,24 @@ impl PrivatePostgres {
         if let Err(e) = run(initdb, "initdb") {
             unavailable("a private PostgreSQL server", &e);
             return None;
+        }
+        let data = dir.path().join("data");
+        for (file, contents) in files {
+            let path = data.join(file);
+            std::fs::write(&path, contents).expect("write a file into the data directory");
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod 0600");
+            chown(&path, "postgres");
+        }
+        if !config.is_empty() {
+            use std::io::Write;
+            let mut conf = std::fs::OpenOptions::new()
+                .append(true)
+                .open(data.join("postgresql.conf"))
+                .expect("open postgresql.conf");
+            for line in config {
+                writeln!(conf, "{line}").expect("append to postgresql.conf");
+            }
         }
         let mut pg = PrivatePostgres { bin, port: 0, dir };
         let mut last = String::new();

@@ -16,6 +16,7 @@ pub enum Backend {
 /// Run on every new MySQL connection: the session's sql_mode plus strict mode, so too-long text
 /// and out-of-range numbers are errors rather than truncated or clamped (a server configured with
 /// `sql_mode = ''` stores the first N characters otherwise).
+#[cfg(feature = "mysql")]
 pub(crate) const MYSQL_STRICT_MODE_SQL: &str = "SET SESSION sql_mode = CONCAT(@@sql_mode, ',STRICT_ALL_TABLES')";
 
 impl Backend {

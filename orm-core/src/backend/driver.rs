@@ -90,6 +90,10 @@ pub struct DbOptions {
     /// How many times [`Db::transaction`](crate::Db::transaction) runs a transaction again
     /// after a deadlock or serialization failure (default 3).
     pub transaction_retries: u32,
+    /// With the `tracing` feature: a statement that takes at least this long is logged as a
+    /// `warn!` event "slow statement" with its SQL text (never its values) and duration (default
+    /// `None`: no warning). Without the feature it has no effect.
+    pub slow_statement_threshold: Option<Duration>,
 }
 
 impl Default for DbOptions {
@@ -105,6 +109,7 @@ impl Default for DbOptions {
             transaction_timeout: None,
             close_timeout: Duration::from_secs(5),
             transaction_retries: 3,
+            slow_statement_threshold: None,
         }
     }
 }
@@ -131,6 +136,9 @@ pub(crate) struct DbInner {
     pub(crate) transaction_timeout: Option<Duration>,
     pub(crate) close_timeout: Duration,
     pub(crate) transaction_retries: u32,
+    /// [`DbOptions::slow_statement_threshold`].
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    pub(crate) slow_statement_threshold: Option<Duration>,
 }
 
 impl Pool {
@@ -376,6 +384,17 @@ where
 ///
 /// `DbOptions::statement_timeout` bounds the statement in both cases.
 macro_rules! dispatch {
+    // With the SQL text (`&str`): in the statement's span with the `tracing` feature (backend/trace.rs).
+    (traced $exec:ident, $sql:expr, $args:expr, |$e:ident, $a:ident, $row:ident| $body:expr) => {{
+        #[cfg(feature = "tracing")]
+        let result = {
+            let statement = super::trace::Statement::start(&$exec, $sql);
+            statement.run(async { dispatch!($exec, $args, |$e, $a, $row| $body) }).await
+        };
+        #[cfg(not(feature = "tracing"))]
+        let result = dispatch!($exec, $args, |$e, $a, $row| $body);
+        result
+    }};
     ($exec:expr, $args:expr, |$e:ident, $a:ident, $row:ident| $body:expr) => {
         match ($exec, $args) {
             #[cfg(feature = "sqlite")]
@@ -563,7 +582,7 @@ pub(crate) async fn execute_with(exec: Exec<'_>, sql: SqlText, args: Args, persi
     exec.count();
     let persistent = persistent && exec.caches_statements();
     let sql = sql.into_sqlx();
-    dispatch!(exec, args, |e, a, _row| {
+    dispatch!(traced exec, sql.as_str(), args, |e, a, _row| {
         let r = sqlx::query_with(sql, a).persistent(persistent).execute(e).await?;
         Ok(r.outcome())
     })
@@ -597,7 +616,7 @@ where
     let backend = exec.backend();
     let persistent = persistent && exec.caches_statements();
     let sql = sql.into_sqlx();
-    dispatch!(exec, args, |e, a, row| {
+    dispatch!(traced exec, sql.as_str(), args, |e, a, row| {
         let query = sqlx::query_with(sql, a).persistent(persistent);
         let mut checked = 0;
         if backend.collects_rows_first() {
@@ -633,7 +652,7 @@ where
     exec.count();
     let persistent = exec.caches_statements();
     let sql = sql.into_sqlx();
-    dispatch!(exec, args, |e, a, row| {
+    dispatch!(traced exec, sql.as_str(), args, |e, a, row| {
         match sqlx::query_with(sql, a).persistent(persistent).fetch_optional(e).await? {
             Some(r) => MapRow::new(&mut 0).run(|| f(&row(&r))).map(Some),
             None => Ok(None),
@@ -650,7 +669,7 @@ where
     exec.count();
     let persistent = exec.caches_statements();
     let sql = sql.into_sqlx();
-    dispatch!(exec, args, |e, a, row| {
+    dispatch!(traced exec, sql.as_str(), args, |e, a, row| {
         let mut s = sqlx::query_with(sql, a).persistent(persistent).fetch(e);
         let mut checked = 0;
         while let Some(r) = s.try_next().await? {
@@ -671,7 +690,7 @@ pub(crate) async fn execute_script(exec: Exec<'_>, sql: String) -> Result<()> {
     let backend = exec.backend();
     let script = SqlText::Owned(sql).into_sqlx();
     // The arguments only pick the backend's arm: a script has none.
-    dispatch!(exec, Args::new(backend), |e, _a, _row| {
+    dispatch!(traced exec, script.as_str(), Args::new(backend), |e, _a, _row| {
         sqlx::raw_sql(script).execute(e).await?;
         Ok(())
     })
@@ -696,6 +715,8 @@ where
     exec.count();
     let persistent = exec.caches_statements();
     let sql = sql.into_sqlx();
+    #[cfg(feature = "tracing")]
+    let statement = super::trace::Statement::start(&exec, sql.as_str());
     // A stream on a leased connection of the hot pool.
     macro_rules! db_stream {
         ($d:ident, $p:ident, $a:ident, $row:ident) => {
@@ -806,7 +827,7 @@ where
     let failed = |e: Error| -> futures_util::stream::BoxStream<'e, Result<T>> {
         Box::pin(futures_util::stream::once(async move { Err(e) }))
     };
-    match (exec, args) {
+    let stream: futures_util::stream::BoxStream<'e, Result<T>> = match (exec, args) {
         #[cfg(feature = "sqlite")]
         (Exec::Db(d), Args::Sqlite(a)) => match d.pool.sqlite() {
             Some(p) => db_stream!(d, p, a, row_sqlite),
@@ -839,7 +860,10 @@ where
         }
         #[allow(unreachable_patterns)]
         _ => failed(mismatch()),
-    }
+    };
+    #[cfg(feature = "tracing")]
+    let stream = statement.stream(stream);
+    stream
 }
 
 /// Redacts the password of a URL for error messages.
@@ -1017,6 +1041,7 @@ pub(crate) async fn connect(url: &str, opts: &DbOptions) -> Result<DbInner> {
         transaction_timeout: opts.transaction_timeout,
         close_timeout: opts.close_timeout,
         transaction_retries: opts.transaction_retries,
+        slow_statement_threshold: opts.slow_statement_threshold,
     })
 }
 

@@ -89,6 +89,8 @@ pub(crate) fn map_error(e: sqlx::Error, table: Option<&str>) -> Error {
     }
 }
 
+// Serialization failures exist on PostgreSQL and SQLite only.
+#[cfg_attr(not(any(feature = "postgres", feature = "sqlite")), allow(dead_code))]
 enum Retry {
     Deadlock,
     Serialization,

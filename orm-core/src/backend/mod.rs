@@ -8,6 +8,7 @@
 //! * `types`: how each supported Rust type binds and decodes on each backend.
 //! * `ddl`, `dedicated`, `introspect`: migrations: the DDL of every schema operation, the
 //!   migrator's own connection, and reading a live schema from each catalog.
+//! * `trace`: the spans and events of the `tracing` feature.
 //! * `errors`: turning each backend's error reports into [`crate::Error`].
 //!
 //! Nothing outside `backend/` matches on the backend.
@@ -22,6 +23,8 @@ pub(crate) mod introspect;
 #[cfg(feature = "sqlite")]
 mod sqlite_fns;
 mod test_db;
+#[cfg(feature = "tracing")]
+mod trace;
 mod tx;
 mod types;
 

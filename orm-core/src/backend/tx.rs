@@ -119,6 +119,9 @@ pub(crate) struct TxInner {
     pub(crate) backend: Backend,
     /// When the hot pool first took the connection from sqlx (see `hot::MAX_HELD`).
     since: Instant,
+    /// The transaction's span, parent of its statements' (backend/trace.rs).
+    #[cfg(feature = "tracing")]
+    pub(super) span: tracing::Span,
     /// When `DbOptions::transaction_timeout` runs out, and that timeout.
     pub(super) deadline: Option<(Instant, Duration)>,
 }
@@ -142,6 +145,8 @@ impl DbInner {
     /// Starts a transaction on a connection of the pool.
     pub(crate) async fn begin(self: &Arc<Self>) -> Result<TxInner> {
         self.statements.fetch_add(1, Ordering::Relaxed);
+        #[cfg(feature = "tracing")]
+        let span = super::trace::transaction(self.backend);
         let (conn, since) = match &self.pool {
             #[cfg(feature = "sqlite")]
             Pool::Sqlite(p) => {
@@ -168,8 +173,17 @@ impl DbInner {
             backend: self.backend,
             since,
             deadline: None,
+            #[cfg(feature = "tracing")]
+            span,
         };
-        tx.control(self.backend.begin_sql()).await?;
+        #[cfg(feature = "tracing")]
+        let begin = {
+            let span = tx.span.clone();
+            tracing::Instrument::instrument(tx.control(self.backend.begin_sql()), span).await
+        };
+        #[cfg(not(feature = "tracing"))]
+        let begin = tx.control(self.backend.begin_sql()).await;
+        begin?;
         tx.state = TxState::Open;
         tx.deadline = deadline;
         Ok(tx)
@@ -208,18 +222,25 @@ impl TxInner {
             TxState::Open => {}
             TxState::Failed => {
                 let e = self.state.unusable();
+                #[cfg(feature = "tracing")]
+                super::trace::transaction_ended(&self.span, "rolled back (aborted)");
                 self.end("ROLLBACK").await?;
                 return Err(e);
             }
             // Dropped Broken: the connection is closed, which rolls the transaction back.
             state => return Err(state.unusable()),
         }
-        self.end("COMMIT").await.map_err(Error::outcome_unknown_if_lost)
+        let r = self.end("COMMIT").await.map_err(Error::outcome_unknown_if_lost);
+        #[cfg(feature = "tracing")]
+        super::trace::transaction_ended(&self.span, if r.is_ok() { "commit" } else { "commit failed" });
+        r
     }
 
     /// Rolls back.
     pub(crate) async fn rollback(mut self) -> Result<()> {
         self.db.statements.fetch_add(1, Ordering::Relaxed);
+        #[cfg(feature = "tracing")]
+        super::trace::transaction_ended(&self.span, "rollback");
         match self.state {
             TxState::Open | TxState::Failed => self.end("ROLLBACK").await,
             // Dropped Broken, the connection is closed: the server rolls back.
@@ -250,6 +271,10 @@ impl TxInner {
 impl Drop for TxInner {
     fn drop(&mut self) {
         let Some(conn) = self.conn.take() else { return };
+        #[cfg(feature = "tracing")]
+        if self.state != TxState::Ended {
+            super::trace::transaction_ended(&self.span, "dropped (rolled back)");
+        }
         macro_rules! finish {
             ($c:ident, $pool:ident) => {
                 match self.state {

@@ -3,7 +3,9 @@
 //! `cargo run -p orm-tests --example conduit` serves it on `127.0.0.1:3000` (`PORT` changes the
 //! port) from the SQLite file `conduit.db`; `DATABASE_URL=postgres://...` or `mysql://...` runs
 //! the same code on PostgreSQL or MariaDB. `JWT_SECRET` signs the tokens (a fixed development
-//! secret when unset); `RUST_LOG=conduit=debug` logs every request.
+//! secret when unset); `RUST_LOG=conduit=debug` logs every request, `RUST_LOG=conduit=debug,orm_core=debug`
+//! also every statement and transaction (orm-core's `tracing` feature: its spans, with the SQL
+//! text, never the values). A statement slower than 200 ms is a warning by default.
 //!
 //! Layout: `models` (the tables), `schema` (building them), `app` (state, router, middleware),
 //! `auth` (argon2, JWT, the extractors), `error` (the spec's error bodies), `views` (the JSON,
@@ -30,7 +32,12 @@ const DEV_SECRET: &str = "conduit-development-secret-do-not-use-in-production";
 
 /// Connects to `url` and builds the schema.
 pub async fn open(url: &str) -> orm_core::Result<Db> {
-    let db = Db::connect_with(url, DbOptions { max_connections: 16, ..DbOptions::default() }).await?;
+    let options = DbOptions {
+        max_connections: 16,
+        slow_statement_threshold: Some(std::time::Duration::from_millis(200)),
+        ..DbOptions::default()
+    };
+    let db = Db::connect_with(url, options).await?;
     schema::setup(&db).await?;
     Ok(db)
 }
@@ -44,7 +51,8 @@ pub fn state(db: Db, secret: &[u8]) -> AppState {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "conduit=info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "conduit=info,orm_core=warn".into()),
         )
         .init();
     let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "sqlite://conduit.db".to_owned());
