@@ -113,8 +113,8 @@ pub enum SqlLiteral {
 impl SqlLiteral {
     /// The literal in SQL that all three backends read alike (`TRUE`, `42`, `1.5`, `'text'` with
     /// quotes doubled), for migration files, which one history serves to every backend.
-    pub(crate) fn to_portable_sql(&self) -> String {
-        match *self {
+    pub(crate) fn to_portable_sql(self) -> String {
+        match self {
             SqlLiteral::Bool(b) => (if b { "TRUE" } else { "FALSE" }).to_owned(),
             SqlLiteral::Int(n) => n.to_string(),
             SqlLiteral::Float(f) => format!("{f:?}"),

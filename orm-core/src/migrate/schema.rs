@@ -419,7 +419,7 @@ impl Schema {
                 kind: c.kind,
                 max_length: c.max_length,
                 nullable: c.nullable,
-                default: c.default.as_ref().map(crate::value::SqlLiteral::to_portable_sql),
+                default: c.default.map(crate::value::SqlLiteral::to_portable_sql),
                 auto_increment: c.primary_key && c.auto_increment,
             });
             let alone_key = c.primary_key && M::KEY_COLUMNS.len() == 1;
@@ -460,7 +460,7 @@ impl Schema {
             });
         }
         for c in M::COLUMNS.iter().filter(|c| !c.allowed.is_empty()) {
-            let values: Vec<String> = c.allowed.iter().map(crate::value::SqlLiteral::to_portable_sql).collect();
+            let values: Vec<String> = c.allowed.iter().map(|v| v.to_portable_sql()).collect();
             table.checks.push(Check {
                 name: crate::model::index_name(t, &[c.name], "check"),
                 expr: format!("{} IN ({})", c.name, values.join(", ")),
