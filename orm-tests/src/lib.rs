@@ -67,7 +67,7 @@ pub(crate) async fn fresh(
     options: DbOptions,
 ) -> orm_core::Result<Db> {
     let admin = Db::connect_with(&format!("{server}/{admin_db}"), crate::options()).await?;
-    let db_name = format!("orm_t_{name}");
+    let db_name = db_name(name);
     // Test names are checked above to be plain identifiers.
     let drop = if pg {
         format!("DROP DATABASE IF EXISTS \"{db_name}\" WITH (FORCE)")
@@ -85,12 +85,28 @@ pub(crate) async fn fresh(
     Db::connect_with(&format!("{server}/{db_name}"), options).await
 }
 
+/// The name of test `name`'s database on a server: `orm_t_<name>`, or `<ORM_TEST_DB_PREFIX><name>`
+/// when that variable is set (letters, digits and `_` only), so two checkouts can run the same
+/// tests against one server at the same time.
+pub fn db_name(name: &str) -> String {
+    match std::env::var("ORM_TEST_DB_PREFIX") {
+        Ok(p) if !p.is_empty() => {
+            assert!(
+                p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'),
+                "ORM_TEST_DB_PREFIX may hold only letters, digits and `_`: {p:?}"
+            );
+            format!("{p}{name}")
+        }
+        _ => format!("orm_t_{name}"),
+    }
+}
+
 /// The URL of the database that [`database`] made for test `name` on a server backend, for a
 /// second, independent pool (SQLite's in-memory databases cannot be shared: panics there).
 pub fn database_url(backend: Backend, name: &str) -> String {
     match backend {
-        Backend::Postgres => format!("{}/orm_t_{name}", server("ORM_TEST_POSTGRES", POSTGRES_URL)),
-        Backend::MySql => format!("{}/orm_t_{name}", server("ORM_TEST_MYSQL", MYSQL_URL)),
+        Backend::Postgres => format!("{}/{}", server("ORM_TEST_POSTGRES", POSTGRES_URL), db_name(name)),
+        Backend::MySql => format!("{}/{}", server("ORM_TEST_MYSQL", MYSQL_URL), db_name(name)),
         Backend::Sqlite => panic!("an in-memory SQLite database has no URL another pool could open"),
     }
 }

@@ -258,16 +258,7 @@ async fn migrate_cli_commands() {
         let name = b.name();
         let url = match b {
             orm_core::Backend::Sqlite => format!("sqlite://{}", file.display()),
-            orm_core::Backend::Postgres => format!(
-                "{}/orm_t_mig_cli",
-                std::env::var("ORM_TEST_POSTGRES")
-                    .unwrap_or_else(|_| orm_tests::POSTGRES_URL.into())
-                    .trim_end_matches('/')
-            ),
-            orm_core::Backend::MySql => format!(
-                "{}/orm_t_mig_cli",
-                std::env::var("ORM_TEST_MYSQL").unwrap_or_else(|_| orm_tests::MYSQL_URL.into()).trim_end_matches('/')
-            ),
+            b => orm_tests::database_url(b, "mig_cli"),
         };
         let cli = |args: &[&str]| migrate::run_cli(schema(), args.iter().map(|s| (*s).to_owned()).collect());
         cli(&["migrate", "run", "--dir", &d, "--url", &url, "--to", &ids[0]]).await.unwrap();
