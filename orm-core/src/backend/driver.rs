@@ -979,10 +979,15 @@ pub(crate) async fn connect(url: &str, opts: &DbOptions) -> Result<DbInner> {
                 co.statement_cache_capacity(opts.statement_cache_capacity)
             };
             first_connection(backend, &co, opts.acquire_timeout).await?;
+            let port = co.get_port();
             let po = PgPoolOptions::new()
                 .max_connections(opts.max_connections)
                 .acquire_timeout(opts.acquire_timeout)
-                .test_before_acquire(opts.test_before_acquire);
+                .test_before_acquire(opts.test_before_acquire)
+                .after_connect(move |_, _| {
+                    super::nodelay::set_on_sockets_to(port);
+                    Box::pin(async { Ok(()) })
+                });
             Pool::Postgres(HotPool::new(
                 po.connect_lazy_with(co),
                 !opts.test_before_acquire,
@@ -1002,11 +1007,13 @@ pub(crate) async fn connect(url: &str, opts: &DbOptions) -> Result<DbInner> {
                 .charset("utf8mb4")
                 .statement_cache_capacity(opts.statement_cache_capacity);
             first_connection(backend, &co, opts.acquire_timeout).await?;
+            let port = co.get_port();
             let po = MySqlPoolOptions::new()
                 .max_connections(opts.max_connections)
                 .acquire_timeout(opts.acquire_timeout)
                 .test_before_acquire(opts.test_before_acquire)
-                .after_connect(|conn, _| {
+                .after_connect(move |conn, _| {
+                    super::nodelay::set_on_sockets_to(port);
                     Box::pin(async move {
                         // Strict: too-long text and out-of-range numbers are errors, never silently
                         // truncated or clamped, whatever the server's default sql_mode.
