@@ -279,3 +279,85 @@ async fn migrate_cli_commands() {
     let _ = std::fs::remove_file(&file);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn migrate_run_dropped_midway_leaves_the_database_usable() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    // A run whose future is dropped while its migration is inside its transaction (a data step
+    // that never finishes the first time): SQLite rolls back and turns foreign keys back on, on
+    // the one connection of `sqlite::memory:` (closing it would drop the database); a server
+    // connection is closed, so the server rolls back and releases the lock.
+    let (dir, ids) = parent_history("mig_dropped");
+    let empty = migrate::make_empty(&dir, "slow_backfill").unwrap();
+    let data_id = empty.file_stem().unwrap().to_string_lossy().into_owned();
+    let hang = Arc::new(AtomicBool::new(true));
+    let started = Arc::new(tokio::sync::Notify::new());
+    let (h, s) = (hang.clone(), started.clone());
+    let up = migrate::data(move |tx| {
+        let (h, s) = (h.clone(), s.clone());
+        Box::pin(async move {
+            tx.execute(raw("UPDATE mig_parent SET rank = 7")).await?;
+            if h.load(Ordering::SeqCst) {
+                s.notify_one();
+                std::future::pending::<()>().await;
+            }
+            Ok(())
+        })
+    });
+    let m = Migrator::from_dir(&dir).unwrap().data_migration(&data_id, up, None);
+    for db in orm_tests::databases("mig_dropped").await {
+        let name = db.backend().name();
+        hang.store(true, Ordering::SeqCst);
+        m.run_to(&db, &ids[1]).await.unwrap();
+        p2::Parent { id: 1, name: Some("p".into()), rank: 0 }.insert(&db).await.unwrap();
+        p2::Child { id: 0, parent_id: 1, label: "c".into() }.insert(&db).await.unwrap();
+        {
+            let run = m.run(&db);
+            tokio::pin!(run);
+            tokio::select! {
+                r = &mut run => panic!("[{name}] the run finished: {r:?}"),
+                _ = tokio::time::timeout(std::time::Duration::from_secs(60), started.notified()) => {}
+            }
+            // `run` is dropped here, mid-way.
+        }
+        // The database is still there, with its rows, and nothing of the dropped run.
+        let parents = p2::Parent::query().all(&db).await.unwrap();
+        assert_eq!(parents.iter().map(|p| p.rank).collect::<Vec<_>>(), vec![0], "[{name}]");
+        // Foreign keys are enforced again.
+        let orphan = p2::Child { id: 0, parent_id: 99, label: "x".into() }.insert(&db).await;
+        assert!(matches!(orphan, Err(Error::ForeignKeyViolation(_))), "[{name}] {orphan:?}");
+        if db.backend() == orm_core::Backend::Postgres {
+            // No session is left idle in a transaction (the closed connection's is rolled back).
+            let mut idle = -1_i64;
+            for _ in 0..100 {
+                idle = raw("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
+                     AND state LIKE 'idle in transaction%'")
+                .fetch_scalar::<i64>(&db)
+                .await
+                .unwrap()
+                .unwrap();
+                if idle == 0 {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            assert_eq!(idle, 0, "[{name}] a session is idle in transaction");
+        }
+        let st = m.status(&db).await.unwrap();
+        if !st.failed.is_empty() {
+            // MySQL records progress as it goes: the interrupted migration is visibly not applied;
+            // its data step's transaction was rolled back, so forget it.
+            assert_eq!(st.failed, vec![data_id.clone()], "[{name}]");
+            m.resolve(&db, &data_id, Resolution::RolledBack).await.unwrap();
+        } else {
+            assert_eq!(st.pending, vec![data_id.clone()], "[{name}]");
+        }
+        // A new run completes.
+        hang.store(false, Ordering::SeqCst);
+        assert_eq!(m.run(&db).await.unwrap(), vec![data_id.clone()], "[{name}]");
+        let parents = p2::Parent::query().all(&db).await.unwrap();
+        assert_eq!(parents.iter().map(|p| p.rank).collect::<Vec<_>>(), vec![7], "[{name}]");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

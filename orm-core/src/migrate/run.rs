@@ -445,30 +445,24 @@ impl Migrator {
         match backend.apply_mode() {
             Apply::Transaction => {
                 let around = backend.around_migration();
-                if let Some((off, _)) = around {
-                    conn.dirty(true);
-                    conn.script(off).await?;
+                if let Some((off, on)) = around {
+                    conn.enter(off, on).await?;
                 }
-                conn.dirty(true);
-                let result = match conn.script(backend.begin_sql()).await {
+                let result = match conn.enter(backend.begin_sql(), "ROLLBACK").await {
                     Ok(()) => {
                         let r = self.in_transaction(conn, m, steps, data, revert, started).await;
                         let end = if r.is_ok() { "COMMIT" } else { "ROLLBACK" };
-                        match (conn.script(end).await, r) {
-                            (Ok(()), r) => {
-                                conn.dirty(false);
-                                r
-                            }
+                        match (conn.leave(end, "ROLLBACK").await, r) {
+                            (Ok(()), r) => r,
                             (Err(e), Ok(_)) => Err(err(&m.id, format!("COMMIT failed: {e}"))),
                             (Err(_), Err(e)) => Err(e),
                         }
                     }
                     Err(e) => Err(e),
                 };
-                if let Some((_, on)) = around
-                    && conn.script(on).await.is_ok()
-                {
-                    conn.dirty(false);
+                if let Some((_, on)) = around {
+                    // Left registered when it fails: the connection is cleaned up when dropped.
+                    let _ = conn.leave(on, on).await;
                 }
                 result
             }
@@ -503,12 +497,10 @@ impl Migrator {
                     .await?;
                 }
                 if let Some(f) = data {
-                    conn.dirty(true);
-                    conn.script(backend.begin_sql()).await?;
+                    conn.enter(backend.begin_sql(), "ROLLBACK").await?;
                     let r = f(&mut DataTx { conn: &mut *conn }).await;
                     let end = if r.is_ok() { "COMMIT" } else { "ROLLBACK" };
-                    conn.script(end).await?;
-                    conn.dirty(false);
+                    conn.leave(end, "ROLLBACK").await?;
                     if let Err(e) = r {
                         conn.execute(
                             &format!("UPDATE {table} SET state = 'failed', error = ? WHERE id = ?"),
