@@ -433,9 +433,10 @@ impl Schema {
                 }
             }
         }
-        want.tables.iter().find(|w| !self.tables.iter().any(|t| name_of_map(t) == name_of_map(w))).map(|w| {
-            format!("the snapshot has table `{}`, which the operations do not give", name_of_map(w))
-        })
+        want.tables
+            .iter()
+            .find(|w| !self.tables.iter().any(|t| name_of_map(t) == name_of_map(w)))
+            .map(|w| format!("the snapshot has table `{}`, which the operations do not give", name_of_map(w)))
     }
 }
 
