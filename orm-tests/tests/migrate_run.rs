@@ -361,3 +361,47 @@ async fn migrate_run_dropped_midway_leaves_the_database_usable() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn migrate_sqlite_rebuild_keeps_views_and_triggers() {
+    // SQLite's rebuild drops the table, which drops its triggers, and its rename fails on a view
+    // naming a table that is gone: the migrator drops the views and triggers that refer to the
+    // table and creates them again after the rebuild, in the same transaction.
+    let (dir, ids) = parent_history("mig_dependents");
+    let m = Migrator::from_dir(&dir).unwrap();
+    for db in orm_tests::databases("mig_dependents").await {
+        let name = db.backend().name();
+        m.run_to(&db, &ids[0]).await.unwrap();
+        raw("CREATE VIEW mig_parent_names AS SELECT id, name FROM mig_parent").execute(&db).await.unwrap();
+        raw("CREATE TABLE mig_audit (parent_id BIGINT, what VARCHAR(20))").execute(&db).await.unwrap();
+        let trigger = if db.backend() == orm_core::Backend::Postgres {
+            raw("CREATE FUNCTION mig_audit_fn() RETURNS trigger AS $$ BEGIN INSERT INTO mig_audit VALUES (NEW.id, 'insert'); RETURN NEW; END $$ LANGUAGE plpgsql")
+                .execute(&db)
+                .await
+                .unwrap();
+            "CREATE TRIGGER mig_parent_audit AFTER INSERT ON mig_parent FOR EACH ROW EXECUTE FUNCTION mig_audit_fn()"
+        } else if db.backend() == orm_core::Backend::MySql {
+            "CREATE TRIGGER mig_parent_audit AFTER INSERT ON mig_parent FOR EACH ROW INSERT INTO mig_audit VALUES (NEW.id, 'insert')"
+        } else {
+            "CREATE TRIGGER mig_parent_audit AFTER INSERT ON mig_parent BEGIN INSERT INTO mig_audit VALUES (NEW.id, 'insert'); END"
+        };
+        raw(trigger).execute(&db).await.unwrap();
+        p1::Parent { id: 1, name: "a".into() }.insert(&db).await.unwrap();
+        // The rebuild (SQLite) or the ALTERs (the servers).
+        m.run(&db).await.unwrap();
+        p2::Parent { id: 2, name: Some("b".into()), rank: 0 }.insert(&db).await.unwrap();
+        let names: Vec<String> = raw("SELECT name FROM mig_parent_names ORDER BY id").fetch_scalars(&db).await.unwrap();
+        assert_eq!(names, vec!["a", "b"], "[{name}] the view");
+        let audited: Vec<i64> =
+            raw("SELECT parent_id FROM mig_audit ORDER BY parent_id").fetch_scalars(&db).await.unwrap();
+        assert_eq!(audited, vec![1, 2], "[{name}] the trigger");
+        // And back: reverting rebuilds the table again (SQLite) and keeps them too.
+        m.revert(&db, &ids[0]).await.unwrap();
+        p1::Parent { id: 3, name: "c".into() }.insert(&db).await.unwrap();
+        let names: Vec<String> = raw("SELECT name FROM mig_parent_names ORDER BY id").fetch_scalars(&db).await.unwrap();
+        assert_eq!(names, vec!["a", "b", "c"], "[{name}] the view after the revert");
+        let n: Vec<i64> = raw("SELECT COUNT(*) FROM mig_audit").fetch_scalars(&db).await.unwrap();
+        assert_eq!(n, vec![3], "[{name}] the trigger after the revert");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
