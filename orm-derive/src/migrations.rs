@@ -36,11 +36,11 @@ pub(crate) fn read_history(lit: &LitStr) -> syn::Result<Files> {
     let root = std::env::var("CARGO_MANIFEST_DIR").map_err(|_| err("CARGO_MANIFEST_DIR is not set".into()))?;
     let dir = std::path::Path::new(&root).join(lit.value());
     let entries = std::fs::read_dir(&dir).map_err(|e| {
-        err(format!("cannot read the migration folder {} (relative to CARGO_MANIFEST_DIR): {e}", dir.display()))
+        err(format!("cannot read the migration folder `{}` (relative to CARGO_MANIFEST_DIR): {e}", lit.value()))
     })?;
     let mut files: Files = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(|e| err(format!("cannot read {}: {e}", dir.display())))?;
+        let entry = entry.map_err(|e| err(format!("cannot read `{}`: {e}", lit.value())))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         let Some(stem) = name.strip_suffix(".json") else { continue };
         let number = stem
