@@ -4,9 +4,9 @@
 //! history that `orm_core::migrate::make` wrote from the models ([`models`]), embedded in the
 //! binary at compile time by `orm_core::migrations!` and applied at startup (the pending ones
 //! only, under the migrator's lock, so two instances starting together apply each once). A
-//! change of the models is a new migration: `BLESS=1 cargo test -p orm-tests --example conduit
-//! conduit_models_and_migrations_agree` writes it (read it, then commit it); without it that
-//! test fails.
+//! change of the models is a new migration: `BLESS=add_something cargo test -p orm-tests
+//! --example conduit conduit_models_and_migrations_agree` writes it (read it, then commit it);
+//! without it that test fails.
 
 use crate::models::{Article, ArticleTag, Comment, Favorite, Follow, Tag, User};
 use orm_core::migrate::{Migrator, Schema};

@@ -275,13 +275,14 @@ async fn conduit_article_page_takes_a_fixed_number_of_statements() {
 }
 
 /// The migrations hold every change of the models (`migrate::check`, offline): a model changed
-/// without a migration fails here. `BLESS=1` writes the missing migration (read it, commit it).
+/// without a migration fails here. `BLESS=<name>` writes the missing migration `000N_<name>`
+/// (read it, commit it).
 #[test]
 fn conduit_models_and_migrations_agree() {
     use orm_core::migrate::{self, MakeOptions, Migrator};
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(schema::MIGRATIONS_DIR);
-    if std::env::var_os("BLESS").is_some() {
-        migrate::make(&schema::models(), &dir, "conduit", MakeOptions::default()).expect("make");
+    if let Some(name) = std::env::var("BLESS").ok().filter(|n| !n.is_empty()) {
+        migrate::make(&schema::models(), &dir, &name, MakeOptions::default()).expect("make");
     }
     migrate::check(&schema::models(), &dir).expect("the models have changes no migration has");
     // The binary embeds that folder.
