@@ -178,9 +178,10 @@ fn canonical(v: &Value) -> Value {
         Value::Object(m) => Value::Object(
             m.iter()
                 .filter(|(k, v)| {
-                    !matches!(v, Value::Null | Value::Bool(false))
-                        && !matches!(v, Value::Array(a) if a.is_empty())
-                        && !(k.as_str() == "on_delete" && v.as_str() == Some("no action"))
+                    let default = matches!(v, Value::Null | Value::Bool(false))
+                        || matches!(v, Value::Array(a) if a.is_empty())
+                        || (k.as_str() == "on_delete" && v.as_str() == Some("no action"));
+                    !default
                 })
                 .map(|(k, v)| (k.clone(), canonical(v)))
                 .collect(),

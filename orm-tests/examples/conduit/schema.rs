@@ -8,17 +8,19 @@
 //! --example conduit conduit_models_and_migrations_agree` writes it (read it, then commit it);
 //! without it that test fails.
 
+#[cfg(test)]
 use crate::models::{Article, ArticleTag, Comment, Favorite, Follow, Tag, User};
-use orm_core::migrate::{Migrator, Schema};
+use orm_core::migrate::Migrator;
 use orm_core::{Db, Result};
 
 /// The folder of the migrations, relative to orm-tests' `Cargo.toml`.
 #[cfg(test)]
 pub const MIGRATIONS_DIR: &str = "examples/conduit/migrations";
 
-/// The schema of Conduit's models: what the migrations must lead to.
-pub fn models() -> Schema {
-    Schema::new()
+/// The schema of Conduit's models: what the migrations must lead to (checked by the tests).
+#[cfg(test)]
+pub fn models() -> orm_core::migrate::Schema {
+    orm_core::migrate::Schema::new()
         .model::<User>()
         .model::<Follow>()
         .model::<Article>()
