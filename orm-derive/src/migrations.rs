@@ -444,3 +444,74 @@ impl Schema {
 fn name_of_map(m: &Map<String, Value>) -> &str {
     m.get("name").and_then(Value::as_str).unwrap_or("")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(ops: Value, snapshot: Value) -> Value {
+        serde_json::json!({ "format": 1, "id": "0002_x", "parent": "0001_a", "operations": ops, "snapshot": snapshot })
+    }
+
+    fn before() -> Value {
+        serde_json::json!({ "tables": [
+            { "name": "p", "columns": [{ "name": "id", "type": "i64", "auto_increment": true }], "primary_key": ["id"] },
+            { "name": "t", "columns": [
+                { "name": "id", "type": "i64", "auto_increment": true },
+                { "name": "a", "type": "text" },
+                { "name": "p_id", "type": "i64", "nullable": false }
+              ], "primary_key": ["id"],
+              "indexes": [{ "name": "t_a_idx", "columns": ["a"], "unique": false }],
+              "foreign_keys": [{ "name": "t_p_id_fkey", "columns": ["p_id"], "references": "p", "referenced_columns": ["id"], "on_delete": "no action" }] }
+        ]})
+    }
+
+    fn ops() -> Value {
+        serde_json::json!([
+            { "op": "rename_column", "table": "t", "from": "a", "to": "b" },
+            { "op": "rename_table", "from": "p", "to": "q" },
+            { "op": "add_column", "table": "t", "column": { "name": "c", "type": "i32", "nullable": true } },
+            { "op": "raw_sql", "all": "SELECT 1" }
+        ])
+    }
+
+    fn after(c_type: &str) -> Value {
+        // Other spellings of the same schema: keys in another order, defaults written out.
+        serde_json::json!({ "tables": [
+            { "name": "t", "primary_key": ["id"], "columns": [
+                { "name": "c", "type": c_type, "nullable": true },
+                { "name": "id", "type": "i64", "auto_increment": true, "nullable": false },
+                { "name": "b", "type": "text" },
+                { "name": "p_id", "type": "i64" }
+              ],
+              "indexes": [{ "name": "t_a_idx", "columns": ["b"] }],
+              "foreign_keys": [{ "name": "t_p_id_fkey", "columns": ["p_id"], "references": "q", "referenced_columns": ["id"] }],
+              "checks": [] },
+            { "name": "q", "columns": [{ "name": "id", "type": "i64", "auto_increment": true }], "primary_key": ["id"] }
+        ]})
+    }
+
+    #[test]
+    fn a_snapshot_that_follows_from_its_operations_passes() {
+        let f = file(ops(), after("i32"));
+        assert_eq!(chain("0002_x", Some("0001_a"), &before(), &f, &f["snapshot"]), Ok(()));
+    }
+
+    #[test]
+    fn a_broken_chain_names_the_file_and_the_first_difference() {
+        let f = file(ops(), after("i64"));
+        let e = chain("0002_x", Some("0001_a"), &before(), &f, &f["snapshot"]).unwrap_err();
+        assert!(e.starts_with("`0002_x.json`: its snapshot does not match"), "{e}");
+        assert!(e.contains("column `t.c`") && e.contains("`0001_a.json`"), "{e}");
+        // An operation on what does not exist.
+        let f = file(serde_json::json!([{ "op": "drop_column", "table": "t", "column": "zz" }]), after("i32"));
+        let e = chain("0002_x", Some("0001_a"), &before(), &f, &f["snapshot"]).unwrap_err();
+        assert!(e.contains("operation 1 of 1") && e.contains("t.zz"), "{e}");
+    }
+
+    #[test]
+    fn an_unknown_operation_is_left_to_orm_core() {
+        let f = file(serde_json::json!([{ "op": "from_the_future" }]), serde_json::json!({ "tables": [] }));
+        assert_eq!(chain("0002_x", Some("0001_a"), &before(), &f, &f["snapshot"]), Ok(()));
+    }
+}
