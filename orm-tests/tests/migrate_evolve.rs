@@ -333,6 +333,10 @@ fn migrate_history_validation() {
     std::fs::write(&p3, text3.replacen("\"qty\"", "\"qtx\"", 1)).unwrap();
     let e = Migrator::from_dir(&dir).unwrap_err().to_string();
     assert!(e.contains(&ids[2]), "{e}");
+    // A snapshot edited by hand: the error names the first difference.
+    std::fs::write(&p3, text3.replace("\"max_length\": 20", "\"max_length\": 30")).unwrap();
+    let e = Migrator::from_dir(&dir).unwrap_err().to_string();
+    assert!(e.contains(&ids[2]) && e.contains("column `mig_items.status`"), "{e}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
