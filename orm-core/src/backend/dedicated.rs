@@ -32,7 +32,7 @@ pub(crate) struct Dedicated {
     pub(crate) backend: Backend,
     /// Set before a state change that must not reach the pool (BEGIN, taking the lock, turning
     /// foreign keys off), cleared once it is undone: a dropped connection that is dirty is closed
-    /// (a server's) or cleaned up by [`Dedicated::undo`] (SQLite's).
+    /// (a server's) or cleaned up by running its `undo` statements (SQLite's).
     dirty: u32,
     /// What puts the session back, newest last: registered by [`Dedicated::enter`] before the
     /// change is sent, removed by [`Dedicated::leave`] once it is undone.
