@@ -1,4 +1,4 @@
-//! The tables of Conduit, as models. The migrations in `migrations/` create them (`schema.rs`).
+//! The tables of Conduit, as models. `schema::setup` creates them.
 
 use chrono::{DateTime, Utc};
 use orm_core::Model;
