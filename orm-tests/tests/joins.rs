@@ -289,6 +289,15 @@ pub struct Book {
     pub title: String,
     #[orm(belongs_to = Author)]
     pub author_id: Option<i64>,
+    pub kind: Kind,
+}
+
+/// A derived type, read from a left-joined table as `Option<Kind>`.
+#[derive(SqlType, Debug, Clone, Copy, PartialEq)]
+#[orm(rename_all = "snake_case")]
+pub enum Kind {
+    Novel,
+    Essay,
 }
 
 #[derive(FromRow, Debug, PartialEq)]
@@ -307,7 +316,8 @@ async fn joins_soft_delete_and_projection() {
         let mut bob = Author { id: 0, name: "Bob".into(), deleted_at: None };
         bob.insert(&db).await?;
         for (title, author) in [("A1", Some(ann.id)), ("A2", Some(ann.id)), ("B1", Some(bob.id)), ("N1", None)] {
-            Book { id: 0, title: title.into(), author_id: author }.insert(&db).await?;
+            let kind = if title == "A2" { Kind::Essay } else { Kind::Novel };
+            Book { id: 0, title: title.into(), author_id: author, kind }.insert(&db).await?;
         }
         bob.delete(&db).await?;
 
@@ -335,6 +345,15 @@ async fn joins_soft_delete_and_projection() {
             .all(&db)
             .await?;
         assert_eq!(per_author, vec![("Ann".to_owned(), 2), ("Bob".to_owned(), 1)]);
+        let kinds: Vec<(String, Option<Kind>)> = Author::query()
+            .with_deleted()
+            .left_join(Book::AUTHOR)
+            .filter(Book::KIND.eq(Kind::Essay).or(Book::KIND.is_null()))
+            .select((Author::NAME, Book::KIND))
+            .order_by(Author::NAME.asc())
+            .all(&db)
+            .await?;
+        assert_eq!(kinds, vec![("Ann".to_owned(), Some(Kind::Essay))]);
         let live: Vec<String> = Author::query().join(Book::AUTHOR).select(Author::NAME).distinct().all(&db).await?;
         assert_eq!(live, vec!["Ann"]);
         // Whole rows of the queried model.
