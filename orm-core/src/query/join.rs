@@ -359,6 +359,7 @@ impl<M: Model> Query<M> {
 
     /// Joins another table along a relation as a `LEFT JOIN`: rows without a match are kept,
     /// with NULL in the joined table's columns, so those decode into `Option`.
+    #[allow(clippy::type_complexity)]
     pub fn left_join<J: JoinTarget<(M, ()), I>, I>(self, target: J) -> JoinQuery<M, (Nullable<J::Joined>, (M, ()))> {
         JoinQuery::<M, (M, ())> { query: self, joins: Vec::new(), duplicate: None, _marker: PhantomData }
             .push(&target, true)
