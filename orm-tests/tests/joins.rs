@@ -198,6 +198,19 @@ async fn joins_tracks_per_genre_left_join() {
             .all(&mut tx)
             .await?;
         assert_eq!(acdc.len(), 18);
+        // A computation on a left-joined column, read as possibly NULL; streamed.
+        let q = Track::query()
+            .left_join(Track::ALBUM)
+            .filter(Track::TRACK_ID.is_in([1, 9_999]))
+            .select((Track::TRACK_ID, (Album::ARTIST_ID * 10).nullable()))
+            .order_by(Track::TRACK_ID.asc());
+        let mut stream = q.stream(&mut tx);
+        let mut streamed = Vec::new();
+        while let Some(row) = stream.try_next().await? {
+            streamed.push(row);
+        }
+        drop(stream);
+        assert_eq!(streamed, vec![(1, Some(10)), (9_999, None)]);
         Ok(())
     });
 }
@@ -359,6 +372,8 @@ async fn joins_soft_delete_and_projection() {
         // Whole rows of the queried model.
         let ann_books = Book::query().join(Book::AUTHOR).filter(Author::NAME.eq("Ann")).all(&db).await?;
         assert_eq!(ann_books.iter().map(|b| b.title.as_str()).collect::<Vec<_>>(), vec!["A1", "A2"]);
+        let first = Book::query().join(Book::AUTHOR).order_by(Book::TITLE.desc()).first(&db).await?;
+        assert_eq!(first.map(|b| b.title), Some("A2".to_owned()));
 
         // Identifiers quoted, values bound, the soft-delete condition in ON.
         let sql = Book::query()

@@ -14,6 +14,7 @@ use super::column::{Column, Cond, Order};
 use super::expr::Expr;
 use super::render::SqlWriter;
 use super::select::ExprList;
+use super::stream::RowStream;
 use crate::backend::{Backend, RowRef, driver};
 use crate::db::Executor;
 use crate::error::{Error, Result};
@@ -500,6 +501,15 @@ impl<M: Model, L> JoinQuery<M, L> {
         driver::fetch_all(exec, sql, args, |r| M::__from_row(r)).await
     }
 
+    /// The first `M` row that has a match, if any.
+    pub async fn first<'e>(&self, exec: impl Into<Executor<'e>>) -> Result<Option<M>> {
+        let exec = exec.into().0;
+        let mut q = self.clone();
+        q.query.select.limit = Some(1);
+        let (sql, args) = q.render_rows(exec.backend())?.finish();
+        driver::fetch_optional(exec, sql, args, |r| M::__from_row(r)).await
+    }
+
     /// The number of joined rows (within `limit`/`offset` when set).
     pub async fn count<'e>(&self, exec: impl Into<Executor<'e>>) -> Result<u64> {
         self.check()?;
@@ -780,5 +790,32 @@ impl<M: Model, L, R: Send> JoinSelect<M, L, R> {
         q.query.query.select.limit = Some(1);
         let (sql, args) = q.render(exec.backend())?.finish();
         driver::fetch_optional(exec, sql, args, self.decode).await
+    }
+
+    /// The result rows as a stream, read from the database as they are consumed (see
+    /// [`Query::stream`]).
+    pub fn stream<'e>(&self, exec: impl Into<Executor<'e>>) -> RowStream<'e, R>
+    where
+        R: 'e,
+    {
+        let exec = exec.into().0;
+        match self.render(exec.backend()) {
+            Ok(w) => {
+                let (sql, args) = w.finish();
+                RowStream::new(driver::fetch_stream(exec, sql, args, self.decode))
+            }
+            Err(e) => RowStream::failed(e),
+        }
+    }
+}
+
+impl<M: Table, T: IntoNullable> Expr<M, T> {
+    /// The same expression, read as possibly NULL ([`IntoNullable::Nullable`]: `Option<T>`): for
+    /// a computation on a column of a left-joined table, which is NULL where the join found no
+    /// row (`(Track::MILLISECONDS / 1000).nullable()`). A column of a left-joined table is
+    /// `Option` by itself, and aggregates need no help (`COUNT` counts 0; `SUM`, `MIN`, ... are
+    /// `Option` already).
+    pub fn nullable(self) -> Expr<M, T::Nullable> {
+        Expr::from_node(self.node)
     }
 }
