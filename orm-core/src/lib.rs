@@ -97,8 +97,8 @@ pub mod prelude {
 /// [`IntoNullable`]) and the alias macro is [`alias!`](crate::alias).
 pub mod join {
     pub use crate::query::join::{
-        Explicit, HasTable, Here, HereNullable, IntoNullable, JoinOn, JoinQuery, JoinSelect, JoinSelection, JoinTarget,
-        MaybeMissing, Nullable, Presence, Present, Table, There, ToChildren, ToParent,
+        AnyOf, Explicit, HasTable, Here, HereNullable, IntoNullable, JoinOn, JoinQuery, JoinSelect, JoinSelection,
+        JoinTarget, MaybeMissing, Nullable, Presence, Present, Table, There, ToChildren, ToParent,
     };
 }
 

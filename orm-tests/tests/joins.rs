@@ -372,6 +372,15 @@ async fn joins_soft_delete_and_projection() {
         // Whole rows of the queried model.
         let ann_books = Book::query().join(Book::AUTHOR).filter(Author::NAME.eq("Ann")).all(&db).await?;
         assert_eq!(ann_books.iter().map(|b| b.title.as_str()).collect::<Vec<_>>(), vec!["A1", "A2"]);
+        // OR across tables.
+        let some: Vec<String> = Book::query()
+            .left_join(Book::AUTHOR)
+            .filter_any((Book::TITLE.eq("N1"), Author::NAME.eq("Ann")))
+            .select(Book::TITLE)
+            .order_by(Book::TITLE.asc())
+            .all(&db)
+            .await?;
+        assert_eq!(some, vec!["A1", "A2", "N1"]);
         let first = Book::query().join(Book::AUTHOR).order_by(Book::TITLE.desc()).first(&db).await?;
         assert_eq!(first.map(|b| b.title), Some("A2".to_owned()));
 

@@ -397,6 +397,16 @@ impl<M: Model, L> JoinQuery<M, L> {
         self
     }
 
+    /// Keeps the rows matching any of the conditions of the tuple `conds`, each on any table of
+    /// the query (`OR` across tables, which `Cond::or` cannot build since a [`Cond`] is of one
+    /// table): `.filter_any((Track::NAME.eq("x"), Album::TITLE.eq("y")))`.
+    pub fn filter_any<C: AnyOf<L, I>, I>(mut self, conds: C) -> Self {
+        let mut list = ExprList::default();
+        conds.__exprs(&mut list);
+        self.query = self.query.filter(Cond::new(Node::Or(list.0)));
+        self
+    }
+
     /// Orders by a column or expression of any table of the query, after any earlier order.
     pub fn order_by<S, I>(mut self, order: Order<S>) -> Self
     where
@@ -533,6 +543,38 @@ impl<M: Model, L> JoinQuery<M, L> {
         Ok(n.unwrap_or(0).max(0) as u64)
     }
 }
+
+/// A tuple of 2 to 6 conditions, each on a table of the query over the tables `L`, for
+/// [`JoinQuery::filter_any`]. `I` is inferred.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a tuple of conditions on tables of this query",
+    label = "expected a tuple of 2 to 6 conditions (`Cond`), each on a table the query reads"
+)]
+pub trait AnyOf<L, I> {
+    /// Appends the conditions' expressions.
+    #[doc(hidden)]
+    fn __exprs(self, out: &mut ExprList);
+}
+
+macro_rules! any_of {
+    ($($name:ident $idx:ident),+) => {
+        impl<Lo, $($name, $idx),+> AnyOf<Lo, ($($idx,)+)> for ($(Cond<$name>,)+)
+        where
+            $(Lo: HasTable<$name, $idx>,)+
+        {
+            #[allow(non_snake_case)]
+            fn __exprs(self, out: &mut ExprList) {
+                let ($($name,)+) = self;
+                $(out.0.push($name.expr);)+
+            }
+        }
+    };
+}
+any_of!(A IA, B IB);
+any_of!(A IA, B IB, C IC);
+any_of!(A IA, B IB, C IC, D ID);
+any_of!(A IA, B IB, C IC, D ID, E IE);
+any_of!(A IA, B IB, C IC, D ID, E IE, F IF);
 
 // --- selections over joined tables -----------------------------------------------------------------
 
@@ -679,6 +721,13 @@ impl<M: Model, L, R: Send> JoinSelect<M, L, R> {
         L: HasTable<S, I>,
     {
         self.query = self.query.filter(cond);
+        self
+    }
+
+    /// Keeps the rows matching any of the conditions of the tuple `conds` (see
+    /// [`JoinQuery::filter_any`]).
+    pub fn filter_any<C: AnyOf<L, I>, I>(mut self, conds: C) -> Self {
+        self.query = self.query.filter_any(conds);
         self
     }
 
