@@ -125,7 +125,9 @@ pub mod __private {
     pub use crate::backend::{Args, RowRef};
     pub use crate::model::{ColumnDef, ForeignKeyDef, OnDelete, SqlCache};
     /// The runtime of `#[orm_core::test]`.
-    pub use crate::testing::{DATABASE_URL_VAR, database_name, run as run_test, run_on as run_test_on};
+    pub use crate::testing::{
+        DATABASE_URL_VAR, database_name, run as run_test, run_migrated as run_test_migrated, run_on as run_test_on,
+    };
     pub use crate::value::{KeyField, KeyValue, SqlKind, SqlType};
     pub use crate::{BelongsTo, ForeignKey, ForeignKeyType};
     pub use crate::{Column, Error, FromRow, Model, Projection, Result, Row};

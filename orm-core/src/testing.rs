@@ -27,6 +27,24 @@ where
     }
 }
 
+/// [`run`], applying `migrations` (what `#[orm_core::test(migrations = "dir")]` embeds) to the
+/// fresh database before the test.
+pub fn run_migrated<F, Fut, E>(path: &str, migrations: Result<crate::migrate::Migrator>, test: F)
+where
+    F: FnOnce(Db) -> Fut,
+    Fut: Future<Output = std::result::Result<(), E>>,
+    E: std::fmt::Display,
+{
+    let migrator = match migrations {
+        Ok(m) => m,
+        Err(e) => panic!("test `{path}`: cannot read its migrations: {e}"),
+    };
+    run(path, move |db: Db| async move {
+        migrator.run(&db).await.map_err(|e| format!("applying the migrations: {e}"))?;
+        test(db).await.map_err(|e| e.to_string())
+    });
+}
+
 /// [`run`] on the server `url` (`None`: in-memory SQLite); the error of the test or of the
 /// database setup, as text.
 pub fn run_on<F, Fut, E>(url: Option<&str>, path: &str, test: F) -> std::result::Result<(), String>

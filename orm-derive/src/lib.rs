@@ -62,8 +62,9 @@ pub fn derive_from_row(input: TokenStream) -> TokenStream {
 ///   (`my_crate__tests__creates_a_post_1a2b3c4d`), created before the test and dropped after it
 ///   passes; a failing test leaves it for inspection and prints its name.
 ///
-/// `#[orm_core::test(migrations = "migrations")]`, which will apply the migrations in that folder
-/// first, is reserved for when orm-core has migrations: today it is a compile error.
+/// `#[orm_core::test(migrations = "migrations")]` applies the migrations of that folder (relative
+/// to the crate's `Cargo.toml`, embedded and checked at compile time as by `migrations!`) to the
+/// fresh database before the body runs; a missing folder or a broken history fails the build.
 ///
 /// [`Db`]: https://docs.rs/orm-core/latest/orm_core/struct.Db.html
 #[proc_macro_attribute]
@@ -73,7 +74,8 @@ pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
 
 /// `orm_core::migrations!("migrations")`: the migration folder (relative to the crate's
 /// `Cargo.toml`) embedded in the binary, as a `Result<orm_core::migrate::Migrator>`. A broken
-/// history (a badly named file, a gap, a duplicate number, a wrong id or parent) fails the build.
+/// history (a badly named file, a gap, a duplicate number, a wrong id or parent, a snapshot that
+/// its operations do not give) fails the build, naming the file.
 #[proc_macro]
 pub fn migrations(input: TokenStream) -> TokenStream {
     migrations::expand(input.into()).into()

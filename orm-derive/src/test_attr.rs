@@ -5,7 +5,9 @@
 //! async fn creates_a_post(db: Db) -> orm_core::Result<()> { ... }
 //! ```
 //! becomes a plain `#[test]` function that calls `orm_core::__private::run_test`, which makes the
-//! database, runs the body on a runtime of its own, and removes the database after a pass.
+//! database, runs the body on a runtime of its own, and removes the database after a pass. With
+//! `migrations = "dir"` the folder (relative to `CARGO_MANIFEST_DIR`) is embedded and checked at
+//! compile time as `migrations!` does, and applied to the fresh database before the body.
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -20,18 +22,33 @@ const MIGRATIONS: &str = "migrations";
 /// Expands the attribute with arguments `args` on `item`.
 pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors: Vec<Error> = Vec::new();
+    // The embedded migration files of `migrations = "dir"`, checked at compile time.
+    let mut migrations: Option<Vec<TokenStream>> = None;
     match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(args) {
         Ok(metas) => {
             for meta in metas {
                 if meta.path().is_ident(MIGRATIONS) {
-                    // TODO: apply the migrations of that folder first, once orm-core has a
-                    // migrations module (issue: migrations). Until then this is an error, not a
-                    // silently ignored key.
-                    errors.push(Error::new(
-                        meta.span(),
-                        "`migrations = \"...\"` is not supported yet: orm-core has no migrations module; \
-                         build the schema in the test body for now",
-                    ));
+                    let lit = match &meta {
+                        Meta::NameValue(syn::MetaNameValue {
+                            value: syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(lit), .. }),
+                            ..
+                        }) => lit,
+                        _ => {
+                            errors.push(Error::new(
+                                meta.span(),
+                                "expected the migration folder as a string: #[orm_core::test(migrations = \"migrations\")]",
+                            ));
+                            continue;
+                        }
+                    };
+                    if migrations.is_some() {
+                        errors.push(Error::new(meta.span(), "`migrations` is given twice"));
+                        continue;
+                    }
+                    match crate::migrations::read_history(lit) {
+                        Ok(files) => migrations = Some(crate::migrations::embedded(&files)),
+                        Err(e) => errors.push(e),
+                    }
                 } else {
                     errors.push(Error::new(
                         meta.path().span(),
@@ -81,8 +98,14 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let inputs = &sig.inputs;
     let output = &sig.output;
     let body = &func.block;
-    let run = quote_spanned! {sig.output.span()=>
-        ::orm_core::__private::run_test(::core::concat!(::core::module_path!(), "::", ::core::stringify!(#name)), #name)
+    let path = quote! { ::core::concat!(::core::module_path!(), "::", ::core::stringify!(#name)) };
+    let run = match migrations {
+        None => quote_spanned! {sig.output.span()=>
+            ::orm_core::__private::run_test(#path, #name)
+        },
+        Some(files) => quote_spanned! {sig.output.span()=>
+            ::orm_core::__private::run_test_migrated(#path, ::orm_core::migrate::__embedded(&[#(#files),*]), #name)
+        },
     };
     quote! {
         #[::core::prelude::v1::test]

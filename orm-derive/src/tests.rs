@@ -394,7 +394,9 @@ fn migrations_macro_rejects_a_broken_history() {
     std::fs::create_dir_all(&dir).unwrap();
     let file = |id: &str, parent: Option<&str>| {
         let parent = parent.map_or("null".to_owned(), |p| format!("\"{p}\""));
-        format!("{{\n  \"format\": 1,\n  \"id\": \"{id}\",\n  \"parent\": {parent},\n  \"operations\": []\n}}\n")
+        format!(
+            "{{\n  \"format\": 1,\n  \"id\": \"{id}\",\n  \"parent\": {parent},\n  \"operations\": [],\n  \"snapshot\": {{\"tables\": []}}\n}}\n"
+        )
     };
     let expand = |d: &std::path::Path| {
         let lit = d.to_string_lossy().into_owned();
@@ -415,6 +417,14 @@ fn migrations_macro_rejects_a_broken_history() {
     std::fs::write(dir.join("0003_c.json"), file("0003_c", Some("0002_b"))).unwrap();
     std::fs::write(dir.join("0003_e.json"), file("0003_e", Some("0002_b"))).unwrap();
     assert!(expand(&dir).contains("two migrations are numbered 0003"), "{}", expand(&dir));
+    std::fs::remove_file(dir.join("0003_e.json")).unwrap();
+    // A file without its snapshot.
+    std::fs::write(
+        dir.join("0003_c.json"),
+        file("0003_c", Some("0002_b")).replace(",\n  \"snapshot\": {\"tables\": []}", ""),
+    )
+    .unwrap();
+    assert!(expand(&dir).contains("`0003_c.json`: its `snapshot` is not a schema"), "{}", expand(&dir));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

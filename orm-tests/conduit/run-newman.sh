@@ -14,7 +14,8 @@
 # newman comes from the npm registry, installed once into NEWMAN_DIR (default target/newman,
 # ignored by git) and reused by later runs. Servers: ORM_TEST_POSTGRES (default
 # postgres://postgres@127.0.0.1:5432) and ORM_TEST_MYSQL (default mysql://root@127.0.0.1:3306);
-# the database `conduit_newman` is dropped and created on each.
+# the database `conduit_newman` (`${ORM_TEST_DB_PREFIX}conduit_newman` when that is set, so two
+# checkouts can share the servers) is dropped and created on each.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -24,7 +25,8 @@ NEWMAN_DIR=${NEWMAN_DIR:-$TARGET/newman}
 BACKENDS=${CONDUIT_BACKENDS:-sqlite postgres mysql}
 PG_SERVER=${ORM_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432}
 MY_SERVER=${ORM_TEST_MYSQL:-mysql://root@127.0.0.1:3306}
-DB_NAME=conduit_newman
+DB_NAME=${ORM_TEST_DB_PREFIX:-}conduit_newman
+[[ "$DB_NAME" =~ ^[A-Za-z0-9_]+$ ]] || { echo "ORM_TEST_DB_PREFIX may hold only letters, digits and _" >&2; exit 1; }
 
 note() { printf -- '-- conduit/newman: %s\n' "$*"; }
 required() { [[ -n "${CI:-}" && "${CI:-}" != false && "${CI:-}" != 0 ]] || [[ -n "${ORM_REQUIRE_ALL_BACKENDS:-}" ]]; }

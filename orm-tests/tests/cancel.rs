@@ -502,6 +502,33 @@ async fn cancel_statement_timeout_is_a_timeout_error() {
             }
             next.map_err(|e| format!("round {round}: the statement after the timeout {e}"))?;
         }
+        // A stream's wait for its server's next row is bounded the same way, on the Db (its
+        // connection closed) and in a transaction (which can then only be rolled back).
+        {
+            let mut rows = orm_core::raw(slow).fetch_stream::<(i64,)>(&db);
+            match tokio::time::timeout(Duration::from_secs(20), rows.next()).await {
+                Ok(Some(Err(Error::Timeout { .. }))) => {}
+                Ok(other) => return Err(format!("a slow stream on the Db gave {other:?}, not Error::Timeout")),
+                Err(_) => return Err("statement_timeout did not stop a slow stream on the Db within 20 s".into()),
+            }
+        }
+        let mut tx = bounded("begin", db.begin()).await?;
+        {
+            let mut rows = orm_core::raw(slow).fetch_stream::<(i64,)>(&mut tx);
+            match tokio::time::timeout(Duration::from_secs(20), rows.next()).await {
+                Ok(Some(Err(Error::Timeout { .. }))) => {}
+                Ok(other) => return Err(format!("a slow stream in a Tx gave {other:?}, not Error::Timeout")),
+                Err(_) => return Err("statement_timeout did not stop a slow stream in a Tx within 20 s".into()),
+            }
+        }
+        match tokio::time::timeout(LIMIT, tx.commit()).await {
+            Ok(Err(Error::TransactionAborted { .. })) => {}
+            other => return Err(format!("commit after a timed-out stream: {other:?}, not TransactionAborted")),
+        }
+        match tokio::time::timeout(LIMIT, Item::query().count(&db)).await {
+            Ok(Ok(_)) | Ok(Err(Error::Timeout { .. })) => {}
+            other => return Err(format!("the statement after the timed-out streams: {other:?}")),
+        }
         if tokio::time::timeout(LIMIT, db.close()).await.is_err() {
             return Err("close() of the pool with a statement timeout HUNG".into());
         }

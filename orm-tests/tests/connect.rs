@@ -213,3 +213,66 @@ async fn connect_closed_db_errors_on_every_backend() {
         Ok(())
     });
 }
+
+/// Every server connection has Nagle's algorithm off (TCP_NODELAY), which sqlx 0.9.0 does not
+/// set: without it, an uncached MySQL statement (COM_STMT_EXECUTE, then COM_STMT_CLOSE, which
+/// the server does not answer) stalls the next one for the server's delayed ACK, 40 ms.
+/// The server names the client port of the connection that ran the query; that socket is
+/// checked in this process's descriptors.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn connect_server_connections_have_tcp_nodelay() {
+    for cache in [256, 0] {
+        let opts = DbOptions { statement_cache_capacity: cache, max_connections: 1, ..DbOptions::default() };
+        for backend in [Backend::Postgres, Backend::MySql] {
+            let Some(db) = orm_tests::database_with(backend, "tcp_nodelay", opts.clone()).await else { continue };
+            let sql = match db.backend() {
+                Backend::Sqlite => unreachable!(),
+                Backend::Postgres => "SELECT CAST(inet_client_port() AS BIGINT)",
+                Backend::MySql => {
+                    "SELECT CAST(SUBSTRING_INDEX(host, ':', -1) AS SIGNED) \
+                     FROM information_schema.processlist WHERE id = CONNECTION_ID()"
+                }
+            };
+            for _ in 0..3 {
+                let port: Option<i64> = orm_core::raw(sql).fetch_scalar(&db).await.expect("client port");
+                let port = u16::try_from(port.expect("a client port")).expect("a port number");
+                assert_eq!(nodelay_of_local_port(port), Some(true), "{} (cache {cache})", db.backend().name());
+            }
+            db.close().await;
+        }
+    }
+}
+
+/// TCP_NODELAY of this process's socket bound to local `port`, if there is one.
+#[cfg(target_os = "linux")]
+fn nodelay_of_local_port(port: u16) -> Option<bool> {
+    for entry in std::fs::read_dir("/proc/self/fd").expect("/proc/self/fd").flatten() {
+        let Some(fd) = entry.file_name().to_str().and_then(|s| s.parse::<libc::c_int>().ok()) else { continue };
+        // SAFETY: plain-data out-parameters sized by their lengths; a descriptor closed since it
+        // was listed makes the calls fail.
+        unsafe {
+            let mut addr: libc::sockaddr_in = std::mem::zeroed();
+            let mut len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+            if libc::getsockname(fd, (&mut addr as *mut libc::sockaddr_in).cast(), &mut len) != 0
+                || libc::c_int::from(addr.sin_family) != libc::AF_INET
+                || u16::from_be(addr.sin_port) != port
+            {
+                continue;
+            }
+            let mut on: libc::c_int = 0;
+            let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+            if libc::getsockopt(
+                fd,
+                libc::IPPROTO_TCP,
+                libc::TCP_NODELAY,
+                (&mut on as *mut libc::c_int).cast(),
+                &mut len,
+            ) == 0
+            {
+                return Some(on != 0);
+            }
+        }
+    }
+    None
+}

@@ -110,6 +110,33 @@ mod v5 {
     }
 }
 
+/// A table with a text enum and an integer enum: CHECKs of allowed values.
+mod en {
+    use orm_core::{Model, SqlType};
+    #[derive(SqlType, Debug, Clone, Copy, PartialEq)]
+    #[orm(rename_all = "snake_case")]
+    pub enum Mood {
+        Happy,
+        Sad,
+        ItsComplicated,
+    }
+    #[derive(SqlType, Debug, Clone, Copy, PartialEq)]
+    #[orm(repr = "i16")]
+    pub enum Level {
+        Low = 1,
+        High = 5,
+    }
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[orm(table = "mig_moods")]
+    pub struct Entry {
+        #[orm(primary_key)]
+        pub id: i64,
+        pub mood: Mood,
+        pub level: Level,
+        pub other: Option<Mood>,
+    }
+}
+
 fn schemas() -> Vec<Schema> {
     vec![
         Schema::new().model::<v1::Item>(),
@@ -306,6 +333,10 @@ fn migrate_history_validation() {
     std::fs::write(&p3, text3.replacen("\"qty\"", "\"qtx\"", 1)).unwrap();
     let e = Migrator::from_dir(&dir).unwrap_err().to_string();
     assert!(e.contains(&ids[2]), "{e}");
+    // A snapshot edited by hand: the error names the first difference.
+    std::fs::write(&p3, text3.replace("\"max_length\": 20", "\"max_length\": 30")).unwrap();
+    let e = Migrator::from_dir(&dir).unwrap_err().to_string();
+    assert!(e.contains(&ids[2]) && e.contains("column `mig_items.status`"), "{e}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -345,5 +376,39 @@ fn migrate_embedded_history_is_what_make_writes() {
     let sums = |m: &Migrator| m.migrations().iter().map(|m| (m.id.clone(), m.checksum.clone())).collect::<Vec<_>>();
     assert_eq!(sums(&embedded), sums(&fresh));
     assert_eq!(embedded.migrations().len(), 5);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn migrate_enum_checks_read_back_as_the_models_write_them() {
+    // Each database keeps an enum's CHECK its own way (PostgreSQL rewrites `IN (...)` as
+    // `= ANY (ARRAY[...])`); introspection gives back the models' check, so a baseline taken
+    // from the live database holds nothing the models would change.
+    let dir = temp_dir("mig_enum");
+    let models = Schema::new().model::<en::Entry>();
+    migrate::make(&models, &dir, "moods", MakeOptions::default()).unwrap().unwrap();
+    let m = Migrator::from_dir(&dir).unwrap();
+    let want = models.get("mig_moods").unwrap().checks.clone();
+    assert_eq!(want.len(), 3, "{want:?}");
+    for db in orm_tests::databases("mig_enum").await {
+        let b = db.backend();
+        let name = b.name();
+        m.run(&db).await.unwrap();
+        let live = migrate::introspect(&db).await.unwrap();
+        assert_eq!(live.get("mig_moods").unwrap().checks, want, "[{name}]");
+        assert_eq!(live.normalized(b), models.normalized(b), "[{name}]");
+        assert!(migrate::diff(&live.normalized(b), &models.normalized(b)).unwrap().is_empty(), "[{name}]");
+        let baseline = temp_dir(&format!("mig_enum_baseline_{name}"));
+        migrate::baseline(&live.normalized(b), &baseline, "baseline").unwrap();
+        migrate::check(&models.normalized(b), &baseline).unwrap();
+        let _ = std::fs::remove_dir_all(&baseline);
+        // The checks hold.
+        en::Entry { id: 1, mood: en::Mood::ItsComplicated, level: en::Level::High, other: None }
+            .insert(&db)
+            .await
+            .unwrap();
+        let bad = orm_core::raw("INSERT INTO mig_moods (id, mood, level) VALUES (2, 'angry', 1)").execute(&db).await;
+        assert!(bad.is_err(), "[{name}] {bad:?}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -279,3 +279,129 @@ async fn migrate_cli_commands() {
     let _ = std::fs::remove_file(&file);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn migrate_run_dropped_midway_leaves_the_database_usable() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    // A run whose future is dropped while its migration is inside its transaction (a data step
+    // that never finishes the first time): SQLite rolls back and turns foreign keys back on, on
+    // the one connection of `sqlite::memory:` (closing it would drop the database); a server
+    // connection is closed, so the server rolls back and releases the lock.
+    let (dir, ids) = parent_history("mig_dropped");
+    let empty = migrate::make_empty(&dir, "slow_backfill").unwrap();
+    let data_id = empty.file_stem().unwrap().to_string_lossy().into_owned();
+    let hang = Arc::new(AtomicBool::new(true));
+    let started = Arc::new(tokio::sync::Notify::new());
+    let (h, s) = (hang.clone(), started.clone());
+    let up = migrate::data(move |tx| {
+        let (h, s) = (h.clone(), s.clone());
+        Box::pin(async move {
+            tx.execute(raw("UPDATE mig_parent SET rank = 7")).await?;
+            if h.load(Ordering::SeqCst) {
+                s.notify_one();
+                std::future::pending::<()>().await;
+            }
+            Ok(())
+        })
+    });
+    let m = Migrator::from_dir(&dir).unwrap().data_migration(&data_id, up, None);
+    for db in orm_tests::databases("mig_dropped").await {
+        let name = db.backend().name();
+        hang.store(true, Ordering::SeqCst);
+        m.run_to(&db, &ids[1]).await.unwrap();
+        p2::Parent { id: 1, name: Some("p".into()), rank: 0 }.insert(&db).await.unwrap();
+        p2::Child { id: 0, parent_id: 1, label: "c".into() }.insert(&db).await.unwrap();
+        {
+            let run = m.run(&db);
+            tokio::pin!(run);
+            tokio::select! {
+                r = &mut run => panic!("[{name}] the run finished: {r:?}"),
+                _ = tokio::time::timeout(std::time::Duration::from_secs(60), started.notified()) => {}
+            }
+            // `run` is dropped here, mid-way.
+        }
+        // The database is still there, with its rows, and nothing of the dropped run.
+        let parents = p2::Parent::query().all(&db).await.unwrap();
+        assert_eq!(parents.iter().map(|p| p.rank).collect::<Vec<_>>(), vec![0], "[{name}]");
+        // Foreign keys are enforced again.
+        let orphan = p2::Child { id: 0, parent_id: 99, label: "x".into() }.insert(&db).await;
+        assert!(matches!(orphan, Err(Error::ForeignKeyViolation(_))), "[{name}] {orphan:?}");
+        if db.backend() == orm_core::Backend::Postgres {
+            // No session is left idle in a transaction (the closed connection's is rolled back).
+            let mut idle = -1_i64;
+            for _ in 0..100 {
+                idle = raw("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
+                     AND state LIKE 'idle in transaction%'")
+                .fetch_scalar::<i64>(&db)
+                .await
+                .unwrap()
+                .unwrap();
+                if idle == 0 {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            assert_eq!(idle, 0, "[{name}] a session is idle in transaction");
+        }
+        let st = m.status(&db).await.unwrap();
+        if !st.failed.is_empty() {
+            // MySQL records progress as it goes: the interrupted migration is visibly not applied;
+            // its data step's transaction was rolled back, so forget it.
+            assert_eq!(st.failed, vec![data_id.clone()], "[{name}]");
+            m.resolve(&db, &data_id, Resolution::RolledBack).await.unwrap();
+        } else {
+            assert_eq!(st.pending, vec![data_id.clone()], "[{name}]");
+        }
+        // A new run completes.
+        hang.store(false, Ordering::SeqCst);
+        assert_eq!(m.run(&db).await.unwrap(), vec![data_id.clone()], "[{name}]");
+        let parents = p2::Parent::query().all(&db).await.unwrap();
+        assert_eq!(parents.iter().map(|p| p.rank).collect::<Vec<_>>(), vec![7], "[{name}]");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn migrate_sqlite_rebuild_keeps_views_and_triggers() {
+    // SQLite's rebuild drops the table, which drops its triggers, and its rename fails on a view
+    // naming a table that is gone: the migrator drops the views and triggers that refer to the
+    // table and creates them again after the rebuild, in the same transaction.
+    let (dir, ids) = parent_history("mig_dependents");
+    let m = Migrator::from_dir(&dir).unwrap();
+    for db in orm_tests::databases("mig_dependents").await {
+        let name = db.backend().name();
+        m.run_to(&db, &ids[0]).await.unwrap();
+        raw("CREATE VIEW mig_parent_names AS SELECT id, name FROM mig_parent").execute(&db).await.unwrap();
+        raw("CREATE TABLE mig_audit (parent_id BIGINT, what VARCHAR(20))").execute(&db).await.unwrap();
+        let trigger = if db.backend() == orm_core::Backend::Postgres {
+            raw("CREATE FUNCTION mig_audit_fn() RETURNS trigger AS $$ BEGIN INSERT INTO mig_audit VALUES (NEW.id, 'insert'); RETURN NEW; END $$ LANGUAGE plpgsql")
+                .execute(&db)
+                .await
+                .unwrap();
+            "CREATE TRIGGER mig_parent_audit AFTER INSERT ON mig_parent FOR EACH ROW EXECUTE FUNCTION mig_audit_fn()"
+        } else if db.backend() == orm_core::Backend::MySql {
+            "CREATE TRIGGER mig_parent_audit AFTER INSERT ON mig_parent FOR EACH ROW INSERT INTO mig_audit VALUES (NEW.id, 'insert')"
+        } else {
+            "CREATE TRIGGER mig_parent_audit AFTER INSERT ON mig_parent BEGIN INSERT INTO mig_audit VALUES (NEW.id, 'insert'); END"
+        };
+        raw(trigger).execute(&db).await.unwrap();
+        p1::Parent { id: 1, name: "a".into() }.insert(&db).await.unwrap();
+        // The rebuild (SQLite) or the ALTERs (the servers).
+        m.run(&db).await.unwrap();
+        p2::Parent { id: 2, name: Some("b".into()), rank: 0 }.insert(&db).await.unwrap();
+        let names: Vec<String> = raw("SELECT name FROM mig_parent_names ORDER BY id").fetch_scalars(&db).await.unwrap();
+        assert_eq!(names, vec!["a", "b"], "[{name}] the view");
+        let audited: Vec<i64> =
+            raw("SELECT parent_id FROM mig_audit ORDER BY parent_id").fetch_scalars(&db).await.unwrap();
+        assert_eq!(audited, vec![1, 2], "[{name}] the trigger");
+        // And back: reverting rebuilds the table again (SQLite) and keeps them too.
+        m.revert(&db, &ids[0]).await.unwrap();
+        p1::Parent { id: 3, name: "c".into() }.insert(&db).await.unwrap();
+        let names: Vec<String> = raw("SELECT name FROM mig_parent_names ORDER BY id").fetch_scalars(&db).await.unwrap();
+        assert_eq!(names, vec!["a", "b", "c"], "[{name}] the view after the revert");
+        let n: Vec<i64> = raw("SELECT COUNT(*) FROM mig_audit").fetch_scalars(&db).await.unwrap();
+        assert_eq!(n, vec![3], "[{name}] the trigger after the revert");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

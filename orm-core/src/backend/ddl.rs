@@ -540,6 +540,29 @@ impl Backend {
     }
 }
 
+/// The views and triggers around a SQLite table rebuild.
+impl Backend {
+    /// Lists every view and trigger (type, name, table, CREATE statement, oldest first), to find
+    /// those that a table rebuild must drop and create again (SQLite only; elsewhere no table
+    /// is rebuilt).
+    pub(crate) const fn rebuild_dependents_sql(self) -> Option<&'static str> {
+        match self {
+            Backend::Sqlite => Some(
+                "SELECT type, name, tbl_name, sql FROM sqlite_master \
+                 WHERE type IN ('view', 'trigger') AND sql IS NOT NULL ORDER BY rowid",
+            ),
+            Backend::Postgres | Backend::MySql => None,
+        }
+    }
+
+    /// `DROP VIEW "name"` or `DROP TRIGGER "name"`.
+    pub(crate) fn drop_dependent_sql(self, kind: &str, name: &str) -> String {
+        let mut s = String::from(if kind == "view" { "DROP VIEW " } else { "DROP TRIGGER " });
+        self.write_ident(&mut s, name);
+        s
+    }
+}
+
 /// The history table and the lock of the migrator.
 impl Backend {
     /// `CREATE TABLE IF NOT EXISTS orm_migrations (...)`.

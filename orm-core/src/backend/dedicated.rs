@@ -1,12 +1,20 @@
 //! A connection taken out of the pool for the migrator: its session holds the lock, its
 //! transaction is begun and ended by hand (SQLite's foreign-key pragma must run on the same
 //! connection before BEGIN and after COMMIT), and it never goes back to the pool in an unknown
-//! state: a connection dropped inside a transaction or holding the lock is closed instead.
+//! state. Dropped dirty (inside a transaction, holding the lock, foreign keys off, a statement in
+//! flight), a server connection is closed (the server rolls back and releases the lock); a SQLite
+//! connection is never closed (the only connection of `sqlite::memory:` holds the database):
+//! a task of its own undoes what the session changed (ROLLBACK, foreign keys back on), bounded
+//! in time, and gives the connection back, as backend/tx.rs does for a dropped transaction.
 
-use super::driver::{Exec, Pool};
+use super::driver::{Exec, Pool, control};
 use super::{Args, Backend, RowRef};
 use crate::error::{Error, Result};
 use crate::value::Value;
+use std::time::Duration;
+
+/// How long the statements undoing a dropped SQLite session may take (each).
+const UNDO_TIMEOUT: Duration = Duration::from_secs(5);
 
 enum Conn {
     #[cfg(feature = "sqlite")]
@@ -19,11 +27,16 @@ enum Conn {
 
 /// One connection of a `Db`, for the migrator alone.
 pub(crate) struct Dedicated {
-    conn: Conn,
+    /// `None` once `Drop` has handed it to the undo task.
+    conn: Option<Conn>,
     pub(crate) backend: Backend,
     /// Set before a state change that must not reach the pool (BEGIN, taking the lock, turning
-    /// foreign keys off), cleared once it is undone: a dropped connection that is dirty is closed.
+    /// foreign keys off), cleared once it is undone: a dropped connection that is dirty is closed
+    /// (a server's) or cleaned up by running its `undo` statements (SQLite's).
     dirty: u32,
+    /// What puts the session back, newest last: registered by [`Dedicated::enter`] before the
+    /// change is sent, removed by [`Dedicated::leave`] once it is undone.
+    undo: Vec<&'static str>,
 }
 
 fn sql_of(s: String) -> sqlx::SqlStr {
@@ -48,7 +61,7 @@ impl Dedicated {
             #[cfg(feature = "mysql")]
             Pool::MySql(p) => Conn::MySql(p.acquire().await?.take().0),
         };
-        Ok(Dedicated { conn, backend: d.backend, dirty: 0 })
+        Ok(Dedicated { conn: Some(conn), backend: d.backend, dirty: 0, undo: Vec::new() })
     }
 
     /// Marks the start (`true`) or the end of a state the pool must never see.
@@ -57,6 +70,39 @@ impl Dedicated {
             self.dirty += 1;
         } else {
             self.dirty = self.dirty.saturating_sub(1);
+        }
+    }
+
+    /// Runs `sql`, a change of the session's state (`BEGIN`, `PRAGMA foreign_keys = OFF`) that
+    /// `undo` reverts; the connection is dirty until [`leave`](Dedicated::leave) runs `undo` (or
+    /// what ends it, such as COMMIT). `undo` is registered before `sql` is sent, so a future
+    /// dropped meanwhile still undoes it (an undo of nothing fails harmlessly).
+    pub(crate) async fn enter(&mut self, sql: &str, undo: &'static str) -> Result<()> {
+        self.dirty(true);
+        self.undo.push(undo);
+        let r = self.script(sql).await;
+        if r.is_err() && !self.backend.closes_cancelled_connections() {
+            // SQLite answered: nothing changed (a failed BEGIN leaves no transaction).
+            self.forget(undo);
+        }
+        r
+    }
+
+    /// Runs `sql`, which ends the state that [`enter`](Dedicated::enter) registered with
+    /// `undo` (`COMMIT` or `ROLLBACK` for `BEGIN`; the undo statement itself otherwise); once
+    /// it succeeded, the connection is that much cleaner.
+    pub(crate) async fn leave(&mut self, sql: &str, undo: &'static str) -> Result<()> {
+        let r = self.script(sql).await;
+        if r.is_ok() {
+            self.forget(undo);
+        }
+        r
+    }
+
+    fn forget(&mut self, undo: &'static str) {
+        if let Some(i) = self.undo.iter().rposition(|u| *u == undo) {
+            self.undo.remove(i);
+            self.dirty(false);
         }
     }
 
@@ -71,7 +117,7 @@ impl Dedicated {
     }
 
     async fn script_inner(&mut self, q: sqlx::RawSql) -> Result<()> {
-        match &mut self.conn {
+        match self.conn.as_mut().expect("a live connection") {
             #[cfg(feature = "sqlite")]
             Conn::Sqlite(c) => q.execute(&mut **c).await.map(|_| ())?,
             #[cfg(feature = "postgres")]
@@ -101,7 +147,7 @@ impl Dedicated {
     }
 
     async fn execute_inner(&mut self, sql: sqlx::SqlStr, args: Args) -> Result<u64> {
-        Ok(match (&mut self.conn, args) {
+        Ok(match (self.conn.as_mut().expect("a live connection"), args) {
             #[cfg(feature = "sqlite")]
             (Conn::Sqlite(c), Args::Sqlite(a)) => sqlx::query_with(sql, a).execute(&mut **c).await?.rows_affected(),
             #[cfg(feature = "postgres")]
@@ -135,7 +181,7 @@ impl Dedicated {
         f: &mut impl FnMut(&RowRef<'_>) -> Result<T>,
     ) -> Result<Vec<T>> {
         let mut out = Vec::new();
-        match (&mut self.conn, args) {
+        match (self.conn.as_mut().expect("a live connection"), args) {
             #[cfg(feature = "sqlite")]
             (Conn::Sqlite(c), Args::Sqlite(a)) => {
                 for r in sqlx::query_with(sql, a).fetch_all(&mut **c).await? {
@@ -167,17 +213,55 @@ impl Dedicated {
     }
 }
 
+/// Runs the undo statements (newest first) from a task of its own, each bounded by
+/// [`UNDO_TIMEOUT`], errors ignored (a ROLLBACK with no transaction fails harmlessly), then gives
+/// the connection back to the pool. Outside a runtime the connection is closed.
+macro_rules! undo_then_return {
+    ($conn:expr, $undo:expr) => {{
+        let mut conn = $conn;
+        let undo: Vec<&'static str> = $undo;
+        match tokio::runtime::Handle::try_current() {
+            Err(_) => {
+                conn.close_on_drop();
+                super::hot::discard(conn);
+            }
+            Ok(rt) => {
+                rt.spawn(async move {
+                    for sql in undo.into_iter().rev() {
+                        let _ = tokio::time::timeout(UNDO_TIMEOUT, async { control!(&mut *conn, sql) }).await;
+                    }
+                    drop(conn);
+                });
+            }
+        }
+    }};
+}
+
 impl Drop for Dedicated {
     fn drop(&mut self) {
-        if self.dirty > 0 {
-            match &mut self.conn {
-                #[cfg(feature = "sqlite")]
-                Conn::Sqlite(c) => c.close_on_drop(),
-                #[cfg(feature = "postgres")]
-                Conn::Postgres(c) => c.close_on_drop(),
-                #[cfg(feature = "mysql")]
-                Conn::MySql(c) => c.close_on_drop(),
-            }
+        if self.dirty == 0 {
+            return;
+        }
+        let Some(conn) = self.conn.take() else { return };
+        let undo = std::mem::take(&mut self.undo);
+        macro_rules! finish {
+            ($c:ident) => {{
+                let mut c = $c;
+                if self.backend.closes_cancelled_connections() {
+                    c.close_on_drop();
+                    super::hot::discard(c);
+                } else {
+                    undo_then_return!(c, undo);
+                }
+            }};
+        }
+        match conn {
+            #[cfg(feature = "sqlite")]
+            Conn::Sqlite(c) => finish!(c),
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(c) => finish!(c),
+            #[cfg(feature = "mysql")]
+            Conn::MySql(c) => finish!(c),
         }
     }
 }

@@ -77,7 +77,8 @@ pub struct DbOptions {
     pub pgbouncer: bool,
     /// The longest a statement may run (default: no limit). A statement that takes longer
     /// fails with [`Error::Timeout`](crate::Error::Timeout); its connection is closed, never
-    /// reused, and a transaction it ran in can only be rolled back.
+    /// reused, and a transaction it ran in can only be rolled back. On a stream it bounds each
+    /// wait for the server's next row, not the time the caller takes between rows.
     pub statement_timeout: Option<Duration>,
     /// The longest a transaction may last, from `begin` (default: no limit). Its statements and
     /// its `commit` fail with [`Error::Timeout`](crate::Error::Timeout) once it is over (a
@@ -741,7 +742,22 @@ where
                 let mut first = true;
                 let mut failed = false;
                 let mut rows = sqlx::query_with(sql, $a).persistent(persistent).fetch(&mut *conn);
-                while let Some(r) = rows.next().await {
+                loop {
+                    // `statement_timeout` bounds each wait for the server's next row (not the
+                    // time the caller takes between rows); cut short, the connection is closed.
+                    let next = match $d.statement_timeout {
+                        None => rows.next().await,
+                        Some(after) => match tokio::time::timeout(after, rows.next()).await {
+                            Ok(next) => next,
+                            Err(_) => {
+                                drop(rows);
+                                *state = hot::LeaseState::InFlight;
+                                yield Err(Error::Timeout { what: "statement", after });
+                                return;
+                            }
+                        },
+                    };
+                    let Some(r) = next else { break };
                     match r {
                         Ok(r) => {
                             if first && !pooler {
@@ -782,7 +798,7 @@ where
     }
     // A stream on a transaction's connection.
     macro_rules! tx_stream {
-        ($state:ident, $backend:ident, $c:ident, $a:ident, $row:ident) => {
+        ($state:ident, $backend:ident, $limits:ident, $c:ident, $a:ident, $row:ident) => {
             Box::pin(async_stream::stream! {
                 use futures_util::StreamExt;
                 let mut f = f;
@@ -798,7 +814,28 @@ where
                 let mut first = true;
                 let mut rows = sqlx::query_with(sql, $a).persistent(persistent).fetch(&mut **$c);
                 let mut outcome: Result<()> = Ok(());
-                while let Some(r) = rows.next().await {
+                loop {
+                    // Each wait for the next row is bounded by `statement_timeout` and by what
+                    // is left of `transaction_timeout`; cut short, the transaction is Broken.
+                    let next = match statement_limit($limits.0, $limits.1) {
+                        Ok((None, _)) => rows.next().await,
+                        Ok((Some(after), what)) => match tokio::time::timeout(after, rows.next()).await {
+                            Ok(next) => next,
+                            Err(_) => {
+                                drop(rows);
+                                *$state = TxState::Broken;
+                                yield Err(Error::Timeout { what, after });
+                                return;
+                            }
+                        },
+                        Err(e) => {
+                            drop(rows);
+                            *$state = TxState::Broken;
+                            yield Err(e);
+                            return;
+                        }
+                    };
+                    let Some(r) = next else { break };
                     match r {
                         Ok(r) => {
                             if first {
@@ -844,15 +881,18 @@ where
             None => failed(mismatch()),
         },
         (Exec::Tx(t), args) => {
-            let TxInner { conn, state, backend, .. } = t;
+            let TxInner { conn, state, backend, db, deadline, .. } = t;
             let backend = *backend;
+            let limits = (db.statement_timeout, *deadline);
             match (conn, args) {
                 #[cfg(feature = "sqlite")]
-                (Some(TxConn::Sqlite(c)), Args::Sqlite(a)) => tx_stream!(state, backend, c, a, row_sqlite),
+                (Some(TxConn::Sqlite(c)), Args::Sqlite(a)) => tx_stream!(state, backend, limits, c, a, row_sqlite),
                 #[cfg(feature = "postgres")]
-                (Some(TxConn::Postgres(c)), Args::Postgres(a)) => tx_stream!(state, backend, c, a, row_postgres),
+                (Some(TxConn::Postgres(c)), Args::Postgres(a)) => {
+                    tx_stream!(state, backend, limits, c, a, row_postgres)
+                }
                 #[cfg(feature = "mysql")]
-                (Some(TxConn::MySql(c)), Args::MySql(a)) => tx_stream!(state, backend, c, a, row_mysql),
+                (Some(TxConn::MySql(c)), Args::MySql(a)) => tx_stream!(state, backend, limits, c, a, row_mysql),
                 (None, _) => failed(TxState::Ended.unusable()),
                 #[allow(unreachable_patterns)]
                 _ => failed(mismatch()),
@@ -979,10 +1019,15 @@ pub(crate) async fn connect(url: &str, opts: &DbOptions) -> Result<DbInner> {
                 co.statement_cache_capacity(opts.statement_cache_capacity)
             };
             first_connection(backend, &co, opts.acquire_timeout).await?;
+            let port = co.get_port();
             let po = PgPoolOptions::new()
                 .max_connections(opts.max_connections)
                 .acquire_timeout(opts.acquire_timeout)
-                .test_before_acquire(opts.test_before_acquire);
+                .test_before_acquire(opts.test_before_acquire)
+                .after_connect(move |_, _| {
+                    super::nodelay::set_on_sockets_to(port);
+                    Box::pin(async { Ok(()) })
+                });
             Pool::Postgres(HotPool::new(
                 po.connect_lazy_with(co),
                 !opts.test_before_acquire,
@@ -1002,11 +1047,13 @@ pub(crate) async fn connect(url: &str, opts: &DbOptions) -> Result<DbInner> {
                 .charset("utf8mb4")
                 .statement_cache_capacity(opts.statement_cache_capacity);
             first_connection(backend, &co, opts.acquire_timeout).await?;
+            let port = co.get_port();
             let po = MySqlPoolOptions::new()
                 .max_connections(opts.max_connections)
                 .acquire_timeout(opts.acquire_timeout)
                 .test_before_acquire(opts.test_before_acquire)
-                .after_connect(|conn, _| {
+                .after_connect(move |conn, _| {
+                    super::nodelay::set_on_sockets_to(port);
                     Box::pin(async move {
                         // Strict: too-long text and out-of-range numbers are errors, never silently
                         // truncated or clamped, whatever the server's default sql_mode.

@@ -1,6 +1,7 @@
 //! Reading a live schema from each backend's catalog: tables, columns (types mapped back to
 //! column kinds, nullability, defaults, generated keys), primary keys, unique constraints and
-//! indexes, foreign keys with ON DELETE, and CHECK constraints (PostgreSQL and MySQL).
+//! indexes, foreign keys with ON DELETE, and CHECK constraints (each backend's catalog; SQLite's
+//! named ones from its CREATE TABLE text), lists of allowed values read back as the models write them.
 //!
 //! Names the database chose itself (SQLite's `sqlite_autoindex_*`, MySQL's `<table>_ibfk_<n>`)
 //! are replaced by the names the migrator gives (`<table>_<columns>_key`, `..._fkey`), so a
@@ -252,6 +253,8 @@ async fn sqlite(conn: &mut Dedicated, guesses: &mut Guesses) -> Result<Vec<Table
             f.name = format!("{}_{}_fkey", name, f.columns.join("_"));
             t.foreign_keys.push(f);
         }
+        // SQLite keeps no catalog of checks: the named ones are read from the CREATE TABLE text.
+        t.checks = named_checks(&create_sql);
         out.push(t);
     }
     // A foreign key naming no parent column refers to the parent's primary key.
@@ -359,8 +362,8 @@ async fn postgres(conn: &mut Dedicated, guesses: &mut Guesses) -> Result<Vec<Tab
             )
             .await?;
         for (cname, def) in checks {
-            let expr = def.strip_prefix("CHECK ").unwrap_or(&def).to_owned();
-            t.checks.push(Check { name: cname, expr });
+            let expr = def.strip_prefix("CHECK ").unwrap_or(&def);
+            t.checks.push(Check { name: cname, expr: canonical_check(expr) });
         }
         out.push(t);
     }
@@ -484,8 +487,232 @@ async fn mysql(conn: &mut Dedicated, guesses: &mut Guesses) -> Result<Vec<Table>
                 }
                 continue;
             }
-            t.checks.push(Check { name, expr });
+            t.checks.push(Check { name, expr: canonical_check(&expr) });
         }
     }
     Ok(out)
+}
+
+/// A token of an SQL expression, for reading checks back.
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    /// A keyword or an identifier; `true` when it was quoted (`"x"`, `` `x` ``).
+    Word(String, bool),
+    /// A string literal, unescaped.
+    Str(String),
+    /// A number, as written.
+    Num(String),
+    /// `::` (a PostgreSQL cast).
+    Cast,
+    Punct(char),
+}
+
+/// The tokens of `s` with the byte offset where each starts and ends; `None` on text this
+/// reader does not understand (an unterminated quote).
+fn tokens(s: &str) -> Option<Vec<(Tok, usize, usize)>> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let start = i;
+        if c.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        let tok = match c {
+            b'\'' | b'"' | b'`' => {
+                let mut v = Vec::new();
+                i += 1;
+                loop {
+                    if i >= b.len() {
+                        return None;
+                    }
+                    if b[i] == c {
+                        if b.get(i + 1) == Some(&c) {
+                            v.push(c);
+                            i += 2;
+                            continue;
+                        }
+                        i += 1;
+                        break;
+                    }
+                    v.push(b[i]);
+                    i += 1;
+                }
+                let v = String::from_utf8(v).ok()?;
+                if c == b'\'' { Tok::Str(v) } else { Tok::Word(v, true) }
+            }
+            b':' if b.get(i + 1) == Some(&b':') => {
+                i += 2;
+                Tok::Cast
+            }
+            c if c.is_ascii_digit() => {
+                while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
+                    i += 1;
+                }
+                Tok::Num(s[start..i].to_owned())
+            }
+            c if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 => {
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'$' || b[i] >= 0x80) {
+                    i += 1;
+                }
+                Tok::Word(s[start..i].to_owned(), false)
+            }
+            c => {
+                i += 1;
+                Tok::Punct(c as char)
+            }
+        };
+        out.push((tok, start, i));
+    }
+    Some(out)
+}
+
+/// Whether the SQL text `sql` names `ident` (bare or quoted, any case): a view or trigger that
+/// may refer to a table.
+pub(crate) fn mentions(sql: &str, ident: &str) -> bool {
+    match tokens(sql) {
+        Some(toks) => toks.iter().any(|(t, ..)| matches!(t, Tok::Word(w, _) if w.eq_ignore_ascii_case(ident))),
+        // Unreadable: assume it does (dropping and recreating it is harmless).
+        None => true,
+    }
+}
+
+fn keyword(t: &Tok, k: &str) -> bool {
+    matches!(t, Tok::Word(w, false) if w.eq_ignore_ascii_case(k))
+}
+
+/// The named table checks (`CONSTRAINT "name" CHECK (expr)`) of a CREATE TABLE statement.
+pub(crate) fn named_checks(create_sql: &str) -> Vec<Check> {
+    let Some(toks) = tokens(create_sql) else { return Vec::new() };
+    let mut out = Vec::new();
+    for (k, w) in toks.windows(4).enumerate() {
+        let (Tok::Word(name, _), Tok::Punct('(')) = (&w[1].0, &w[3].0) else { continue };
+        if !keyword(&w[0].0, "CONSTRAINT") || !keyword(&w[2].0, "CHECK") {
+            continue;
+        }
+        let mut depth = 0usize;
+        for (t, _, end) in &toks[k + 3..] {
+            match t {
+                Tok::Punct('(') => depth += 1,
+                Tok::Punct(')') => {
+                    depth -= 1;
+                    if depth == 0 {
+                        let expr = create_sql[w[3].2..end - 1].trim();
+                        out.push(Check { name: name.clone(), expr: canonical_check(expr) });
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+/// A check in the spelling the models give it, where it is a list of allowed values (what a
+/// text or integer enum declares): `col IN ('a', 'b')`, whether the database kept it as
+/// `"col" IN ('a','b')` (SQLite, MySQL) or rewrote it as `((col)::text = ANY
+/// ((ARRAY['a'::character varying, ...])::text[]))` (PostgreSQL). Any other check is kept as the
+/// database spells it.
+pub(crate) fn canonical_check(expr: &str) -> String {
+    allowed_values(expr).unwrap_or_else(|| expr.trim().to_owned())
+}
+
+/// [`canonical_check`] of a list of allowed values; `None` for any other check.
+pub(crate) fn allowed_values(expr: &str) -> Option<String> {
+    let kept = || None;
+    let toks = tokens(expr)?;
+    // Without casts (`::type`, `::type[]`, `::character varying`) and parentheses.
+    let mut flat: Vec<Tok> = Vec::new();
+    let mut it = toks.into_iter().map(|t| t.0).peekable();
+    while let Some(t) = it.next() {
+        match t {
+            Tok::Cast => {
+                while matches!(it.peek(), Some(Tok::Word(..))) {
+                    it.next();
+                }
+                if it.peek() == Some(&Tok::Punct('[')) {
+                    it.next();
+                    if it.peek() == Some(&Tok::Punct(']')) {
+                        it.next();
+                    }
+                }
+            }
+            Tok::Punct('(' | ')') => {}
+            // MySQL's character-set introducer: `_utf8mb4'a'`.
+            Tok::Word(w, false) if w.starts_with('_') && matches!(it.peek(), Some(Tok::Str(_))) => {}
+            t => flat.push(t),
+        }
+    }
+    let (col, rest) = match flat.as_slice() {
+        [Tok::Word(c, _), i, rest @ ..] if keyword(i, "IN") => (c, rest),
+        [Tok::Word(c, _), Tok::Punct('='), any, array, Tok::Punct('['), rest @ .., Tok::Punct(']')]
+            if keyword(any, "ANY") && keyword(array, "ARRAY") =>
+        {
+            (c, rest)
+        }
+        _ => return kept(),
+    };
+    let mut values = Vec::new();
+    let mut negative = false;
+    // A value, then a comma before each next one.
+    let mut want_value = true;
+    for t in rest {
+        match t {
+            Tok::Punct(',') if !want_value => want_value = true,
+            Tok::Punct('-') if want_value && !negative => negative = true,
+            Tok::Str(v) if want_value && !negative => {
+                values.push(format!("'{}'", v.replace('\'', "''")));
+                want_value = false;
+            }
+            Tok::Num(n) if want_value => {
+                values.push(if negative { format!("-{n}") } else { n.clone() });
+                negative = false;
+                want_value = false;
+            }
+            _ => return kept(),
+        }
+    }
+    if want_value {
+        return kept();
+    }
+    if values.is_empty() {
+        return kept();
+    }
+    Some(format!("{col} IN ({})", values.join(", ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enum_checks_read_back_as_the_models_write_them() {
+        let model = "status IN ('draft', 'it''s')";
+        for db in [
+            model,
+            "\"status\" IN ('draft','it''s')",
+            "`status` in ('draft','it''s')",
+            "((status)::text = ANY ((ARRAY['draft'::character varying, 'it''s'::character varying])::text[]))",
+            "((status = ANY (ARRAY['draft'::text, 'it''s'::text])))",
+        ] {
+            assert_eq!(canonical_check(db), model, "{db}");
+        }
+        assert_eq!(canonical_check("((code = ANY (ARRAY[1, -5])))"), "code IN (1, -5)");
+        assert_eq!(canonical_check("`code` in (1,-5)"), "code IN (1, -5)");
+        assert_eq!(canonical_check("(`s` in (_utf8mb4'a',_utf8mb4'b'))"), "s IN ('a', 'b')");
+        // Anything else is kept.
+        assert_eq!(canonical_check(" (length(x) <= 3) "), "(length(x) <= 3)");
+        assert_eq!(canonical_check("a IN (b, c)"), "a IN (b, c)");
+    }
+
+    #[test]
+    fn sqlite_named_checks_come_from_the_create_statement() {
+        let sql = "CREATE TABLE \"t\" (\"id\" INTEGER, \"s\" TEXT CHECK (length(\"s\") <= 5), \
+                   CONSTRAINT \"t_s_check\" CHECK (s IN ('a', 'b)')), CONSTRAINT \"t_id_fkey\" FOREIGN KEY (id) REFERENCES u (id))";
+        assert_eq!(named_checks(sql), vec![Check { name: "t_s_check".into(), expr: "s IN ('a', 'b)')".into() }]);
+    }
 }

@@ -20,6 +20,8 @@ pub(crate) mod driver;
 mod errors;
 mod hot;
 pub(crate) mod introspect;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+mod nodelay;
 #[cfg(feature = "sqlite")]
 mod sqlite_fns;
 mod test_db;

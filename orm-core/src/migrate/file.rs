@@ -102,12 +102,55 @@ pub fn parse_history(files: &[(String, String)]) -> Result<Vec<Migration>> {
             state.apply(op).map_err(|e| bad(&m.id, e.to_string()))?;
         }
         if state != m.snapshot {
-            return Err(bad(&m.id, "the snapshot does not match the operations applied to the previous snapshot"));
+            return Err(bad(
+                &m.id,
+                format!(
+                    "the snapshot does not match the operations applied to the previous snapshot: {}",
+                    first_difference(&state, &m.snapshot)
+                ),
+            ));
         }
         state = m.snapshot.clone();
         prev = Some(m);
     }
     Ok(out.into_iter().map(|(_, m, _)| m).collect())
+}
+
+/// The first difference between `got` (what the operations give) and `want` (the snapshot).
+fn first_difference(got: &Schema, want: &Schema) -> String {
+    for t in &got.tables {
+        let Some(w) = want.get(&t.name) else {
+            return format!("the operations give table `{}`, which the snapshot does not have", t.name);
+        };
+        if t == w {
+            continue;
+        }
+        for c in &t.columns {
+            match w.column(&c.name) {
+                None => {
+                    return format!(
+                        "the operations give column `{}.{}`, which the snapshot does not have",
+                        t.name, c.name
+                    );
+                }
+                Some(x) if x != c => {
+                    return format!(
+                        "column `{}.{}`: the operations give {c:?}, the snapshot has {x:?}",
+                        t.name, c.name
+                    );
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some(c) = w.columns.iter().find(|c| t.column(&c.name).is_none()) {
+            return format!("the snapshot has column `{}.{}`, which the operations do not give", t.name, c.name);
+        }
+        return format!("table `{}`: the operations give {t:?}, the snapshot has {w:?}", t.name);
+    }
+    match want.tables.iter().find(|w| got.get(&w.name).is_none()) {
+        Some(w) => format!("the snapshot has table `{}`, which the operations do not give", w.name),
+        None => "they differ".to_owned(),
+    }
 }
 
 fn number_of(stem: &str) -> Option<u32> {

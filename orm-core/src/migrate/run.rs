@@ -445,30 +445,24 @@ impl Migrator {
         match backend.apply_mode() {
             Apply::Transaction => {
                 let around = backend.around_migration();
-                if let Some((off, _)) = around {
-                    conn.dirty(true);
-                    conn.script(off).await?;
+                if let Some((off, on)) = around {
+                    conn.enter(off, on).await?;
                 }
-                conn.dirty(true);
-                let result = match conn.script(backend.begin_sql()).await {
+                let result = match conn.enter(backend.begin_sql(), "ROLLBACK").await {
                     Ok(()) => {
                         let r = self.in_transaction(conn, m, steps, data, revert, started).await;
                         let end = if r.is_ok() { "COMMIT" } else { "ROLLBACK" };
-                        match (conn.script(end).await, r) {
-                            (Ok(()), r) => {
-                                conn.dirty(false);
-                                r
-                            }
+                        match (conn.leave(end, "ROLLBACK").await, r) {
+                            (Ok(()), r) => r,
                             (Err(e), Ok(_)) => Err(err(&m.id, format!("COMMIT failed: {e}"))),
                             (Err(_), Err(e)) => Err(e),
                         }
                     }
                     Err(e) => Err(e),
                 };
-                if let Some((_, on)) = around
-                    && conn.script(on).await.is_ok()
-                {
-                    conn.dirty(false);
+                if let Some((_, on)) = around {
+                    // Left registered when it fails: the connection is cleaned up when dropped.
+                    let _ = conn.leave(on, on).await;
                 }
                 result
             }
@@ -503,12 +497,10 @@ impl Migrator {
                     .await?;
                 }
                 if let Some(f) = data {
-                    conn.dirty(true);
-                    conn.script(backend.begin_sql()).await?;
+                    conn.enter(backend.begin_sql(), "ROLLBACK").await?;
                     let r = f(&mut DataTx { conn: &mut *conn }).await;
                     let end = if r.is_ok() { "COMMIT" } else { "ROLLBACK" };
-                    conn.script(end).await?;
-                    conn.dirty(false);
+                    conn.leave(end, "ROLLBACK").await?;
                     if let Err(e) = r {
                         conn.execute(
                             &format!("UPDATE {table} SET state = 'failed', error = ? WHERE id = ?"),
@@ -557,12 +549,33 @@ impl Migrator {
             conn.script(&s).await?;
         }
         let n = steps.len();
+        // The triggers and views of a table being rebuilt (SQLite), recreated after it.
+        let mut dependents: Vec<(String, String, String)> = Vec::new();
         for (k, step) in steps.iter().enumerate() {
+            let starts = step.rebuild.is_some() && (k == 0 || steps[k - 1].rebuild != step.rebuild);
+            if let (true, Some(table)) = (starts, &step.rebuild) {
+                dependents = self.drop_dependents(conn, &m.id, table).await?;
+            }
             let t0 = Instant::now();
             conn.script(&step.sql).await.map_err(|e| {
                 err(&m.id, format!("failed at step {} of {n} (`{}`): {e}; nothing of it was applied", k + 1, step.sql))
             })?;
             self.report(step, t0);
+            let ends = step.rebuild.is_some() && steps.get(k + 1).is_none_or(|next| next.rebuild != step.rebuild);
+            if ends {
+                for (kind, name, sql) in std::mem::take(&mut dependents) {
+                    conn.script(&sql).await.map_err(|e| {
+                        err(
+                            &m.id,
+                            format!(
+                                "the rebuild of `{}` cannot recreate {kind} `{name}` after it: {e}; nothing of \
+                                 the migration was applied (drop or change the {kind} in a raw SQL step first)",
+                                step.rebuild.as_deref().unwrap_or_default()
+                            ),
+                        )
+                    })?;
+                }
+            }
         }
         if let Some(f) = data {
             f(&mut DataTx { conn: &mut *conn })
@@ -587,6 +600,42 @@ impl Migrator {
             insert_history(conn, m, "applied", n, n, started.elapsed().as_millis() as i64, None).await?;
         }
         Ok(true)
+    }
+
+    /// Drops the views and triggers that refer to `table` before SQLite's rebuild of it (its
+    /// `DROP TABLE` would drop its triggers, and the rename that follows fails on a view or
+    /// trigger naming a table that is gone); returns them, oldest first, to be created again.
+    async fn drop_dependents(
+        &self,
+        conn: &mut Dedicated,
+        id: &str,
+        table: &str,
+    ) -> Result<Vec<(String, String, String)>> {
+        let backend = conn.backend;
+        let Some(q) = backend.rebuild_dependents_sql() else { return Ok(Vec::new()) };
+        let all: Vec<(String, String, String, String)> = conn
+            .query(q, vec![], |r| {
+                Ok((String::decode(r, 0)?, String::decode(r, 1)?, String::decode(r, 2)?, String::decode(r, 3)?))
+            })
+            .await?;
+        let found: Vec<(String, String, String)> = all
+            .into_iter()
+            .filter(|(kind, _, on, sql)| {
+                (kind == "trigger" && on.eq_ignore_ascii_case(table))
+                    || crate::backend::introspect::mentions(sql, table)
+            })
+            .map(|(kind, name, _, sql)| (kind, name, sql))
+            .collect();
+        for (kind, name, _) in &found {
+            let sql = backend.drop_dependent_sql(kind, name);
+            conn.script(&sql)
+                .await
+                .map_err(|e| err(id, format!("cannot drop {kind} `{name}` for the rebuild of `{table}`: {e}")))?;
+            if self.verbose {
+                eprintln!("  {kind} {name} on {table}: dropped for the rebuild, created again after it");
+            }
+        }
+        Ok(found)
     }
 
     fn report(&self, step: &Step, t0: Instant) {

@@ -651,9 +651,10 @@ impl Schema {
                 c.max_length = max_length;
                 c.default = c.default.as_deref().map(|d| normalize_default(kind, d));
             }
-            // Checks are compared by name: each database rewrites the expression its own way.
+            // Each database rewrites a check its own way: a list of allowed values (an enum's)
+            // is compared in the models' spelling, any other check by name only.
             for c in &mut t.checks {
-                c.expr.clear();
+                c.expr = crate::backend::introspect::allowed_values(&c.expr).unwrap_or_default();
             }
         }
         s.hints = Hints::default();

@@ -56,7 +56,8 @@ impl From<orm_core::Error> for ApiError {
         match e {
             orm_core::Error::UniqueViolation(info) => {
                 // Which UNIQUE column it was, as far as the database says: PostgreSQL and SQLite
-                // name the column, MySQL the key (named after the column by `create_table`).
+                // name the column, MySQL the key (named after the column by the migrations:
+                // `users_username_key`, `users_email_key`, `articles_slug_key`).
                 let said = [info.column.as_deref(), info.constraint.as_deref(), Some(info.message.as_str())];
                 let field = ["username", "email", "slug"]
                     .into_iter()

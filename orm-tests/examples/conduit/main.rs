@@ -30,7 +30,7 @@ use std::sync::Arc;
 
 const DEV_SECRET: &str = "conduit-development-secret-do-not-use-in-production";
 
-/// Connects to `url` and builds the schema.
+/// Connects to `url` and applies the migrations (`schema::setup`).
 pub async fn open(url: &str) -> orm_core::Result<Db> {
     let options = DbOptions {
         max_connections: 16,

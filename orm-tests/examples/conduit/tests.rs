@@ -1,6 +1,7 @@
 //! The example's own tests, run by `cargo test --workspace` (or `cargo test -p orm-tests
 //! --example conduit`): requests through the router in process, each test on a fresh database
-//! from `#[orm_core::test]`, and the statement count of a page of articles on every backend.
+//! from `#[orm_core::test(migrations = ...)]` (the example's own migrations applied first), the
+//! models and the migrations checked against each other, and the statement count of a page of articles on every backend.
 
 use crate::models::{Article, ArticleTag, Favorite, Follow, Tag, User};
 use crate::{app, schema, state};
@@ -11,8 +12,9 @@ use orm_core::prelude::*;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
+/// The router on `db`, whose tables exist (made by `#[orm_core::test(migrations = ...)]` or
+/// [`schema::setup`]).
 async fn app_on(db: &Db) -> orm_core::Result<Router> {
-    schema::setup(db).await?;
     Ok(app::router(state(db.clone(), b"test secret")))
 }
 
@@ -49,7 +51,7 @@ fn errors(v: &Value) -> &Value {
     &v["errors"]["body"]
 }
 
-#[orm_core::test]
+#[orm_core::test(migrations = "examples/conduit/migrations")]
 async fn conduit_users_register_login_and_duplicates(db: Db) -> orm_core::Result<()> {
     let app = app_on(&db).await?;
     let token = register(&app, "ann").await;
@@ -88,7 +90,7 @@ async fn conduit_users_register_login_and_duplicates(db: Db) -> orm_core::Result
     Ok(())
 }
 
-#[orm_core::test]
+#[orm_core::test(migrations = "examples/conduit/migrations")]
 async fn conduit_articles_permissions_filters_and_counts(db: Db) -> orm_core::Result<()> {
     let app = app_on(&db).await?;
     let ann = register(&app, "ann").await;
@@ -225,6 +227,7 @@ async fn seed(db: &Db, n: usize) -> orm_core::Result<()> {
 #[tokio::test]
 async fn conduit_article_page_takes_a_fixed_number_of_statements() {
     orm_tests::each_backend!("conduit_page_statements", |db| {
+        schema::setup(&db).await?;
         let app = app_on(&db).await?;
         seed(&db, 30).await?;
         let token = crate::auth::token_for(
@@ -269,4 +272,43 @@ async fn conduit_article_page_takes_a_fixed_number_of_statements() {
         );
         Ok(())
     });
+}
+
+/// The migrations hold every change of the models (`migrate::check`, offline): a model changed
+/// without a migration fails here. `BLESS=<name>` writes the missing migration `000N_<name>`
+/// (read it, commit it).
+#[test]
+fn conduit_models_and_migrations_agree() {
+    use orm_core::migrate::{self, MakeOptions, Migrator};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(schema::MIGRATIONS_DIR);
+    if let Some(name) = std::env::var("BLESS").ok().filter(|n| !n.is_empty()) {
+        migrate::make(&schema::models(), &dir, &name, MakeOptions::default()).expect("make");
+    }
+    migrate::check(&schema::models(), &dir).expect("the models have changes no migration has");
+    // The binary embeds that folder.
+    let embedded = schema::migrator().expect("the embedded migrations");
+    let on_disk = Migrator::from_dir(&dir).expect("the migrations folder");
+    let sums = |m: &Migrator| m.migrations().iter().map(|m| m.checksum.clone()).collect::<Vec<_>>();
+    assert_eq!(sums(&embedded), sums(&on_disk));
+}
+
+/// After the migrations, the live schema (introspected) is the models' on this backend, and the
+/// unique keys carry the names the error mapping looks for (`error.rs`: MySQL names the key).
+#[orm_core::test(migrations = "examples/conduit/migrations")]
+async fn conduit_migrations_build_the_models_schema(db: Db) -> orm_core::Result<()> {
+    let b = db.backend();
+    let live = orm_core::migrate::introspect(&db).await?;
+    assert_eq!(live.normalized(b), schema::models().normalized(b), "[{}]", b.name());
+    for (table, column) in [("users", "username"), ("users", "email"), ("articles", "slug")] {
+        let t = live.get(table).expect("the table");
+        assert!(
+            t.indexes.iter().any(|i| i.unique && i.columns == [column] && i.name.contains(column)),
+            "[{}] {table}.{column}: {:?}",
+            b.name(),
+            t.indexes
+        );
+    }
+    // Running them again applies nothing.
+    assert!(schema::migrator()?.run(&db).await?.is_empty());
+    Ok(())
 }
