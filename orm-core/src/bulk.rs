@@ -130,11 +130,19 @@ fn render<M: Model>(b: Backend, shape: Shape, rows: usize) -> String {
         Shape::Upsert => {
             let keys: Vec<&str> = crate::model::key_columns::<M>().map(|c| c.name).collect();
             // An existing row keeps its key and its `auto_now_add` columns.
-            let others: Vec<&str> = columns()
+            let mut others: Vec<&str> = columns()
                 .filter(|&(i, _)| !M::KEY_COLUMNS.contains(&i) && !M::AUTO_NOW_ADD.contains(&i))
                 .map(|(_, c)| c.name)
                 .collect();
+            // A versioned row that exists gets its version incremented (as by a set-based
+            // `Query::update`), so every copy read before is stale from then on.
+            let version = M::VERSION_COLUMN.map(|v| M::COLUMNS[v].name);
+            let bump = version.filter(|_| others.len() > 1);
+            others.retain(|c| Some(*c) != bump);
             b.write_upsert_clause(&mut s, &keys, &others);
+            if let Some(v) = bump {
+                b.write_upsert_version_bump(&mut s, M::TABLE, v);
+            }
         }
         Shape::InsertReturning if b.supports_returning() => {
             s.push_str(" RETURNING ");
@@ -176,18 +184,30 @@ fn chunk_sql<M: Model>(b: Backend, shape: Shape, rows: usize, full: usize) -> (S
 /// Writes `rows`; returns the rows written and, for [`Mode::InsertWithKeys`], the generated keys
 /// of the rows that had none, in row order.
 pub(crate) async fn write_many<M: Model>(
+    exec: Exec<'_>,
+    rows: &[M],
+    mode: Mode,
+    run_hooks: bool,
+) -> Result<(u64, Vec<i64>)> {
+    // One time for every row: `auto_now` / `auto_now_add` columns are bound as `w.now_micros`.
+    let w = crate::lifecycle::WriteCtx::new::<M>(true, false);
+    write_many_at(exec, rows, mode, run_hooks, &w).await
+}
+
+/// [`write_many`] with the managed columns written as `w` says (so that the caller can store
+/// the same values into its rows).
+pub(crate) async fn write_many_at<M: Model>(
     mut exec: Exec<'_>,
     rows: &[M],
     mode: Mode,
     run_hooks: bool,
+    w: &crate::lifecycle::WriteCtx,
 ) -> Result<(u64, Vec<i64>)> {
     // `before_insert` of a model with hooks, on copies (the rows are borrowed), before anything
     // is sent.
     let prepared = if run_hooks { M::__prepare_many(rows)? } else { None };
     let rows = prepared.as_deref().unwrap_or(rows);
     let b = exec.backend();
-    // One time for every row: `auto_now` / `auto_now_add` columns are bound as `w.now_micros`.
-    let w = crate::lifecycle::WriteCtx::new::<M>(true, false);
     let generated = M::COLUMNS[M::PRIMARY_KEY].auto_increment;
     let omits_key = |r: &M| generated && r.__key_unset();
     let shape_of = |omit: bool| match (omit, mode) {
@@ -223,7 +243,7 @@ pub(crate) async fn write_many<M: Model>(
                 let (sql, persistent) = chunk_sql::<M>(b, shape, chunk.len(), full);
                 let mut args = Args::with_capacity(b, chunk.len() * ncols);
                 for r in chunk {
-                    r.__bind_write(&mut args, shape.with_key(), &w)?;
+                    r.__bind_write(&mut args, shape.with_key(), w)?;
                 }
                 let n = chunk.len();
                 if shape != Shape::InsertReturning {
@@ -300,12 +320,17 @@ async fn read_key_step(exec: Exec<'_>, b: Backend) -> Result<i64> {
     Ok(step.unwrap_or(1).max(1))
 }
 
-/// Writes every row in `rows` and stores the generated keys into the rows that had none.
+/// Writes every row in `rows` and stores the generated keys into the rows that had none, and the
+/// `auto_now` / `auto_now_add` times into every row.
 pub(crate) async fn insert_many_with_keys<M: Model>(exec: Exec<'_>, rows: &mut [M]) -> Result<u64> {
     for r in rows.iter_mut() {
         r.__before_insert()?;
     }
-    let (n, keys) = write_many(exec, rows, Mode::InsertWithKeys, false).await?;
+    let w = crate::lifecycle::WriteCtx::new::<M>(true, false);
+    let (n, keys) = write_many_at(exec, rows, Mode::InsertWithKeys, false, &w).await?;
+    for r in rows.iter_mut() {
+        r.__apply_write(&w);
+    }
     let generated = M::COLUMNS[M::PRIMARY_KEY].auto_increment;
     let mut keys = keys.into_iter();
     for r in rows.iter_mut().filter(|r| generated && r.__key_unset()) {

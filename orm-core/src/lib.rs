@@ -71,6 +71,7 @@ pub use orm_derive::migrations;
 /// `#[orm_core::test]`: an async test that gets a fresh database (see `docs/web-apps.md`).
 pub use orm_derive::test;
 pub use orm_derive::{FromRow, Model, SqlType};
+pub use query::join::{IntoNullable, JoinQuery, JoinSelect, Table};
 pub use query::{
     Assignment, Column, Comparable, Cond, Expr, ExprList, IntoExpr, Numeric, Order, Query, RowStream, SelectQuery,
     Selection, TextColumn, count, escape_like,
@@ -86,8 +87,19 @@ pub use value::{IntoKey, IntoValue, SqlKind, SqlLiteral, SqlType, Value};
 pub mod prelude {
     /// The trait and its derive (`#[derive(SqlType)]` for an enum or a newtype).
     pub use crate::SqlType;
+    pub use crate::Table;
     pub use crate::{Column, Cond, Db, Error, Executor, Expr, FromRow, Model, Order, Query, Result, Tx, count};
     pub use crate::{LoadRelated, Related, Relation};
+}
+
+/// Typed joins (see [`Query::join`]): the traits and markers that type-check them. The ones an
+/// application names are also at the crate root ([`Table`], [`JoinQuery`], [`JoinSelect`],
+/// [`IntoNullable`]) and the alias macro is [`alias!`](crate::alias).
+pub mod join {
+    pub use crate::query::join::{
+        AnyOf, Explicit, HasTable, Here, HereNullable, IntoNullable, JoinOn, JoinQuery, JoinSelect, JoinSelection,
+        JoinTarget, MaybeMissing, Nullable, Presence, Present, Table, There, ToChildren, ToParent,
+    };
 }
 
 /// The guides in `docs/`, whose examples run as doctests.
@@ -129,6 +141,7 @@ pub mod __private {
     }
 
     pub use crate::Comparable;
+    pub use crate::IntoNullable;
     pub use crate::lifecycle::{ModelHooks, SoftDeleteField, Timestamp, VersionField, WriteCtx};
     pub use crate::value::{SqlLiteral, Value};
 

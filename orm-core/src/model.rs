@@ -353,7 +353,9 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     /// are sent in runs of consecutive rows of the same kind (in order), each run in as many
     /// chunks as the limit requires. The generated keys are **not** read back into `rows` (they
     /// are borrowed immutably); use [`insert_many_with_keys`](Model::insert_many_with_keys) for
-    /// that.
+    /// that. Likewise the `auto_now` / `auto_now_add` columns are written with the time of the
+    /// call (one time for every row), but the borrowed rows keep their old field values;
+    /// `insert_many_with_keys` stores that time into them too.
     ///
     /// Given `&Db`, the statements run in one transaction (none is needed for one statement), so
     /// a failing row inserts nothing; given `&mut Tx`, they run in that transaction.
@@ -371,7 +373,8 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
         async move { Ok(bulk::write_many(exec.0, rows, bulk::Mode::Insert, true).await?.0) }
     }
 
-    /// [`insert_many`](Model::insert_many), then stores each generated key into its row.
+    /// [`insert_many`](Model::insert_many), then stores each generated key into its row, and the
+    /// time written into the `auto_now` / `auto_now_add` columns into every row.
     ///
     /// PostgreSQL and SQLite read the keys with `RETURNING`. MySQL has no `RETURNING`: the keys of
     /// one multi-row INSERT are `LAST_INSERT_ID()` and the next ones `@@auto_increment_increment`
@@ -409,7 +412,7 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
             }
             self.__before_insert()?;
             let w = WriteCtx::new::<Self>(true, false);
-            bulk::write_many(exec.0, std::slice::from_ref(self), bulk::Mode::Upsert, false).await?;
+            bulk::write_many_at(exec.0, std::slice::from_ref(self), bulk::Mode::Upsert, false, &w).await?;
             self.__apply_write(&w);
             Ok(())
         }
@@ -423,6 +426,18 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     /// key twice among the rows of one statement is an error on PostgreSQL (`ON CONFLICT DO
     /// UPDATE` cannot touch a row twice in one statement); on SQLite and MySQL the later row wins.
     /// The MySQL caveat of [`upsert`](Model::upsert) applies.
+    ///
+    /// The rows are borrowed, so nothing is stored back into them: the `auto_now` /
+    /// `auto_now_add` columns get the time of the call in the database only.
+    ///
+    /// A versioned model (`#[orm(version)]`): an existing row's version is **incremented** (as
+    /// by a set-based [`Query::update`]), so every copy of it read before, by anyone, is
+    /// [`Error::StaleObject`] on its next `update`/`save`; a new row is inserted with the
+    /// version it holds. Unlike [`upsert`](Model::upsert), the rows' own versions are not
+    /// checked: `upsert_many` is one multi-row `INSERT ... ON CONFLICT` statement per chunk, and
+    /// a per-row check would need a conditional update per row, which MySQL's `ON DUPLICATE KEY
+    /// UPDATE` cannot express (and a stale row could not be reported without a query per row).
+    /// Use `upsert` (or `save`) per row, in a transaction, for checked writes.
     fn upsert_many<'e>(exec: impl Into<Executor<'e>>, rows: &[Self]) -> impl Future<Output = Result<u64>> + Send {
         let exec = exec.into();
         async move { Ok(bulk::write_many(exec.0, rows, bulk::Mode::Upsert, true).await?.0) }

@@ -287,6 +287,10 @@ fn stub(input: &DeriveInput) -> TokenStream {
         impl __orm::Comparable for #name {
             type NonNull = #name;
         }
+        #[automatically_derived]
+        impl __orm::IntoNullable for #name {
+            type Nullable = ::core::option::Option<#name>;
+        }
     })
 }
 
@@ -433,6 +437,14 @@ fn generate(input: &DeriveInput, shape: &Shape<'_>) -> TokenStream {
                     }
                 }
             }
+        }
+    };
+    // A column of this type read from a left-joined table (see `orm_core::IntoNullable`).
+    let body = quote! {
+        #body
+        #[automatically_derived]
+        impl __orm::IntoNullable for #name {
+            type Nullable = ::core::option::Option<#name>;
         }
     };
     wrap(body)

@@ -225,12 +225,13 @@ async fn load_shared_locked(backend: Backend, server: &str, lock: &Db) -> orm_co
             .bind(SHARED_DB.to_owned())
             .fetch_scalar::<i64>(lock);
         if n.await? == Some(0) {
-            // `fresh` names it orm_t_<name>; nothing else uses this name.
+            // `fresh` names it after `db_name`; nothing else uses this name.
             let db = crate::fresh(server, "test", "chinook_shared_loading", true, crate::options()).await?;
             load_script(&db).await?;
             db.close().await;
-            // Identifiers are our constants.
-            let sql = format!("ALTER DATABASE \"orm_t_chinook_shared_loading\" RENAME TO \"{SHARED_DB}\"");
+            // Identifiers are our constants (and the checked ORM_TEST_DB_PREFIX).
+            let loading = crate::db_name("chinook_shared_loading");
+            let sql = format!("ALTER DATABASE \"{loading}\" RENAME TO \"{SHARED_DB}\"");
             // The closed pool's sessions may take a moment to end on the server.
             let mut tries = 0;
             while let Err(e) = raw(sql.as_str()).execute(lock).await {

@@ -212,3 +212,46 @@ async fn upsert_on_a_composite_unique() {
         Ok(())
     });
 }
+
+#[tokio::test]
+async fn bulk_writes_and_managed_columns() {
+    each_backend!("ty_bulk_managed", |db| {
+        Doc::create_table(&db).await?;
+        let epoch = DateTime::<Utc>::UNIX_EPOCH;
+        // `insert_many_with_keys` stores the keys and the time it wrote into the rows.
+        let mut rows = vec![doc("a"), doc("b")];
+        Doc::insert_many_with_keys(&db, &mut rows).await?;
+        for r in &rows {
+            assert!(r.created_at > epoch && whole_micros(r.created_at), "{r:?}");
+            assert_eq!(r.created_at, r.updated_at);
+            assert_eq!(Doc::find(&db, r.id).await?.as_ref(), Some(r));
+        }
+        // `insert_many` borrows the rows: the database has the time, the rows keep their fields.
+        let plain = vec![doc("c")];
+        Doc::insert_many(&db, &plain).await?;
+        assert_eq!(plain[0].created_at, epoch);
+        let c = Doc::query().filter(Doc::TITLE.eq("c")).first(&db).await?.expect("c");
+        assert!(c.created_at > epoch && c.updated_at > epoch);
+
+        // `upsert_many` of a versioned model increments an existing row's version, so a copy read
+        // before is stale; a new row is inserted.
+        let old = Doc::find(&db, rows[0].id).await?.expect("a");
+        let mut changed = old.clone();
+        changed.title = "a2".into();
+        let mut new = doc("d");
+        new.id = 1_000;
+        assert_eq!(Doc::upsert_many(&db, &[changed, new]).await?, 2);
+        let now = Doc::find(&db, rows[0].id).await?.expect("a");
+        assert_eq!((now.title.as_str(), now.version), ("a2", old.version + 1));
+        assert_eq!(now.created_at, old.created_at, "auto_now_add is kept");
+        assert!(now.updated_at >= old.updated_at);
+        let mut stale = old.clone();
+        stale.body = "late".into();
+        assert!(matches!(stale.update(&db).await, Err(Error::StaleObject { .. })));
+        let mut current = now.clone();
+        current.body = "on time".into();
+        current.update(&db).await?;
+        assert_eq!(Doc::find(&db, 1_000).await?.map(|d| d.title), Some("d".to_owned()));
+        Ok(())
+    });
+}

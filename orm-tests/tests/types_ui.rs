@@ -1,5 +1,5 @@
 //! Compile-fail tests of `#[derive(SqlType)]` and of the lifecycle attributes of
-//! `#[derive(Model)]` (`default`), with trybuild; bless with
+//! `#[derive(Model)]` (`default`), and of typed joins (`join_misuse`), with trybuild; bless with
 //! `TRYBUILD=overwrite cargo test -p orm-tests --test types_ui` and read the diff.
 
 #[test]

@@ -195,6 +195,22 @@ impl Backend {
         }
     }
 
+    /// Appends to an upsert clause of [`write_upsert_clause`](Backend::write_upsert_clause) (with
+    /// at least one column) the assignment that increments the existing row's `version` column of
+    /// `table`: `, "version" = "table"."version" + 1` (PostgreSQL and SQLite name the existing
+    /// row by its table), `` , `version` = `version` + 1 `` on MySQL.
+    pub fn write_upsert_version_bump(self, out: &mut String, table: &str, version: &str) {
+        out.push_str(", ");
+        self.write_ident(out, version);
+        out.push_str(" = ");
+        if self != Backend::MySql {
+            self.write_ident(out, table);
+            out.push('.');
+        }
+        self.write_ident(out, version);
+        out.push_str(" + 1");
+    }
+
     /// Where a multi-row INSERT cannot say `RETURNING` (MySQL), the statement that reads the step
     /// between consecutive generated keys: the keys of one multi-row INSERT are `LAST_INSERT_ID()`
     /// (the first), then one step apart (InnoDB gives a multi-row `INSERT ... VALUES`, a

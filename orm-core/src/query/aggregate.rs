@@ -14,7 +14,7 @@
 use super::ast_ext::{AggFunc, ExprExt};
 use super::column::Column;
 use super::expr::{Expr, Numeric};
-use crate::model::Model;
+use super::join::Table;
 use crate::value::{SqlKind, SqlType};
 
 /// Column types that MIN and MAX apply to; `NonNull` is the type without its `Option`.
@@ -55,11 +55,11 @@ fn agg<M, R: SqlType>(func: AggFunc, arg: Option<super::ast::Expr>, distinct: bo
 /// # #[derive(Model)] struct Track { #[orm(primary_key)] id: i64, genre_id: Option<i32> }
 /// let per_genre = Track::query().select((Track::GENRE_ID, count())).group_by(Track::GENRE_ID);
 /// ```
-pub fn count<M: Model>() -> Expr<M, i64> {
+pub fn count<M: Table>() -> Expr<M, i64> {
     agg(AggFunc::Count, None, false)
 }
 
-impl<M: Model, T: SqlType> Expr<M, T> {
+impl<M: Table, T: SqlType> Expr<M, T> {
     /// `COUNT(expr)`: the number of rows where the expression is not NULL.
     pub fn count(self) -> Expr<M, i64> {
         agg(AggFunc::Count, Some(self.node), false)
@@ -71,7 +71,7 @@ impl<M: Model, T: SqlType> Expr<M, T> {
     }
 }
 
-impl<M: Model, T: Numeric> Expr<M, T> {
+impl<M: Table, T: Numeric> Expr<M, T> {
     /// `SUM(expr)`, typed [`Numeric::Sum`]: `Option<i64>` of integers, `Option<f64>` of floats,
     /// `Option<Decimal>` of decimals; `None` over no rows.
     ///
@@ -88,7 +88,7 @@ impl<M: Model, T: Numeric> Expr<M, T> {
     }
 }
 
-impl<M: Model, T: Comparable> Expr<M, T> {
+impl<M: Table, T: Comparable> Expr<M, T> {
     /// `MIN(expr)`, of the expression's own type; `None` over no rows.
     pub fn min(self) -> Expr<M, Option<T::NonNull>> {
         agg(AggFunc::Min, Some(self.node), false)
@@ -101,7 +101,7 @@ impl<M: Model, T: Comparable> Expr<M, T> {
 }
 
 /// Aggregates of a column: the same as on [`Expr`].
-impl<M: Model, T: SqlType> Column<M, T> {
+impl<M: Table, T: SqlType> Column<M, T> {
     /// `COUNT(column)`: the number of rows where the column is not NULL.
     pub fn count(self) -> Expr<M, i64> {
         Expr::from(self).count()
@@ -113,7 +113,7 @@ impl<M: Model, T: SqlType> Column<M, T> {
     }
 }
 
-impl<M: Model, T: Numeric> Column<M, T> {
+impl<M: Table, T: Numeric> Column<M, T> {
     /// `SUM(column)`; see [`Expr::sum`].
     pub fn sum(self) -> Expr<M, T::Sum> {
         Expr::from(self).sum()
@@ -125,7 +125,7 @@ impl<M: Model, T: Numeric> Column<M, T> {
     }
 }
 
-impl<M: Model, T: Comparable> Column<M, T> {
+impl<M: Table, T: Comparable> Column<M, T> {
     /// `MIN(column)`; see [`Expr::min`].
     pub fn min(self) -> Expr<M, Option<T::NonNull>> {
         Expr::from(self).min()

@@ -1,7 +1,7 @@
 //! Typed column handles and the conditions and orderings built from them.
 
 use super::ast::{BinOp, Expr, OrderTerm};
-use crate::model::Model;
+use super::join::Table;
 use crate::value::{IntoValue, SqlType, Value};
 use std::fmt;
 use std::marker::PhantomData;
@@ -48,9 +48,9 @@ impl<M, T> Column<M, T> {
     }
 }
 
-impl<M: Model, T: SqlType> Column<M, T> {
+impl<M: Table, T: SqlType> Column<M, T> {
     pub(crate) fn expr(&self) -> Expr {
-        Expr::Column { table: M::TABLE, column: self.name }
+        Expr::Column { table: M::NAME, column: self.name }
     }
 
     fn cmp(self, op: BinOp, v: Value) -> Cond<M> {

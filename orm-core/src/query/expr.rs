@@ -4,8 +4,8 @@
 use super::ast::{BinOp, Expr as Node, OrderTerm};
 use super::ast_ext::{ArithOp, ExprExt};
 use super::column::{Column, Cond, Order, TextColumn};
+use super::join::Table;
 use crate::backend::dialect::LIKE_ESCAPE;
-use crate::model::Model;
 use crate::value::{IntoValue, SqlType, Value};
 use std::fmt;
 use std::marker::PhantomData;
@@ -44,7 +44,7 @@ impl<M, T> Expr<M, T> {
     }
 }
 
-impl<M: Model, T: SqlType> From<Column<M, T>> for Expr<M, T> {
+impl<M: Table, T: SqlType> From<Column<M, T>> for Expr<M, T> {
     fn from(c: Column<M, T>) -> Self {
         Expr::from_node(c.expr())
     }
@@ -62,7 +62,7 @@ pub trait IntoExpr<M, T> {
     fn into_expr(self) -> Expr<M, T>;
 }
 
-impl<M: Model, T: SqlType> IntoExpr<M, T> for Column<M, T> {
+impl<M: Table, T: SqlType> IntoExpr<M, T> for Column<M, T> {
     fn into_expr(self) -> Expr<M, T> {
         self.into()
     }
@@ -133,7 +133,7 @@ fn is_null_value(n: &Node) -> bool {
     matches!(n, Node::Value(Value::Null(_)))
 }
 
-impl<M: Model, T: SqlType> Expr<M, T> {
+impl<M: Table, T: SqlType> Expr<M, T> {
     /// `self = other`: a value, a column or an expression. A NULL value means `IS NULL`.
     pub fn eq(self, other: impl IntoExpr<M, T>) -> Cond<M> {
         let other = other.into_expr().node;
@@ -203,7 +203,7 @@ impl<M: Model, T: SqlType> Expr<M, T> {
 }
 
 /// Comparisons with other columns and expressions, and ranges.
-impl<M: Model, T: SqlType> Column<M, T> {
+impl<M: Table, T: SqlType> Column<M, T> {
     /// `column = other`, where `other` is another column or an expression
     /// (`Track::COMPOSER.eq_col(Track::NAME)`); a value works too.
     pub fn eq_col(self, other: impl IntoExpr<M, T>) -> Cond<M> {
@@ -277,7 +277,7 @@ fn like<M>(expr: Node, pattern: String, case_insensitive: bool) -> Cond<M> {
 /// Case-insensitive variants compare both sides lower-cased with Unicode rules on every backend
 /// (`Ä` matches `ä`): `LOWER()` on PostgreSQL and MySQL, and on SQLite, whose `lower()` folds only
 /// ASCII, a Unicode-aware function this crate registers on each connection.
-impl<M: Model, T: SqlType + TextColumn> Column<M, T> {
+impl<M: Table, T: SqlType + TextColumn> Column<M, T> {
     /// `column LIKE pattern` ignoring case (`%` any text, `_` one character, `!` escapes).
     pub fn ilike(self, pattern: impl AsRef<str>) -> Cond<M> {
         like(self.expr(), pattern.as_ref().to_owned(), true)
@@ -353,19 +353,19 @@ fn arith<M, T: SqlType>(op: ArithOp, left: Node, right: Node) -> Expr<M, T> {
 
 macro_rules! arith_ops {
     ($($trait:ident $method:ident $op:ident),*) => {$(
-        impl<M: Model, T: Numeric> std::ops::$trait<Column<M, T>> for Column<M, T> {
+        impl<M: Table, T: Numeric> std::ops::$trait<Column<M, T>> for Column<M, T> {
             type Output = Expr<M, T>;
             fn $method(self, rhs: Column<M, T>) -> Expr<M, T> { arith(ArithOp::$op, self.expr(), rhs.expr()) }
         }
-        impl<M: Model, T: Numeric> std::ops::$trait<Expr<M, T>> for Column<M, T> {
+        impl<M: Table, T: Numeric> std::ops::$trait<Expr<M, T>> for Column<M, T> {
             type Output = Expr<M, T>;
             fn $method(self, rhs: Expr<M, T>) -> Expr<M, T> { arith(ArithOp::$op, self.expr(), rhs.node) }
         }
-        impl<M: Model, T: Numeric> std::ops::$trait<Column<M, T>> for Expr<M, T> {
+        impl<M: Table, T: Numeric> std::ops::$trait<Column<M, T>> for Expr<M, T> {
             type Output = Expr<M, T>;
             fn $method(self, rhs: Column<M, T>) -> Expr<M, T> { arith(ArithOp::$op, self.node, rhs.expr()) }
         }
-        impl<M: Model, T: Numeric> std::ops::$trait<Expr<M, T>> for Expr<M, T> {
+        impl<M: Table, T: Numeric> std::ops::$trait<Expr<M, T>> for Expr<M, T> {
             type Output = Expr<M, T>;
             fn $method(self, rhs: Expr<M, T>) -> Expr<M, T> { arith(ArithOp::$op, self.node, rhs.node) }
         }
@@ -379,25 +379,25 @@ macro_rules! arith_value_ops {
         arith_value_ops!(@one $t, Add add Add, Sub sub Sub, Mul mul Mul, Div div Div);
     )*};
     (@one $t:ty, $($trait:ident $method:ident $op:ident),*) => {$(
-        impl<M: Model> std::ops::$trait<$t> for Column<M, $t> {
+        impl<M: Table> std::ops::$trait<$t> for Column<M, $t> {
             type Output = Expr<M, $t>;
             fn $method(self, rhs: $t) -> Expr<M, $t> {
                 arith(ArithOp::$op, self.expr(), Node::Value(IntoValue::<$t>::into_value(rhs)))
             }
         }
-        impl<M: Model> std::ops::$trait<$t> for Column<M, Option<$t>> {
+        impl<M: Table> std::ops::$trait<$t> for Column<M, Option<$t>> {
             type Output = Expr<M, Option<$t>>;
             fn $method(self, rhs: $t) -> Expr<M, Option<$t>> {
                 arith(ArithOp::$op, self.expr(), Node::Value(IntoValue::<$t>::into_value(rhs)))
             }
         }
-        impl<M: Model> std::ops::$trait<$t> for Expr<M, $t> {
+        impl<M: Table> std::ops::$trait<$t> for Expr<M, $t> {
             type Output = Expr<M, $t>;
             fn $method(self, rhs: $t) -> Expr<M, $t> {
                 arith(ArithOp::$op, self.node, Node::Value(IntoValue::<$t>::into_value(rhs)))
             }
         }
-        impl<M: Model> std::ops::$trait<$t> for Expr<M, Option<$t>> {
+        impl<M: Table> std::ops::$trait<$t> for Expr<M, Option<$t>> {
             type Output = Expr<M, Option<$t>>;
             fn $method(self, rhs: $t) -> Expr<M, Option<$t>> {
                 arith(ArithOp::$op, self.node, Node::Value(IntoValue::<$t>::into_value(rhs)))

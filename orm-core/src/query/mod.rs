@@ -7,6 +7,7 @@ mod builder;
 mod column;
 mod expr;
 mod get_or_create;
+pub(crate) mod join;
 pub(crate) mod render;
 mod select;
 mod stream;
