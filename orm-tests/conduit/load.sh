@@ -4,13 +4,19 @@
 #   bash orm-tests/conduit/load.sh                  # PostgreSQL, SQLite and MariaDB, in turn
 #   CONDUIT_BACKENDS=postgres bash orm-tests/conduit/load.sh
 #
-# For each backend: a fresh database (`conduit_load` on the server, a temporary SQLite file),
+# For each backend: a fresh database (`${ORM_TEST_DB_PREFIX}conduit_load` on the server, a temporary SQLite file),
 # the example built with --release and started on a free port, seeded THROUGH THE API with 50
 # users, 500 articles carrying 20 tags, 250 follows and 1,000 favorites, then wrk for
 # LOAD_SECONDS (default 15) with LOAD_CONNECTIONS (default 32) on each of
 #   GET /api/articles?limit=20, GET /api/articles/{slug}, GET /api/tags,
 #   GET /api/articles/feed (with a token), POST/DELETE /api/articles/{slug}/favorite alternating,
-# printing requests/s, p50 and p99 per endpoint, and the server's RSS after the load.
+# printing requests/s, p50 and p99 per endpoint, and the server's RSS at startup, after the seed
+# and after the load (and its peak).
+#
+# CONDUIT_SERVER=/path/to/binary runs another implementation of the API instead (PostgreSQL
+# only, e.g. a reference implementation, to compare in the same conditions): it is started with
+# DATABASE_URL and PORT in its environment (and whatever else the caller exports), and
+# CONDUIT_SERVER_PORT names its port if it does not take PORT.
 # Not part of CI (its numbers depend on the machine); nothing here asserts a threshold.
 set -euo pipefail
 
@@ -23,13 +29,19 @@ CONNECTIONS=${LOAD_CONNECTIONS:-32}
 THREADS=${LOAD_THREADS:-2}
 PG_SERVER=${ORM_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432}
 MY_SERVER=${ORM_TEST_MYSQL:-mysql://root@127.0.0.1:3306}
-DB_NAME=conduit_load
+DB_NAME=${ORM_TEST_DB_PREFIX:-}conduit_load
 
 note() { printf -- '-- conduit/load: %s\n' "$*" >&2; }
 command -v wrk >/dev/null || { note "wrk is not installed (apt-get install wrk)"; exit 1; }
 
-cargo build -q --release -p orm-tests --example conduit
-BIN=$TARGET/release/examples/conduit
+if [[ -n "${CONDUIT_SERVER:-}" ]]; then
+    BIN=$CONDUIT_SERVER
+    BACKENDS=${CONDUIT_BACKENDS:-postgres}
+else
+    cargo build -q --release -p orm-tests --example conduit
+    BIN=$TARGET/release/examples/conduit
+fi
+FIXED_PORT=${CONDUIT_SERVER_PORT:-}
 
 WORK=$(mktemp -d)
 SERVER_PID=
@@ -134,29 +146,43 @@ run_wrk() { # NAME URL TOKEN TOGGLE
     printf '  %-44s %9s req/s   p50 %7s ms   p99 %7s ms   errors %s\n' "$1" "$rps" "$p50" "$p99" "$errors"
 }
 
+rss() { # PID: the resident set (and its peak) of the process, from /proc
+    awk '/^VmRSS/ {r = $2} /^VmHWM/ {h = $2} END {printf "%.0f MB (peak %.0f MB)", r / 1024, h / 1024}' "/proc/$1/status"
+}
+
+listening() { # PORT: whether something accepts connections on it
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
 for backend in $BACKENDS; do
     url=$(fresh_db "$backend")
     log=$WORK/server-$backend.log
-    DATABASE_URL=$url PORT=0 RUST_LOG=conduit=info "$BIN" >"$log" 2>&1 &
+    DATABASE_URL=$url PORT=${FIXED_PORT:-0} RUST_LOG=${RUST_LOG:-conduit=info} "$BIN" >"$log" 2>&1 &
     SERVER_PID=$!
     port=
     for ((i = 0; i < 600; i++)); do
-        port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -n 1)
+        if [[ -n "$FIXED_PORT" ]]; then
+            listening "$FIXED_PORT" && port=$FIXED_PORT
+        else
+            port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -n 1)
+        fi
         [[ -n "$port" ]] && break
         kill -0 "$SERVER_PID" 2>/dev/null || break
         sleep 0.1
     done
     [[ -n "$port" ]] || { note "$backend: the server did not start"; cat "$log"; exit 1; }
     api=http://127.0.0.1:$port/api
+    rss_start=$(rss "$SERVER_PID")
     note "$backend: seeding through $api"
     read -r token slug <<<"$(node "$WORK/seed.mjs" "$api")"
+    rss_seeded=$(rss "$SERVER_PID")
     echo "== $backend ($SECONDS_EACH s each, $CONNECTIONS connections, $THREADS wrk threads)"
     run_wrk "GET /api/articles?limit=20" "$api/articles?limit=20" "" 0
     run_wrk "GET /api/articles/{slug}" "$api/articles/$slug" "" 0
     run_wrk "GET /api/tags" "$api/tags" "" 0
     run_wrk "GET /api/articles/feed (token)" "$api/articles/feed" "$token" 0
     run_wrk "POST/DELETE /api/articles/{slug}/favorite" "$api/articles/$slug/favorite" "$token" 1
-    printf '  RSS after the load: %s\n' "$(awk '/VmRSS/ {printf "%.0f MB", $2 / 1024}' "/proc/$SERVER_PID/status")"
+    printf '  RSS: at startup %s, after the seed %s, after the load %s\n' "$rss_start" "$rss_seeded" "$(rss "$SERVER_PID")"
     kill "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
     SERVER_PID=
