@@ -10,8 +10,9 @@
 # LOAD_SECONDS (default 15) with LOAD_CONNECTIONS (default 32) on each of
 #   GET /api/articles?limit=20, GET /api/articles/{slug}, GET /api/tags,
 #   GET /api/articles/feed (with a token), POST/DELETE /api/articles/{slug}/favorite alternating,
-# printing requests/s, p50 and p99 per endpoint, and the server's RSS at startup, after the seed
-# and after the load (and its peak).
+# printing requests/s, p50 and p99 per endpoint, the CPU time per request of the server and (on
+# PostgreSQL) of its database backends, and the server's RSS at startup, after the seed and after
+# the load (and its peak).
 #
 # CONDUIT_SERVER=/path/to/binary runs another implementation of the API instead (PostgreSQL
 # only, e.g. a reference implementation, to compare in the same conditions): it is started with
@@ -43,7 +44,7 @@ else
 fi
 FIXED_PORT=${CONDUIT_SERVER_PORT:-}
 
-WORK=$(mktemp -d)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/conduit-load.XXXXXX")
 SERVER_PID=
 cleanup() {
     if [[ -n "$SERVER_PID" ]]; then kill "$SERVER_PID" 2>/dev/null || true; fi
@@ -134,16 +135,47 @@ request = function()
 end
 done = function(summary, latency, requests)
     local errors = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
-    io.write(string.format("RESULT %.0f %.2f %.2f %d\n", summary.requests / (summary.duration / 1e6),
-        latency:percentile(50) / 1000, latency:percentile(99) / 1000, errors))
+    io.write(string.format("RESULT %.0f %.2f %.2f %d %d\n", summary.requests / (summary.duration / 1e6),
+        latency:percentile(50) / 1000, latency:percentile(99) / 1000, errors, summary.requests))
 end
 LUA
 
+TICK=$(getconf CLK_TCK)
+cpu_ticks() { # PID...: user + system CPU time of the processes, in clock ticks (0 for one gone)
+    local pid total=0 t
+    for pid in "$@"; do
+        t=$(awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$pid/stat" 2>/dev/null) || t=0
+        total=$((total + ${t:-0}))
+    done
+    echo "$total"
+}
+
+db_pids() { # the server processes serving our database (PostgreSQL's backends; nothing elsewhere)
+    case $backend in
+    postgres) psql -w -X -tA "$PG_SERVER/postgres" -c "SELECT pid FROM pg_stat_activity WHERE datname = '$DB_NAME'" 2>/dev/null ;;
+    esac
+}
+
+# Prints requests/s, p50, p99, and the CPU time per request of the server process and (on
+# PostgreSQL) of the database's backends: CPU time barely depends on what else the machine runs,
+# so it compares two runs better than requests/s on a busy machine.
 run_wrk() { # NAME URL TOKEN TOGGLE
-    local line
+    local line pids server0 db0 server1 db1
+    pids=$(db_pids)
+    server0=$(cpu_ticks "$SERVER_PID")
+    # shellcheck disable=SC2086
+    db0=$(cpu_ticks $pids)
     line=$(WRK_TOKEN=$3 WRK_TOGGLE=$4 wrk -t"$THREADS" -c"$CONNECTIONS" -d"${SECONDS_EACH}s" -s "$WORK/report.lua" "$2" | grep '^RESULT')
-    read -r _ rps p50 p99 errors <<<"$line"
-    printf '  %-44s %9s req/s   p50 %7s ms   p99 %7s ms   errors %s\n' "$1" "$rps" "$p50" "$p99" "$errors"
+    server1=$(cpu_ticks "$SERVER_PID")
+    pids=$(db_pids)
+    # shellcheck disable=SC2086
+    db1=$(cpu_ticks $pids)
+    read -r _ rps p50 p99 errors requests <<<"$line"
+    local server_us db_us=-
+    server_us=$(((server1 - server0) * 1000000 / TICK / (requests > 0 ? requests : 1)))
+    [[ $backend == postgres ]] && db_us=$(((db1 - db0) * 1000000 / TICK / (requests > 0 ? requests : 1)))
+    printf '  %-44s %9s req/s   p50 %7s ms   p99 %7s ms   errors %s   CPU/request: server %s us, database %s us\n' \
+        "$1" "$rps" "$p50" "$p99" "$errors" "$server_us" "$db_us"
 }
 
 rss() { # PID: the resident set (and its peak) of the process, from /proc
@@ -157,7 +189,9 @@ listening() { # PORT: whether something accepts connections on it
 for backend in $BACKENDS; do
     url=$(fresh_db "$backend")
     log=$WORK/server-$backend.log
-    DATABASE_URL=$url PORT=${FIXED_PORT:-0} RUST_LOG=${RUST_LOG:-conduit=info} "$BIN" >"$log" 2>&1 &
+    # Ours says its port at info level (and logs nothing per request there).
+    [[ -n "${CONDUIT_SERVER:-}" ]] || export RUST_LOG=conduit=info
+    DATABASE_URL=$url PORT=${FIXED_PORT:-0} "$BIN" >"$log" 2>&1 &
     SERVER_PID=$!
     port=
     for ((i = 0; i < 600; i++)); do
