@@ -85,7 +85,10 @@ async fn list_page(
     offset: u64,
 ) -> ApiResult<ArticlesResponse> {
     let page = q.clone().order_by(Article::CREATED_AT.desc()).order_by(Article::ID.desc()).limit(limit).offset(offset);
-    let (articles_count, rows) = tokio::try_join!(q.count(db), page.all(db))?;
+    let rows = page.all(db).await?;
+    // The page's length is the count when the page is the first and not full.
+    let articles_count =
+        if offset == 0 && (rows.len() as u64) < limit { rows.len() as u64 } else { q.count(db).await? };
     let articles = article_views(db, viewer, rows, false).await?;
     Ok(ArticlesResponse { articles, articles_count })
 }
