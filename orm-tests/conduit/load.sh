@@ -159,21 +159,35 @@ db_pids() { # the server processes serving our database (PostgreSQL's backends; 
 # Prints requests/s, p50, p99, and the CPU time per request of the server process and (on
 # PostgreSQL) of the database's backends: CPU time barely depends on what else the machine runs,
 # so it compares two runs better than requests/s on a busy machine.
+# Samples the CPU ticks of the database's backends twice a second into $WORK/db-cpu ("pid
+# ticks" lines): a backend whose connection the server closes during a run (a request cut off
+# when wrk stops) is counted up to its last sample.
+sample_db() {
+    while :; do
+        for pid in $(db_pids); do echo "$pid $(cpu_ticks "$pid")"; done
+        sleep 0.5
+    done
+}
+
 run_wrk() { # NAME URL TOKEN TOGGLE
-    local line pids server0 db0 server1 db1
-    pids=$(db_pids)
+    local line server0 server1 sampler db_ticks
+    : >"$WORK/db-cpu0"
+    for pid in $(db_pids); do echo "$pid $(cpu_ticks "$pid")" >>"$WORK/db-cpu0"; done
+    cp "$WORK/db-cpu0" "$WORK/db-cpu"
+    sample_db >>"$WORK/db-cpu" &
+    sampler=$!
     server0=$(cpu_ticks "$SERVER_PID")
-    # shellcheck disable=SC2086
-    db0=$(cpu_ticks $pids)
     line=$(WRK_TOKEN=$3 WRK_TOGGLE=$4 wrk -t"$THREADS" -c"$CONNECTIONS" -d"${SECONDS_EACH}s" -s "$WORK/report.lua" "$2" | grep '^RESULT')
     server1=$(cpu_ticks "$SERVER_PID")
-    pids=$(db_pids)
-    # shellcheck disable=SC2086
-    db1=$(cpu_ticks $pids)
+    kill "$sampler" 2>/dev/null || true
+    wait "$sampler" 2>/dev/null || true
+    for pid in $(db_pids); do echo "$pid $(cpu_ticks "$pid")" >>"$WORK/db-cpu"; done
+    db_ticks=$(awk 'NR == FNR {first[$1] = $2; next} {if ($2 > last[$1]) last[$1] = $2}
+        END {for (p in last) t += last[p] - first[p]; print t + 0}' "$WORK/db-cpu0" "$WORK/db-cpu")
     read -r _ rps p50 p99 errors requests <<<"$line"
     local server_us db_us=-
     server_us=$(((server1 - server0) * 1000000 / TICK / (requests > 0 ? requests : 1)))
-    [[ $backend == postgres ]] && db_us=$(((db1 - db0) * 1000000 / TICK / (requests > 0 ? requests : 1)))
+    [[ $backend == postgres ]] && db_us=$((db_ticks * 1000000 / TICK / (requests > 0 ? requests : 1)))
     printf '  %-44s %9s req/s   p50 %7s ms   p99 %7s ms   errors %s   CPU/request: server %s us, database %s us\n' \
         "$1" "$rps" "$p50" "$p99" "$errors" "$server_us" "$db_us"
 }
