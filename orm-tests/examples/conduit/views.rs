@@ -101,17 +101,30 @@ pub async fn followed_among(db: &Db, viewer: Option<i64>, users: &[i64]) -> Resu
     Ok(ids.into_iter().collect())
 }
 
+/// What the caller of [`article_views`] already knows about the viewer, so that it is not asked
+/// again: the feed knows that its reader follows every author in it, a favorite toggle whether
+/// its reader now favorites the article.
+#[derive(Default)]
+pub struct Known {
+    /// The authors the viewer follows (among those of the articles, at least).
+    pub following: Option<HashSet<i64>>,
+    /// The articles the viewer favorites (among those viewed, at least).
+    pub favorited: Option<HashSet<i64>>,
+}
+
 /// The views of `articles`, in their order, as `viewer` (a user id, or `None` for an anonymous
 /// request) sees them.
 ///
 /// A fixed number of statements whatever the number of articles: their authors, their tags,
 /// their favorite counts (one query each), and for a signed-in viewer which of the articles they
-/// favorited and which of the authors they follow (one each): 3 or 5, none for an empty page.
+/// favorited and which of the authors they follow (one each, unless `known` says): 3 to 5, none
+/// for an empty page.
 pub async fn article_views(
     db: &Db,
     viewer: Option<i64>,
     articles: Vec<Article>,
     with_body: bool,
+    known: Known,
 ) -> Result<Vec<ArticleView>> {
     if articles.is_empty() {
         return Ok(Vec::new());
@@ -131,22 +144,28 @@ pub async fn article_views(
     let authors = Article::AUTHOR.load(db, &articles).await?;
     let tags = tags_of.load(db, &articles).await?;
     let counts = favorites_count.all(db).await?;
-    let favorited = match viewer {
-        None => Vec::new(),
-        Some(me) => {
-            Favorite::query()
-                .filter(Favorite::USER_ID.eq(me) & Favorite::ARTICLE_ID.is_in(ids.iter().copied()))
-                .select(Favorite::ARTICLE_ID)
-                .all(db)
-                .await?
+    let favorited: HashSet<i64> = match (viewer, known.favorited) {
+        (None, _) => HashSet::new(),
+        (Some(_), Some(known)) => known,
+        (Some(me), None) => Favorite::query()
+            .filter(Favorite::USER_ID.eq(me) & Favorite::ARTICLE_ID.is_in(ids.iter().copied()))
+            .select(Favorite::ARTICLE_ID)
+            .all(db)
+            .await?
+            .into_iter()
+            .collect(),
+    };
+    let following = match (viewer, known.following) {
+        (None, _) => HashSet::new(),
+        (Some(_), Some(known)) => known,
+        (Some(_), None) => {
+            let mut author_ids: Vec<i64> = articles.iter().map(|a| a.author_id).collect();
+            author_ids.sort_unstable();
+            author_ids.dedup();
+            followed_among(db, viewer, &author_ids).await?
         }
     };
-    let mut author_ids: Vec<i64> = articles.iter().map(|a| a.author_id).collect();
-    author_ids.sort_unstable();
-    author_ids.dedup();
-    let following = followed_among(db, viewer, &author_ids).await?;
     let counts: HashMap<i64, i64> = counts.into_iter().collect();
-    let favorited: HashSet<i64> = favorited.into_iter().collect();
 
     let views = articles
         .into_iter()
