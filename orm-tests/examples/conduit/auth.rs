@@ -151,9 +151,7 @@ pub async fn verify_password(password: String, hash: String) -> Result<bool, Api
     fn stored(e: impl std::fmt::Display) -> ApiError {
         ApiError::Internal(format!("stored hash: {e}"))
     }
-    let parsed = PasswordHash::new(&hash).map_err(stored)?;
-    let params = Params::try_from(&parsed).map_err(stored)?;
-    drop(parsed);
+    let params = Params::try_from(&PasswordHash::new(&hash).map_err(stored)?).map_err(stored)?;
     HASHER
         .run(params.block_count(), move |memory| {
             let parsed = PasswordHash::new(&hash).map_err(stored)?;
