@@ -17,7 +17,8 @@
 # CONDUIT_SERVER=/path/to/binary runs another implementation of the API instead (PostgreSQL
 # only, e.g. a reference implementation, to compare in the same conditions): it is started with
 # DATABASE_URL and PORT in its environment (and whatever else the caller exports), and
-# CONDUIT_SERVER_PORT names its port if it does not take PORT.
+# CONDUIT_SERVER_PORT names its port if it does not take PORT. CONDUIT_URL_PARAMS is appended to
+# the PostgreSQL URL (e.g. `?sslmode=disable`).
 # Not part of CI (its numbers depend on the machine); nothing here asserts a threshold.
 set -euo pipefail
 
@@ -68,7 +69,7 @@ fresh_db() {
     postgres)
         psql -w -X -q -v ON_ERROR_STOP=1 "$PG_SERVER/postgres" \
             -c "DROP DATABASE IF EXISTS $DB_NAME WITH (FORCE)" -c "CREATE DATABASE $DB_NAME" >&2 2>/dev/null
-        echo "$PG_SERVER/$DB_NAME"
+        echo "$PG_SERVER/$DB_NAME${CONDUIT_URL_PARAMS:-}"
         ;;
     mysql)
         my_client -e "DROP DATABASE IF EXISTS $DB_NAME; CREATE DATABASE $DB_NAME CHARACTER SET utf8mb4 COLLATE utf8mb4_bin" >&2
