@@ -181,8 +181,8 @@ fn required(field: &str, value: &str) -> ApiResult<()> {
     Ok(())
 }
 
-/// `POST /api/articles`: 201. The article, its new tags and its tag links are written in one
-/// transaction: all of them or none.
+/// `POST /api/articles`: 201. The article and its tag links are written in one transaction: all
+/// of them or none (its new tags before, on their own).
 pub async fn create(
     State(s): State<AppState>,
     me: AuthUser,
@@ -207,6 +207,22 @@ pub async fn create(
         created_at: at,
         updated_at: at,
     };
+    // The tags first, each on its own outside the transaction: when two requests create the same
+    // new tag, `get_or_create` reads back the other's row after its insert fails, which inside a
+    // transaction under MariaDB's REPEATABLE READ it cannot see (the snapshot is older): the
+    // request would fail with a 422. A tag that no article ends up carrying is harmless
+    // (`GET /api/tags` lists the tags some article carries).
+    let mut tags = Vec::new();
+    if !names.is_empty() {
+        tags = Tag::query().filter(Tag::NAME.is_in(names.iter().cloned())).all(&s.db).await?;
+        for name in &names {
+            if !tags.iter().any(|t| &t.name == name) {
+                let new = || Tag { id: 0, name: name.clone() };
+                let (tag, _) = Tag::query().filter(Tag::NAME.eq(name.clone())).get_or_create(&s.db, new).await?;
+                tags.push(tag);
+            }
+        }
+    }
     let mut tx = s.db.begin().await?;
     match article.insert(&mut tx).await {
         Err(orm_core::Error::ForeignKeyViolation(_)) => {
@@ -214,17 +230,7 @@ pub async fn create(
         }
         r => r?,
     }
-    if !names.is_empty() {
-        let mut tags = Tag::query().filter(Tag::NAME.is_in(names.iter().cloned())).all(&mut tx).await?;
-        for name in &names {
-            if !tags.iter().any(|t| &t.name == name) {
-                // Another request may create the same tag meanwhile: get_or_create reads it
-                // back then (under a savepoint, so the transaction survives).
-                let new = || Tag { id: 0, name: name.clone() };
-                let (tag, _) = Tag::query().filter(Tag::NAME.eq(name.clone())).get_or_create(&mut tx, new).await?;
-                tags.push(tag);
-            }
-        }
+    if !tags.is_empty() {
         let links: Vec<ArticleTag> = tags.iter().map(|t| ArticleTag { article_id: article.id, tag_id: t.id }).collect();
         ArticleTag::insert_many(&mut tx, &links).await?;
     }
