@@ -4,11 +4,12 @@ use crate::app::{AppState, Json, Path, Query};
 use crate::auth::{AuthUser, MaybeUser};
 use crate::error::{ApiError, ApiResult};
 use crate::models::{Article, ArticleTag, Favorite, Follow, Tag, User};
-use crate::views::{ArticleView, article_views, now};
+use crate::views::{ArticleView, Known, article_views, now};
 use axum::extract::State;
 use axum::http::StatusCode;
 use orm_core::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 
 /// The most articles one page may hold.
 const MAX_LIMIT: u64 = 100;
@@ -83,10 +84,14 @@ async fn list_page(
     q: orm_core::Query<Article>,
     limit: u64,
     offset: u64,
+    known: Known,
 ) -> ApiResult<ArticlesResponse> {
     let page = q.clone().order_by(Article::CREATED_AT.desc()).order_by(Article::ID.desc()).limit(limit).offset(offset);
-    let (articles_count, rows) = tokio::try_join!(q.count(db), page.all(db))?;
-    let articles = article_views(db, viewer, rows, false).await?;
+    let rows = page.all(db).await?;
+    // The page's length is the count when the page is the first and not full.
+    let articles_count =
+        if offset == 0 && (rows.len() as u64) < limit { rows.len() as u64 } else { q.count(db).await? };
+    let articles = article_views(db, viewer, rows, false, known).await?;
     Ok(ArticlesResponse { articles, articles_count })
 }
 
@@ -107,7 +112,7 @@ pub async fn list(
     if let Some(fan) = p.favorited {
         q = q.filter(Favorite::ARTICLE.any_where(Favorite::USER.has(User::USERNAME.eq(fan))));
     }
-    Ok(Json(list_page(&s.db, viewer.id(), q, limit, offset).await?))
+    Ok(Json(list_page(&s.db, viewer.id(), q, limit, offset, Known::default()).await?))
 }
 
 /// `GET /api/articles/feed`: the articles of the authors the user follows.
@@ -117,16 +122,27 @@ pub async fn feed(
     Query(p): Query<PageParams>,
 ) -> ApiResult<Json<ArticlesResponse>> {
     let (limit, offset) = page(p.limit, p.offset)?;
-    let q = Article::query().filter(Article::AUTHOR.has(Follow::FOLLOWEE.any_where(Follow::FOLLOWER_ID.eq(me.id))));
-    Ok(Json(list_page(&s.db, Some(me.id), q, limit, offset).await?))
+    // The followed authors first, then their articles by `author_id IN (...)`: one statement more
+    // than a filter through the relations (`Article::AUTHOR.has(Follow::FOLLOWEE.any_where(..))`),
+    // but that one nests two EXISTS, which PostgreSQL plans anew at each execution (1.2 ms of
+    // planning for 0.5 ms of execution, twice: the page and its count), where `author_id = ANY($1)`
+    // plans in microseconds. And the reader follows every author of the page: not asked again.
+    let followed: Vec<i64> =
+        Follow::query().filter(Follow::FOLLOWER_ID.eq(me.id)).select(Follow::FOLLOWEE_ID).all(&s.db).await?;
+    if followed.is_empty() {
+        return Ok(Json(ArticlesResponse { articles: Vec::new(), articles_count: 0 }));
+    }
+    let q = Article::query().filter(Article::AUTHOR_ID.is_in(followed.iter().copied()));
+    let known = Known { following: Some(followed.into_iter().collect()), favorited: None };
+    Ok(Json(list_page(&s.db, Some(me.id), q, limit, offset, known).await?))
 }
 
 async fn by_slug<'e>(exec: impl Into<Executor<'e>>, slug: String) -> ApiResult<Article> {
     Article::query().filter(Article::SLUG.eq(slug)).first(exec).await?.ok_or(ApiError::NotFound("article not found"))
 }
 
-async fn one(db: &Db, viewer: Option<i64>, article: Article) -> ApiResult<Json<ArticleResponse>> {
-    let mut views = article_views(db, viewer, vec![article], true).await?;
+async fn one(db: &Db, viewer: Option<i64>, article: Article, known: Known) -> ApiResult<Json<ArticleResponse>> {
+    let mut views = article_views(db, viewer, vec![article], true, known).await?;
     let article = views.pop().ok_or_else(|| ApiError::Internal("an article without its view".into()))?;
     Ok(Json(ArticleResponse { article }))
 }
@@ -138,7 +154,7 @@ pub async fn get(
     Path(slug): Path<String>,
 ) -> ApiResult<Json<ArticleResponse>> {
     let article = by_slug(&s.db, slug).await?;
-    one(&s.db, viewer.id(), article).await
+    one(&s.db, viewer.id(), article, Known::default()).await
 }
 
 /// A URL-safe slug of `title`, made unique by a random suffix (the UNIQUE constraint on `slug`
@@ -165,8 +181,8 @@ fn required(field: &str, value: &str) -> ApiResult<()> {
     Ok(())
 }
 
-/// `POST /api/articles`: 201. The article, its new tags and its tag links are written in one
-/// transaction: all of them or none.
+/// `POST /api/articles`: 201. The article and its tag links are written in one transaction: all
+/// of them or none (its new tags before, on their own).
 pub async fn create(
     State(s): State<AppState>,
     me: AuthUser,
@@ -191,6 +207,22 @@ pub async fn create(
         created_at: at,
         updated_at: at,
     };
+    // The tags first, each on its own outside the transaction: when two requests create the same
+    // new tag, `get_or_create` reads back the other's row after its insert fails, which inside a
+    // transaction under MariaDB's REPEATABLE READ it cannot see (the snapshot is older): the
+    // request would fail with a 422. A tag that no article ends up carrying is harmless
+    // (`GET /api/tags` lists the tags some article carries).
+    let mut tags = Vec::new();
+    if !names.is_empty() {
+        tags = Tag::query().filter(Tag::NAME.is_in(names.iter().cloned())).all(&s.db).await?;
+        for name in &names {
+            if !tags.iter().any(|t| &t.name == name) {
+                let new = || Tag { id: 0, name: name.clone() };
+                let (tag, _) = Tag::query().filter(Tag::NAME.eq(name.clone())).get_or_create(&s.db, new).await?;
+                tags.push(tag);
+            }
+        }
+    }
     let mut tx = s.db.begin().await?;
     match article.insert(&mut tx).await {
         Err(orm_core::Error::ForeignKeyViolation(_)) => {
@@ -198,22 +230,12 @@ pub async fn create(
         }
         r => r?,
     }
-    if !names.is_empty() {
-        let mut tags = Tag::query().filter(Tag::NAME.is_in(names.iter().cloned())).all(&mut tx).await?;
-        for name in &names {
-            if !tags.iter().any(|t| &t.name == name) {
-                // Another request may create the same tag meanwhile: get_or_create reads it
-                // back then (under a savepoint, so the transaction survives).
-                let new = || Tag { id: 0, name: name.clone() };
-                let (tag, _) = Tag::query().filter(Tag::NAME.eq(name.clone())).get_or_create(&mut tx, new).await?;
-                tags.push(tag);
-            }
-        }
+    if !tags.is_empty() {
         let links: Vec<ArticleTag> = tags.iter().map(|t| ArticleTag { article_id: article.id, tag_id: t.id }).collect();
         ArticleTag::insert_many(&mut tx, &links).await?;
     }
     tx.commit().await?;
-    let response = one(&s.db, Some(me.id), article).await?;
+    let response = one(&s.db, Some(me.id), article, Known::default()).await?;
     Ok((StatusCode::CREATED, response))
 }
 
@@ -244,7 +266,7 @@ pub async fn update(
     }
     article.updated_at = now();
     article.update(&s.db).await?;
-    one(&s.db, Some(me.id), article).await
+    one(&s.db, Some(me.id), article, Known::default()).await
 }
 
 /// `DELETE /api/articles/{slug}`: the author only; comments, favorites and tag links go with it
@@ -273,7 +295,9 @@ pub async fn favorite(
         }
         Err(e) => return Err(e.into()),
     }
-    one(&s.db, Some(me.id), article).await
+    // Favorited now, whoever wrote the row: not asked again.
+    let known = Known { favorited: Some(HashSet::from([article.id])), following: None };
+    one(&s.db, Some(me.id), article, known).await
 }
 
 /// `DELETE /api/articles/{slug}/favorite`.
@@ -284,7 +308,8 @@ pub async fn unfavorite(
 ) -> ApiResult<Json<ArticleResponse>> {
     let article = by_slug(&s.db, slug).await?;
     Favorite::query().filter(Favorite::USER_ID.eq(me.id) & Favorite::ARTICLE_ID.eq(article.id)).delete(&s.db).await?;
-    one(&s.db, Some(me.id), article).await
+    let known = Known { favorited: Some(HashSet::new()), following: None };
+    one(&s.db, Some(me.id), article, known).await
 }
 
 /// `GET /api/tags`: the tags some article carries, by name.

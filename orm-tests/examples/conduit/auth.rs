@@ -3,13 +3,14 @@
 
 use crate::app::AppState;
 use crate::error::ApiError;
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Argon2, Block, Params, Version};
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
+use std::sync::{LazyLock, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// How long a token is valid.
@@ -51,27 +52,124 @@ fn verify(keys: &Keys, token: &str) -> Result<i64, ApiError> {
         .map_err(|_| ApiError::Unauthorized("invalid or expired token"))
 }
 
-/// Hashes a password with argon2id and a random salt, on a blocking thread (tens of
-/// milliseconds of CPU that must not stall the runtime's workers).
-pub async fn hash_password(password: String) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || {
-        // 16 bytes from the OS's generator (a v4 UUID is 122 random bits).
-        let salt = SaltString::encode_b64(uuid::Uuid::new_v4().as_bytes())?;
-        Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
-    })
-    .await
-    .map_err(|e| ApiError::Internal(format!("hashing task: {e}")))?
-    .map_err(|e| ApiError::Internal(format!("hashing a password: {e}")))
+/// Password hashing with argon2id (the crate's default cost: 19 MiB of memory, 2 passes, the
+/// OWASP recommendation), on blocking threads (tens of milliseconds of CPU that must not stall
+/// the runtime's workers).
+///
+/// argon2's 19 MiB of working memory per hash is ours, not the argon2 crate's: left to
+/// `Argon2::hash_password`, every hash allocates its own, and glibc's malloc, which moves its
+/// mmap threshold up to the size of the first such block freed, serves the next ones from its heap,
+/// where they fragment and are never returned: 50 registrations left the process at 820 MB
+/// (docs/performance.md, "The Conduit web application under load"). Here at most one hash per
+/// core runs at a time (more only queue for the same cores, each holding its 19 MiB), and each
+/// runs in a buffer taken from a small stack and put back: at most that many buffers exist,
+/// allocated once.
+struct Hasher {
+    /// One permit per hash that may run at once ([`hashes_at_once`]).
+    permits: tokio::sync::Semaphore,
+    /// Working memory, one buffer per running hash, kept for the next.
+    buffers: Mutex<Vec<Vec<Block>>>,
+    /// The size of the buffers kept (those of [`params`]): a larger one, for a stored hash of a
+    /// higher cost, is freed after its hash.
+    keep: usize,
 }
 
-/// Whether `password` matches the stored PHC string `hash`.
+/// One hash per core, at most 8.
+fn hashes_at_once() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()).min(8)
+}
+
+static HASHER: LazyLock<Hasher> = LazyLock::new(|| Hasher {
+    permits: tokio::sync::Semaphore::new(hashes_at_once()),
+    buffers: Mutex::new(Vec::new()),
+    keep: params().block_count(),
+});
+
+/// The cost of new hashes.
+fn params() -> Params {
+    Params::default()
+}
+
+impl Hasher {
+    /// Runs `f` on a blocking thread with a working buffer of at least `blocks` blocks.
+    async fn run<T: Send + 'static>(
+        &'static self,
+        blocks: usize,
+        f: impl FnOnce(&mut [Block]) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let permit = self.permits.acquire().await.map_err(|e| ApiError::Internal(format!("hashing: {e}")))?;
+        tokio::task::spawn_blocking(move || {
+            // Held by the hash itself, which runs to its end even when the request is dropped.
+            let _permit = permit;
+            let mut buffer = self.buffers.lock().unwrap_or_else(|e| e.into_inner()).pop().unwrap_or_default();
+            if buffer.len() < blocks {
+                buffer = vec![Block::default(); blocks];
+            }
+            let result = f(&mut buffer[..blocks]);
+            if buffer.len() <= self.keep {
+                self.buffers.lock().unwrap_or_else(|e| e.into_inner()).push(buffer);
+            }
+            result
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("hashing task: {e}")))?
+    }
+}
+
+fn hash_error(e: impl std::fmt::Display) -> ApiError {
+    ApiError::Internal(format!("hashing a password: {e}"))
+}
+
+/// Hashes a password with argon2id and a random salt: a PHC string (`$argon2id$v=19$...`).
+pub async fn hash_password(password: String) -> Result<String, ApiError> {
+    let params = params();
+    HASHER
+        .run(params.block_count(), move |memory| {
+            // 16 bytes from the OS's generator (a v4 UUID is 122 random bits).
+            let salt = SaltString::encode_b64(uuid::Uuid::new_v4().as_bytes()).map_err(hash_error)?;
+            let mut salt_bytes = [0u8; 64];
+            let salt_bytes = salt.as_salt().decode_b64(&mut salt_bytes).map_err(hash_error)?;
+            let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+            let (algorithm, version) = (argon2::Algorithm::Argon2id, Version::V0x13);
+            Argon2::new(algorithm, version, params.clone())
+                .hash_password_into_with_memory(password.as_bytes(), salt_bytes, &mut out, memory)
+                .map_err(hash_error)?;
+            let phc = PasswordHash {
+                algorithm: algorithm.ident(),
+                version: Some(version.into()),
+                params: ParamsString::try_from(&params).map_err(hash_error)?,
+                salt: Some(salt.as_salt()),
+                hash: Some(Output::new(&out).map_err(hash_error)?),
+            };
+            Ok(phc.to_string())
+        })
+        .await
+}
+
+/// Whether `password` matches the stored PHC string `hash` (whatever its argon2 variant and cost).
 pub async fn verify_password(password: String, hash: String) -> Result<bool, ApiError> {
-    tokio::task::spawn_blocking(move || {
-        let parsed = PasswordHash::new(&hash).map_err(|e| ApiError::Internal(format!("stored hash: {e}")))?;
-        Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-    })
-    .await
-    .map_err(|e| ApiError::Internal(format!("hashing task: {e}")))?
+    fn stored(e: impl std::fmt::Display) -> ApiError {
+        ApiError::Internal(format!("stored hash: {e}"))
+    }
+    let params = Params::try_from(&PasswordHash::new(&hash).map_err(stored)?).map_err(stored)?;
+    HASHER
+        .run(params.block_count(), move |memory| {
+            let parsed = PasswordHash::new(&hash).map_err(stored)?;
+            let algorithm = argon2::Algorithm::try_from(parsed.algorithm).map_err(stored)?;
+            let version = parsed.version.map(Version::try_from).transpose().map_err(stored)?.unwrap_or_default();
+            let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+                return Err(ApiError::Internal("stored hash: no salt or no hash".into()));
+            };
+            let mut salt_bytes = [0u8; 64];
+            let salt_bytes = salt.decode_b64(&mut salt_bytes).map_err(stored)?;
+            let mut out = vec![0u8; expected.len()];
+            Argon2::new(algorithm, version, params)
+                .hash_password_into_with_memory(password.as_bytes(), salt_bytes, &mut out, memory)
+                .map_err(hash_error)?;
+            // Output's equality is constant-time.
+            Ok(Output::new(&out).map_err(hash_error)? == expected)
+        })
+        .await
 }
 
 /// The token of the request, if it has an `Authorization` header: `Token <jwt>` as the spec
@@ -128,5 +226,40 @@ impl FromRequestParts<AppState> for MaybeUser {
                 Ok(MaybeUser(Some(AuthUser { id, token: token.to_owned() })))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+
+    #[tokio::test]
+    async fn hashes_are_standard_phc_strings() {
+        let ours = hash_password("correct horse".into()).await.unwrap();
+        assert!(ours.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{ours}");
+        // The argon2 crate's own verifier accepts ours, ours accepts the crate's (of another cost
+        // too), and a wrong password is refused by both.
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(Argon2::default().verify_password(b"correct horse", &parsed).is_ok());
+        assert!(Argon2::default().verify_password(b"wrong", &parsed).is_err());
+        assert!(verify_password("correct horse".into(), ours.clone()).await.unwrap());
+        assert!(!verify_password("wrong".into(), ours).await.unwrap());
+        let salt = SaltString::encode_b64(b"sixteen byte salt").unwrap();
+        let cheap = Argon2::new(argon2::Algorithm::Argon2i, Version::V0x10, Params::new(1024, 1, 1, None).unwrap());
+        let theirs = cheap.hash_password(b"pw", &salt).unwrap().to_string();
+        assert!(verify_password("pw".into(), theirs.clone()).await.unwrap());
+        assert!(!verify_password("pW".into(), theirs).await.unwrap());
+        assert!(verify_password("pw".into(), "not a phc string".into()).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn concurrent_hashes_share_a_bounded_set_of_buffers() {
+        let hashes: Vec<_> = (0..6).map(|i| tokio::spawn(hash_password(format!("pw{i}")))).collect();
+        for h in hashes {
+            h.await.unwrap().unwrap();
+        }
+        let kept = HASHER.buffers.lock().unwrap().len();
+        assert!((1..=hashes_at_once()).contains(&kept), "{kept} buffers kept, {} permits", hashes_at_once());
     }
 }
