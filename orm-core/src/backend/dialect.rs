@@ -286,7 +286,7 @@ impl Backend {
     /// arrive, 1.4 ms collected first; docs/performance.md). PostgreSQL and MySQL rows arrive in
     /// the caller's own socket buffer, where mapping them as they come is the faster way.
     pub(crate) const fn collects_rows_first(self) -> bool {
-        matches!(self, Backend::Sqlite)
+        false
     }
 
     /// The statement that starts an explicit transaction.
