@@ -136,8 +136,10 @@ pub fn report(dir: &str) {
             v.sort();
             v[v.len() / 2]
         };
-        let counts: HashMap<&String, u64> =
-            contenders.iter().filter_map(|c| Some((c, ir.get_mut(&(t.clone(), w.clone(), c.clone())).map(med)?))).collect();
+        let counts: HashMap<&String, u64> = contenders
+            .iter()
+            .filter_map(|c| Some((c, ir.get_mut(&(t.clone(), w.clone(), c.clone())).map(med)?)))
+            .collect();
         // The best of raw sqlx's ways of reading rows, on this workload and target.
         let best = counts.iter().filter(|(c, _)| crate::is_raw(c)).min_by_key(|(_, n)| **n).map(|(c, n)| (*c, *n));
         print!("| {w} |");

@@ -392,8 +392,18 @@ const CONTENDERS: [&str; 11] = [
 ];
 
 /// The contenders run unless `--contenders` names others.
-const DEFAULT_CONTENDERS: [&str; 10] =
-    ["raw", "raw-map", "raw-stream", "raw-as", "ours", "ours-pgbouncer", "ours-trace-info", "seaorm", "diesel", "ormlite"];
+const DEFAULT_CONTENDERS: [&str; 10] = [
+    "raw",
+    "raw-map",
+    "raw-stream",
+    "raw-as",
+    "ours",
+    "ours-pgbouncer",
+    "ours-trace-info",
+    "seaorm",
+    "diesel",
+    "ormlite",
+];
 
 /// Whether a contender is one of raw sqlx's ways of reading rows.
 pub fn is_raw(key: &str) -> bool {

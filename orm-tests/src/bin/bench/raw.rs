@@ -429,8 +429,16 @@ impl Raw {
             let dec = |r: &<DbT as sqlx::Database>::Row| -> Result<Track, sqlx::Error> { Ok(track!(r)) };
             for &id in ids {
                 let track = match form {
-                    Form::Collect => sqlx::query::<DbT>(q.find).bind(id).fetch_optional(p).await.unwrap().map(|r| dec(&r)),
-                    Form::Map => sqlx::query::<DbT>(q.find).bind(id).try_map(|r| dec(&r)).fetch_optional(p).await.unwrap().map(Ok),
+                    Form::Collect => {
+                        sqlx::query::<DbT>(q.find).bind(id).fetch_optional(p).await.unwrap().map(|r| dec(&r))
+                    }
+                    Form::Map => sqlx::query::<DbT>(q.find)
+                        .bind(id)
+                        .try_map(|r| dec(&r))
+                        .fetch_optional(p)
+                        .await
+                        .unwrap()
+                        .map(Ok),
                     Form::Stream | Form::As => {
                         sqlx::query_as::<DbT, Track>(q.find).bind(id).fetch_optional(p).await.unwrap().map(Ok)
                     }
@@ -469,8 +477,7 @@ impl Raw {
     pub async fn update_set(&mut self, max_album: i64, value: i32) -> Option<Duration> {
         let t = Timer::start();
         with_pool!(self, |p, q| {
-            let done =
-                sqlx::query::<DbT>(q.update_set).bind(300_000 + value).bind(max_album).execute(p).await.unwrap();
+            let done = sqlx::query::<DbT>(q.update_set).bind(300_000 + value).bind(max_album).execute(p).await.unwrap();
             assert_eq!(done.rows_affected(), 10_000);
         });
         Some(t.stop())

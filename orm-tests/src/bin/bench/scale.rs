@@ -14,8 +14,8 @@
 //! `orm-tests/bench/plot.sh` draws the CSV (gnuplot) into `docs/perf/`.
 
 use crate::{Target, raw};
-use orm_core::prelude::*;
 use orm_core::Backend;
+use orm_core::prelude::*;
 use sqlx::{Arguments, AssertSqlSafe, Row};
 use std::hint::black_box;
 use std::io::Write;
@@ -119,21 +119,30 @@ fn target_of(key: &str) -> Target {
 
 /// The statements that create and fill the scaling tables (literal, generated values).
 fn seed_sql(b: Backend) -> Vec<String> {
-    let mut out: Vec<String> =
-        ["scale_child", "scale_parent", "scale_ins", "scale_item"].iter().map(|t| format!("DROP TABLE IF EXISTS {t}")).collect();
+    let mut out: Vec<String> = ["scale_child", "scale_parent", "scale_ins", "scale_item"]
+        .iter()
+        .map(|t| format!("DROP TABLE IF EXISTS {t}"))
+        .collect();
     out.extend(orm_core::create_table_sql::<Item>(b));
     out.extend(orm_core::create_table_sql::<Ins>(b));
     out.extend(orm_core::create_table_sql::<Parent>(b));
     out.extend(orm_core::create_table_sql::<Child>(b));
     // A row source 1..=n, and string concatenation, per backend.
-    let (numbers, cat, div): (Box<dyn Fn(i64) -> String>, fn(&str, &str) -> String, &str) = match b {
+    type Numbers = Box<dyn Fn(i64) -> String>;
+    let (numbers, cat, div): (Numbers, fn(&str, &str) -> String, &str) = match b {
         Backend::Postgres => {
             (Box::new(|n| format!("generate_series(1, {n}) AS s(g)")), |a, b| format!("{a} || {b}"), "/")
         }
-        Backend::MySql => (Box::new(|n| format!("(SELECT seq AS g FROM seq_1_to_{n}) AS s")), |a, b| format!("CONCAT({a}, {b})"), "DIV"),
+        Backend::MySql => (
+            Box::new(|n| format!("(SELECT seq AS g FROM seq_1_to_{n}) AS s")),
+            |a, b| format!("CONCAT({a}, {b})"),
+            "DIV",
+        ),
         _ => (
             Box::new(|n| {
-                format!("(WITH RECURSIVE r(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM r WHERE g < {n}) SELECT g FROM r) AS s")
+                format!(
+                    "(WITH RECURSIVE r(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM r WHERE g < {n}) SELECT g FROM r) AS s"
+                )
             }),
             |a, b| format!("{a} || {b}"),
             "/",
@@ -146,7 +155,11 @@ fn seed_sql(b: Backend) -> Vec<String> {
         cat("'note '", "g"),
         numbers(ITEMS)
     ));
-    out.push(format!("INSERT INTO scale_parent (name) SELECT {} FROM {} ORDER BY g", cat("'parent '", "g"), numbers(PARENTS)));
+    out.push(format!(
+        "INSERT INTO scale_parent (name) SELECT {} FROM {} ORDER BY g",
+        cat("'parent '", "g"),
+        numbers(PARENTS)
+    ));
     out.push(format!(
         "INSERT INTO scale_child (parent_id, name, qty) SELECT (g - 1) {div} 10 + 1, {}, g % 7 FROM {} ORDER BY g",
         cat("'child '", "g"),
@@ -176,7 +189,9 @@ fn ins_rows(n: usize) -> Vec<Ins> {
 fn peak_rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find_map(|l| l.strip_prefix("VmHWM:").and_then(|v| v.split_whitespace().next()?.parse().ok())))
+        .and_then(|s| {
+            s.lines().find_map(|l| l.strip_prefix("VmHWM:").and_then(|v| v.split_whitespace().next()?.parse().ok()))
+        })
         .unwrap_or(0)
 }
 
@@ -215,7 +230,12 @@ pub fn run_all(targets: &[Target], quick: bool, csv: Option<String>) {
             for (i, &n) in s.sizes(quick).iter().enumerate() {
                 if last > Duration::from_secs(40) {
                     eprintln!("{} {} n={n}: skipped (n/10 took {last:?})", t.key(), s.key());
-                    println!("{} {} n={n}: skipped, the previous point took {:.0} s", t.key(), s.key(), last.as_secs_f64());
+                    println!(
+                        "{} {} n={n}: skipped, the previous point took {:.0} s",
+                        t.key(),
+                        s.key(),
+                        last.as_secs_f64()
+                    );
                     break;
                 }
                 let order = if i % 2 == 0 { ["raw", "ours"] } else { ["ours", "raw"] };
@@ -435,7 +455,13 @@ macro_rules! raw_series {
             }
             Series::InsertMany => {
                 let rows: &[Ins] = $rows;
-                let max = if $numbered { 65535 } else if stringify!($db).contains("MySql") { 65535 } else { 32766 };
+                let max = if $numbered {
+                    65535
+                } else if stringify!($db).contains("MySql") {
+                    65535
+                } else {
+                    32766
+                };
                 let per = max / 4;
                 let mut tx = if rows.len() > per { Some(p.begin().await.unwrap()) } else { None };
                 let mut written = 0;
