@@ -201,6 +201,9 @@ pub fn run_all(targets: &[Target], quick: bool, csv: Option<String>) {
         let dir = std::path::Path::new(&Target::sqlite_path()).parent().unwrap().to_path_buf();
         dir.join("scale.csv").to_string_lossy().into_owned()
     });
+    if let Some(dir) = std::path::Path::new(&csv).parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    }
     let mut out = std::fs::File::create(&csv).unwrap_or_else(|e| panic!("cannot write {csv}: {e}"));
     writeln!(out, "target,series,n,contender,reps,ns_per_row,peak_rss_kib").unwrap();
     eprintln!("scaling results: {csv}");
