@@ -22,7 +22,8 @@
 //!   --multi-thread        run on tokio's multi-thread runtime (default: current-thread)
 //! ```
 //! Servers: `BENCH_POSTGRES` (default postgres://postgres@127.0.0.1:5432) and `BENCH_MYSQL`
-//! (default mysql://root@127.0.0.1:3306); the program (re)creates the database `orm_bench` on each.
+//! (default mysql://root@127.0.0.1:3306); the program (re)creates the database `orm_bench`
+//! (`BENCH_DB` to name another) on each.
 //! The SQLite file target lives in `BENCH_DIR` (default: `orm_bench/` in the system's temporary
 //! folder, created when missing; the program prints where).
 
@@ -153,6 +154,15 @@ pub fn group<T>(children: Vec<T>, key: impl Fn(&T) -> i64) -> HashMap<i64, Vec<T
 
 // --- targets, workloads, sizes ----------------------------------------------------------------
 
+/// The name of the benchmark database on the servers: `BENCH_DB` (letters, digits and `_`),
+/// default `orm_bench`. Two runs at once need two names (each drops and re-creates its own).
+fn db_name() -> String {
+    match std::env::var("BENCH_DB") {
+        Ok(n) if !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => n,
+        _ => "orm_bench".into(),
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
     SqliteMem,
@@ -224,7 +234,7 @@ impl Target {
         match self {
             Target::SqliteMem => "sqlite::memory:".into(),
             Target::SqliteFile => format!("sqlite://{}", Target::sqlite_path()),
-            Target::Postgres | Target::MySql => format!("{}/orm_bench", self.server()),
+            Target::Postgres | Target::MySql => format!("{}/{}", self.server(), db_name()),
         }
     }
 
@@ -239,16 +249,17 @@ impl Target {
             }
             Target::Postgres | Target::MySql => {
                 let admin = orm_core::Db::connect(&format!("{}/test", self.server())).await?;
+                let name = db_name();
                 let (drop, create) = if self == Target::Postgres {
-                    ("DROP DATABASE IF EXISTS orm_bench WITH (FORCE)", "CREATE DATABASE orm_bench")
+                    (format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"), format!("CREATE DATABASE {name}"))
                 } else {
                     (
-                        "DROP DATABASE IF EXISTS orm_bench",
-                        "CREATE DATABASE orm_bench CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+                        format!("DROP DATABASE IF EXISTS {name}"),
+                        format!("CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"),
                     )
                 };
-                orm_core::raw(drop).execute(&admin).await?;
-                orm_core::raw(create).execute(&admin).await?;
+                orm_core::raw(&drop).execute(&admin).await?;
+                orm_core::raw(&create).execute(&admin).await?;
                 admin.close().await;
             }
         }
@@ -534,7 +545,9 @@ impl Contender {
         // The local PostgreSQL runs with autovacuum off: without this, dead rows pile up round
         // after round (each round deletes 10,000 tracks and thousands of artists) and point
         // deletes of keys deleted before slow down several times over, for whoever comes later.
-        if t == Target::Postgres {
+        // (Not in PgBouncer mode, which wraps every statement in a transaction, where VACUUM
+        // cannot run: the other contenders' VACUUM cleans the same tables.)
+        if t == Target::Postgres && !matches!(self, Contender::OursPooler(_)) {
             self.exec("VACUUM (ANALYZE) artist, album, track").await;
         }
         Some(d)
