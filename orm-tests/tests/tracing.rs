@@ -1,3 +1,4 @@
+#![cfg(feature = "orm-tracing")]
 //! The `tracing` feature (on in this crate): a `statement` span per statement with
 //! OpenTelemetry's database fields, never a bound value; `transaction` spans as their parents;
 //! the slow-statement warning of `DbOptions::slow_statement_threshold`.

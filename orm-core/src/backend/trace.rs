@@ -212,9 +212,14 @@ impl Statement {
         Statement { span, start: Instant::now(), slow, system }
     }
 
-    /// Runs the statement's future inside the span, then records its outcome.
-    pub(crate) async fn run<T: Rows>(self, fut: impl Future<Output = Result<T>>) -> Result<T> {
-        let r = tracing::Instrument::instrument(fut, self.span.clone()).await;
+    /// Runs the statement's future, pinned where it was built (`std::pin::pin!`, so the large
+    /// future is never moved), inside the span; then records its outcome.
+    pub(crate) async fn run_pinned<T: Rows, F: Future<Output = Result<T>>>(self, mut fut: Pin<&mut F>) -> Result<T> {
+        let r = std::future::poll_fn(|cx| {
+            let _in_span = self.span.enter();
+            fut.as_mut().poll(cx)
+        })
+        .await;
         match &r {
             Ok(v) => v.record(&self.span),
             Err(e) => self.failed(e),

@@ -12,13 +12,18 @@
 //!   --targets a,b         sqlite-mem, sqlite-file, postgres, mysql (default: all)
 //!   --only w1,w2          workloads by key (insert1, insert-tx, insert-many, find, select,
 //!                         update, update-set, delete, eager)
-//!   --contenders a,b      raw, ours, ours-pgbouncer (PostgreSQL only: DbOptions::pgbouncer),
-//!                         seaorm, diesel, ormlite
+//!   --contenders a,b      raw (fetch_all, then try_get_unchecked by position), raw-map (try_map +
+//!                         fetch_all), raw-stream (fetch), raw-as (query_as + FromRow),
+//!                         ours, ours-pgbouncer (PostgreSQL only: DbOptions::pgbouncer),
+//!                         ours-trace-info, ours-trace-debug (a tracing subscriber at that level,
+//!                         writing nowhere), seaorm, diesel, ormlite
+//!   --scale               the scaling runs instead (see scale.rs; --csv FILE, default BENCH_DIR)
 //!   --handoff             also run the SQLite worker-thread hand-off probe (see handoff.rs)
 //!   --multi-thread        run on tokio's multi-thread runtime (default: current-thread)
 //! ```
 //! Servers: `BENCH_POSTGRES` (default postgres://postgres@127.0.0.1:5432) and `BENCH_MYSQL`
-//! (default mysql://root@127.0.0.1:3306); the program (re)creates the database `orm_bench` on each.
+//! (default mysql://root@127.0.0.1:3306); the program (re)creates the database `orm_bench`
+//! (`BENCH_DB` to name another) on each.
 //! The SQLite file target lives in `BENCH_DIR` (default: `orm_bench/` in the system's temporary
 //! folder, created when missing; the program prints where).
 
@@ -28,6 +33,7 @@ mod ours;
 #[cfg(feature = "peers")]
 mod peers;
 mod raw;
+mod scale;
 
 use orm_core::{Backend, Model};
 use std::collections::HashMap;
@@ -148,6 +154,15 @@ pub fn group<T>(children: Vec<T>, key: impl Fn(&T) -> i64) -> HashMap<i64, Vec<T
 
 // --- targets, workloads, sizes ----------------------------------------------------------------
 
+/// The name of the benchmark database on the servers: `BENCH_DB` (letters, digits and `_`),
+/// default `orm_bench`. Two runs at once need two names (each drops and re-creates its own).
+fn db_name() -> String {
+    match std::env::var("BENCH_DB") {
+        Ok(n) if !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => n,
+        _ => "orm_bench".into(),
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
     SqliteMem,
@@ -219,7 +234,7 @@ impl Target {
         match self {
             Target::SqliteMem => "sqlite::memory:".into(),
             Target::SqliteFile => format!("sqlite://{}", Target::sqlite_path()),
-            Target::Postgres | Target::MySql => format!("{}/orm_bench", self.server()),
+            Target::Postgres | Target::MySql => format!("{}/{}", self.server(), db_name()),
         }
     }
 
@@ -234,16 +249,17 @@ impl Target {
             }
             Target::Postgres | Target::MySql => {
                 let admin = orm_core::Db::connect(&format!("{}/test", self.server())).await?;
+                let name = db_name();
                 let (drop, create) = if self == Target::Postgres {
-                    ("DROP DATABASE IF EXISTS orm_bench WITH (FORCE)", "CREATE DATABASE orm_bench")
+                    (format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"), format!("CREATE DATABASE {name}"))
                 } else {
                     (
-                        "DROP DATABASE IF EXISTS orm_bench",
-                        "CREATE DATABASE orm_bench CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+                        format!("DROP DATABASE IF EXISTS {name}"),
+                        format!("CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"),
                     )
                 };
-                orm_core::raw(drop).execute(&admin).await?;
-                orm_core::raw(create).execute(&admin).await?;
+                orm_core::raw(&drop).execute(&admin).await?;
+                orm_core::raw(&create).execute(&admin).await?;
                 admin.close().await;
             }
         }
@@ -337,8 +353,13 @@ impl Sizes {
 /// One library under test, connected to one target. Every workload method times only the work
 /// itself; setup and cleanup happen outside the timed part.
 pub enum Contender {
+    /// Raw sqlx, reading rows one of the [`raw::Form`] ways.
     Raw(raw::Raw),
     Ours(ours::Ours),
+    /// This ORM with a `tracing` subscriber installed (for this contender's turns only) at the
+    /// given level, formatting to nowhere: at INFO the statement spans (DEBUG) are filtered out,
+    /// at DEBUG they are built, recorded and closed.
+    OursTraced(ours::Ours, tracing::Dispatch, &'static str),
     /// This ORM in its PgBouncer mode (`DbOptions::pgbouncer`), talking to PostgreSQL directly:
     /// what that mode costs (no prepared-statement cache, BEGIN/COMMIT around each statement).
     OursPooler(ours::Ours),
@@ -355,6 +376,7 @@ macro_rules! each {
         match $c {
             Contender::Raw($x) => $body,
             Contender::Ours($x) => $body,
+            Contender::OursTraced($x, _, _) => $body,
             Contender::OursPooler($x) => $body,
             #[cfg(feature = "peers")]
             Contender::Sea($x) => $body,
@@ -366,12 +388,48 @@ macro_rules! each {
     };
 }
 
-const CONTENDERS: [&str; 6] = ["raw", "ours", "ours-pgbouncer", "seaorm", "diesel", "ormlite"];
+const CONTENDERS: [&str; 11] = [
+    "raw",
+    "raw-map",
+    "raw-stream",
+    "raw-as",
+    "ours",
+    "ours-pgbouncer",
+    "ours-trace-info",
+    "ours-trace-debug",
+    "seaorm",
+    "diesel",
+    "ormlite",
+];
+
+/// The contenders run unless `--contenders` names others.
+const DEFAULT_CONTENDERS: [&str; 10] = [
+    "raw",
+    "raw-map",
+    "raw-stream",
+    "raw-as",
+    "ours",
+    "ours-pgbouncer",
+    "ours-trace-info",
+    "seaorm",
+    "diesel",
+    "ormlite",
+];
+
+/// Whether a contender is one of raw sqlx's ways of reading rows.
+pub fn is_raw(key: &str) -> bool {
+    key.starts_with("raw")
+}
 
 fn contender_label(key: &str) -> &'static str {
     match key {
-        "raw" => "raw sqlx",
+        "raw" => "raw: fetch_all+get",
+        "raw-map" => "raw: try_map",
+        "raw-stream" => "raw: fetch stream",
+        "raw-as" => "raw: query_as",
         "ours" => "this ORM",
+        "ours-trace-info" => "this ORM, tracing at INFO",
+        "ours-trace-debug" => "this ORM, tracing at DEBUG",
         "ours-pgbouncer" => "this ORM, pgbouncer mode",
         "seaorm" => "SeaORM",
         "diesel" => "Diesel",
@@ -382,8 +440,17 @@ fn contender_label(key: &str) -> &'static str {
 impl Contender {
     async fn connect(key: &str, t: Target) -> Option<Contender> {
         Some(match key {
-            "raw" => Contender::Raw(raw::Raw::connect(t).await),
+            k if raw::Form::of(k).is_some() => Contender::Raw(raw::Raw::connect(t, raw::Form::of(k)?).await),
             "ours" => Contender::Ours(ours::Ours::connect(t).await),
+            "ours-trace-info" | "ours-trace-debug" => {
+                let (level, key) = if key == "ours-trace-info" {
+                    (tracing::Level::INFO, "ours-trace-info")
+                } else {
+                    (tracing::Level::DEBUG, "ours-trace-debug")
+                };
+                let subscriber = tracing_subscriber::fmt().with_max_level(level).with_writer(std::io::sink).finish();
+                Contender::OursTraced(ours::Ours::connect(t).await, tracing::Dispatch::new(subscriber), key)
+            }
             "ours-pgbouncer" if t == Target::Postgres => Contender::OursPooler(ours::Ours::connect_pooler(t).await),
             #[cfg(feature = "peers")]
             "seaorm" => Contender::Sea(peers::sea::Sea::connect(t).await?),
@@ -397,8 +464,9 @@ impl Contender {
 
     fn key(&self) -> &'static str {
         match self {
-            Contender::Raw(_) => "raw",
+            Contender::Raw(r) => r.form.key(),
             Contender::Ours(_) => "ours",
+            Contender::OursTraced(_, _, key) => key,
             Contender::OursPooler(_) => "ours-pgbouncer",
             #[cfg(feature = "peers")]
             Contender::Sea(_) => "seaorm",
@@ -416,6 +484,17 @@ impl Contender {
     /// Runs one round of `w`; `None` when the contender cannot do it. `salt` makes the values
     /// each run writes differ from the previous run's (MySQL skips rewriting unchanged rows).
     async fn run(&mut self, t: Target, w: Work, s: &Sizes, salt: usize) -> Option<Duration> {
+        if let Contender::Raw(r) = self
+            && !r.runs(w)
+        {
+            return None;
+        }
+        // The subscriber of a traced contender, for its turn only (the thread's default: the
+        // ORM's spans are made on the caller's thread).
+        let _trace = match self {
+            Contender::OursTraced(_, d, _) => Some(tracing::dispatcher::set_default(d)),
+            _ => None,
+        };
         let d = match w {
             Work::InsertOne => {
                 let rows: Vec<Artist> =
@@ -466,7 +545,9 @@ impl Contender {
         // The local PostgreSQL runs with autovacuum off: without this, dead rows pile up round
         // after round (each round deletes 10,000 tracks and thousands of artists) and point
         // deletes of keys deleted before slow down several times over, for whoever comes later.
-        if t == Target::Postgres {
+        // (Not in PgBouncer mode, which wraps every statement in a transaction, where VACUUM
+        // cannot run: the other contenders' VACUUM cleans the same tables.)
+        if t == Target::Postgres && !matches!(self, Contender::OursPooler(_)) {
             self.exec("VACUUM (ANALYZE) artist, album, track").await;
         }
         Some(d)
@@ -483,6 +564,9 @@ struct Cfg {
     contenders: Vec<&'static str>,
     handoff: bool,
     multi_thread: bool,
+    quick: bool,
+    scale: bool,
+    csv: Option<String>,
 }
 
 fn list(arg: Option<String>) -> Option<Vec<String>> {
@@ -493,7 +577,7 @@ fn parse_args() -> Cfg {
     let mut args = std::env::args().skip(1);
     let mut quick = std::env::var_os("BENCH_QUICK").is_some_and(|v| v != "0");
     let (mut rounds, mut targets, mut only, mut contenders) = (None, None, None, None);
-    let (mut handoff, mut multi_thread) = (false, false);
+    let (mut handoff, mut multi_thread, mut scale, mut csv) = (false, false, false, None);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--quick" => quick = true,
@@ -503,6 +587,12 @@ fn parse_args() -> Cfg {
             "--contenders" => contenders = list(args.next()),
             "--handoff" => handoff = true,
             "--multi-thread" => multi_thread = true,
+            "--scale" => scale = true,
+            "--csv" => csv = args.next(),
+            "--scale-point" => {
+                scale::run_point(&args.collect::<Vec<_>>());
+                std::process::exit(0);
+            }
             "--callgrind-report" => {
                 cg::report(&args.next().unwrap_or_else(|| ".".into()));
                 std::process::exit(0);
@@ -520,9 +610,18 @@ fn parse_args() -> Cfg {
         sizes: if quick { Sizes::QUICK } else { Sizes::FULL },
         targets: Target::ALL.into_iter().filter(|t| pick(&targets, t.key())).collect(),
         works: Work::ALL.into_iter().filter(|w| pick(&only, w.key())).collect(),
-        contenders: CONTENDERS.into_iter().filter(|c| pick(&contenders, c)).collect(),
+        contenders: CONTENDERS
+            .into_iter()
+            .filter(|c| match &contenders {
+                Some(v) => v.iter().any(|x| x == c),
+                None => DEFAULT_CONTENDERS.contains(c),
+            })
+            .collect(),
         handoff,
         multi_thread,
+        quick,
+        scale,
+        csv,
     }
 }
 
@@ -612,29 +711,27 @@ async fn bench_target(t: Target, cfg: &Cfg) {
 
     println!("\n### {}\n", t.label());
     let keys: Vec<&str> = cs.iter().map(|c| c.key()).collect();
-    print!("| workload |");
+    print!("| workload | best raw |");
     for k in &keys {
         print!(" {} |", contender_label(k));
     }
     println!();
-    print!("|---|");
-    for _ in &keys {
-        print!("---|");
-    }
-    println!();
+    println!("|---|---|{}", "---|".repeat(keys.len()));
     for (wi, w) in cfg.works.iter().enumerate() {
-        let base = times.get_mut(&(wi, "raw")).map(|v| median(v));
+        let medians: HashMap<&str, Duration> =
+            keys.iter().filter_map(|k| Some((*k, median(times.get_mut(&(wi, *k))?)))).collect();
+        // The best raw formulation of this workload on this target, measured in this run.
+        let best = medians.iter().filter(|(k, _)| is_raw(k)).min_by_key(|(_, d)| **d).map(|(k, d)| (*k, *d));
         print!("| {} |", w.label(&cfg.sizes));
+        match best {
+            Some((k, _)) => print!(" {} |", contender_label(k).trim_start_matches("raw: ")),
+            None => print!(" n/a |"),
+        }
         for k in &keys {
-            match times.get_mut(&(wi, *k)) {
-                Some(v) => {
-                    let m = median(v);
-                    match base {
-                        Some(b) if *k != "raw" => print!(" {} ({:.2}) |", fmt_ms(m), m.as_secs_f64() / b.as_secs_f64()),
-                        _ => print!(" {} |", fmt_ms(m)),
-                    }
-                }
-                None => print!(" n/a |"),
+            match (medians.get(k), best) {
+                (Some(m), Some((_, b))) => print!(" {} ({:.2}) |", fmt_ms(*m), m.as_secs_f64() / b.as_secs_f64()),
+                (Some(m), None) => print!(" {} |", fmt_ms(*m)),
+                (None, _) => print!(" — |"),
             }
         }
         println!();
@@ -646,6 +743,10 @@ async fn bench_target(t: Target, cfg: &Cfg) {
 
 fn main() {
     let cfg = parse_args();
+    if cfg.scale {
+        scale::run_all(&cfg.targets, cfg.quick, cfg.csv.clone());
+        return;
+    }
     let rt = if cfg.multi_thread {
         tokio::runtime::Builder::new_multi_thread().enable_all().build()
     } else {

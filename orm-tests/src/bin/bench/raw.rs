@@ -1,5 +1,7 @@
-//! Raw sqlx, the floor: hand-written SQL, statements cached by sqlx, rows decoded by position
-//! with `try_get_unchecked`, a pool configured as this ORM configures its own.
+//! Raw sqlx, the floor: hand-written SQL, statements cached by sqlx, a pool configured as this
+//! ORM configures its own, and rows read the four ways a careful sqlx user writes ([`Form`]):
+//! each is a contender of its own on the workloads that read rows, and the tables compare
+//! everyone with the best of them, workload by workload and backend by backend.
 
 use crate::cg::Timer;
 use crate::{Album, Target, Track, group};
@@ -11,10 +13,79 @@ use std::hint::black_box;
 use std::str::FromStr;
 use std::time::Duration;
 
-pub enum Raw {
+pub struct Raw {
+    pool: Pool,
+    pub form: Form,
+}
+
+pub enum Pool {
     Sqlite(SqlitePool),
     Pg(PgPool),
     My(MySqlPool),
+}
+
+/// How a raw contender reads rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// `fetch_all` (or `fetch_optional`), then `try_get_unchecked` by position on each row.
+    Collect,
+    /// `try_map(|row| ..)` with `try_get_unchecked` by position, then `fetch_all`.
+    Map,
+    /// `fetch` as a stream, each row decoded by position as it arrives and pushed.
+    Stream,
+    /// `query_as::<_, Track>` with a `sqlx::FromRow` impl (by name, type-checked: what
+    /// `#[derive(sqlx::FromRow)]` writes).
+    As,
+}
+
+impl Form {
+    pub const ALL: [Form; 4] = [Form::Collect, Form::Map, Form::Stream, Form::As];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Form::Collect => "raw",
+            Form::Map => "raw-map",
+            Form::Stream => "raw-stream",
+            Form::As => "raw-as",
+        }
+    }
+
+    pub fn of(key: &str) -> Option<Form> {
+        Form::ALL.into_iter().find(|f| f.key() == key)
+    }
+}
+
+/// `sqlx::FromRow` as `#[derive(sqlx::FromRow)]` writes it: columns by name, type-checked.
+impl<'r, R: Row> sqlx::FromRow<'r, R> for Track
+where
+    &'r str: sqlx::ColumnIndex<R>,
+    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i32: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    f64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    fn from_row(r: &'r R) -> Result<Self, sqlx::Error> {
+        Ok(Track {
+            track_id: r.try_get("track_id")?,
+            name: r.try_get("name")?,
+            album_id: r.try_get("album_id")?,
+            composer: r.try_get("composer")?,
+            milliseconds: r.try_get("milliseconds")?,
+            bytes: r.try_get("bytes")?,
+            unit_price: r.try_get("unit_price")?,
+        })
+    }
+}
+
+impl<'r, R: Row> sqlx::FromRow<'r, R> for Album
+where
+    &'r str: sqlx::ColumnIndex<R>,
+    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    fn from_row(r: &'r R) -> Result<Self, sqlx::Error> {
+        Ok(Album { album_id: r.try_get("album_id")?, title: r.try_get("title")?, artist_id: r.try_get("artist_id")? })
+    }
 }
 
 /// The hand-written statements of one dialect.
@@ -94,20 +165,20 @@ impl LastId for sqlx::mysql::MySqlQueryResult {
 /// Runs `$body` with `$p` the pool, `$q` the dialect's statements and `DbT` the sqlx database.
 macro_rules! with_pool {
     ($self:expr, |$p:ident, $q:ident| $body:expr) => {
-        match $self {
-            Raw::Sqlite($p) => {
+        match &$self.pool {
+            Pool::Sqlite($p) => {
                 #[allow(dead_code)]
                 type DbT = sqlx::Sqlite;
                 let $q = &LITE;
                 $body
             }
-            Raw::Pg($p) => {
+            Pool::Pg($p) => {
                 #[allow(dead_code)]
                 type DbT = sqlx::Postgres;
                 let $q = &PG;
                 $body
             }
-            Raw::My($p) => {
+            Pool::My($p) => {
                 #[allow(dead_code)]
                 type DbT = sqlx::MySql;
                 let $q = &MY;
@@ -139,8 +210,78 @@ macro_rules! bind_track {
     };
 }
 
+pub async fn close_pool(pool: Pool) {
+    match pool {
+        Pool::Sqlite(p) => p.close().await,
+        Pool::Pg(p) => p.close().await,
+        Pool::My(p) => p.close().await,
+    }
+}
+
+/// Runs `sql` (trusted text) as a script.
+pub async fn exec_pool(pool: &Pool, sql: &str) {
+    let script = || sqlx::raw_sql(AssertSqlSafe(sql.to_owned()));
+    let done = match pool {
+        Pool::Sqlite(p) => script().execute(p).await.map(drop),
+        Pool::Pg(p) => script().execute(p).await.map(drop),
+        Pool::My(p) => script().execute(p).await.map(drop),
+    };
+    done.unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// Runs `$sql` with `$args` on `$p` and reads every row as `$t` the way `$form` says (`$dec`
+/// decodes one row `$r` by position; [`Form::As`] uses `$t`'s `sqlx::FromRow` instead).
+macro_rules! fetch_rows {
+    ($form:expr, $p:expr, $t:ty, $sql:expr, $args:expr, |$r:ident| $dec:expr) => {{
+        use futures_util::TryStreamExt;
+        let dec = |$r: &<DbT as sqlx::Database>::Row| -> Result<$t, sqlx::Error> { Ok($dec) };
+        let out: Vec<$t> = match $form {
+            Form::Collect => {
+                let rows = sqlx::query_with::<DbT, _>($sql, $args).fetch_all($p).await.unwrap();
+                rows.iter().map(dec).collect::<Result<_, _>>().unwrap()
+            }
+            Form::Map => sqlx::query_with::<DbT, _>($sql, $args).try_map(|r| dec(&r)).fetch_all($p).await.unwrap(),
+            Form::Stream => {
+                let mut s = sqlx::query_with::<DbT, _>($sql, $args).fetch($p);
+                let mut out = Vec::new();
+                while let Some(r) = s.try_next().await.unwrap() {
+                    out.push(dec(&r).unwrap());
+                }
+                out
+            }
+            Form::As => sqlx::query_as_with::<DbT, $t, _>($sql, $args).fetch_all($p).await.unwrap(),
+        };
+        out
+    }};
+}
+
+/// One bound argument.
+macro_rules! args {
+    ($($v:expr),*) => {{
+        #[allow(unused_mut)]
+        let mut a = <DbT as sqlx::Database>::Arguments::default();
+        $(a.add($v).unwrap();)*
+        a
+    }};
+}
+
 impl Raw {
-    pub async fn connect(t: Target) -> Raw {
+    /// Whether this contender runs workload `w`: the ways of reading rows differ only on the
+    /// workloads that read rows (a stream of one row is not what anyone writes for `find`).
+    pub fn runs(&self, w: crate::Work) -> bool {
+        use crate::Work;
+        match self.form {
+            Form::Collect => true,
+            Form::Map | Form::As => matches!(w, Work::Find | Work::Select | Work::Eager),
+            Form::Stream => matches!(w, Work::Select | Work::Eager),
+        }
+    }
+
+    pub async fn connect(t: Target, form: Form) -> Raw {
+        Raw { pool: Raw::connect_pool(t).await, form }
+    }
+
+    pub async fn connect_pool(t: Target) -> Pool {
         let url = t.url();
         match t {
             Target::SqliteMem | Target::SqliteFile => {
@@ -156,11 +297,11 @@ impl Raw {
                     let co = co.journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Normal);
                     po.max_connections(10).connect_with(co)
                 };
-                Raw::Sqlite(pool.await.expect("connect (raw sqlite)"))
+                Pool::Sqlite(pool.await.expect("connect (raw sqlite)"))
             }
             Target::Postgres => {
                 let co = PgConnectOptions::from_str(&url).unwrap().statement_cache_capacity(256);
-                Raw::Pg(
+                Pool::Pg(
                     PgPoolOptions::new()
                         .max_connections(10)
                         .test_before_acquire(crate::preping())
@@ -171,7 +312,7 @@ impl Raw {
             }
             Target::MySql => {
                 let co = MySqlConnectOptions::from_str(&url).unwrap().charset("utf8mb4").statement_cache_capacity(256);
-                Raw::My(
+                Pool::My(
                     MySqlPoolOptions::new()
                         .max_connections(10)
                         .test_before_acquire(crate::preping())
@@ -184,13 +325,11 @@ impl Raw {
     }
 
     pub async fn close(self) {
-        with_pool!(self, |p, _q| p.close().await)
+        close_pool(self.pool).await
     }
 
     pub async fn exec(&mut self, sql: &str) {
-        with_pool!(self, |p, _q| {
-            sqlx::raw_sql(AssertSqlSafe(sql.to_owned())).execute(&*p).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
-        })
+        exec_pool(&self.pool, sql).await
     }
 
     pub async fn insert_one(&mut self, rows: &[crate::Artist]) -> Duration {
@@ -199,9 +338,9 @@ impl Raw {
         with_pool!(self, |p, q| {
             for r in rows {
                 let id: i64 = if q.returning {
-                    sqlx::query_scalar::<DbT, i64>(q.insert_artist).bind(&r.name).fetch_one(&*p).await.unwrap()
+                    sqlx::query_scalar::<DbT, i64>(q.insert_artist).bind(&r.name).fetch_one(p).await.unwrap()
                 } else {
-                    sqlx::query::<DbT>(q.insert_artist).bind(&r.name).execute(&*p).await.unwrap().last_id()
+                    sqlx::query::<DbT>(q.insert_artist).bind(&r.name).execute(p).await.unwrap().last_id()
                 };
                 ids.push(id);
             }
@@ -269,7 +408,7 @@ impl Raw {
                 let query = sqlx::query_with::<DbT, _>(AssertSqlSafe(sql), args);
                 let done = match tx.as_mut() {
                     Some(tx) => query.execute(&mut **tx).await.unwrap(),
-                    None => query.execute(&*p).await.unwrap(),
+                    None => query.execute(p).await.unwrap(),
                 };
                 inserted += done.rows_affected();
             }
@@ -285,16 +424,26 @@ impl Raw {
     pub async fn find(&mut self, ids: &[i64]) -> Duration {
         let t = Timer::start();
         let mut sum = 0i64;
+        let form = self.form;
         with_pool!(self, |p, q| {
+            let dec = |r: &<DbT as sqlx::Database>::Row| -> Result<Track, sqlx::Error> { Ok(track!(r)) };
             for &id in ids {
-                let track = sqlx::query::<DbT>(q.find)
-                    .bind(id)
-                    .try_map(|r: <DbT as sqlx::Database>::Row| Ok(track!(r)))
-                    .fetch_optional(&*p)
-                    .await
-                    .unwrap()
-                    .expect("track");
-                sum += track.milliseconds as i64;
+                let track = match form {
+                    Form::Collect => {
+                        sqlx::query::<DbT>(q.find).bind(id).fetch_optional(p).await.unwrap().map(|r| dec(&r))
+                    }
+                    Form::Map => sqlx::query::<DbT>(q.find)
+                        .bind(id)
+                        .try_map(|r| dec(&r))
+                        .fetch_optional(p)
+                        .await
+                        .unwrap()
+                        .map(Ok),
+                    Form::Stream | Form::As => {
+                        sqlx::query_as::<DbT, Track>(q.find).bind(id).fetch_optional(p).await.unwrap().map(Ok)
+                    }
+                };
+                sum += track.expect("track").unwrap().milliseconds as i64;
             }
         });
         black_box(sum);
@@ -303,14 +452,10 @@ impl Raw {
 
     pub async fn select(&mut self, reps: usize, max_album: i64) -> Duration {
         let t = Timer::start();
+        let form = self.form;
         with_pool!(self, |p, q| {
             for _ in 0..reps {
-                let rows: Vec<Track> = sqlx::query::<DbT>(q.select)
-                    .bind(max_album)
-                    .try_map(|r: <DbT as sqlx::Database>::Row| Ok(track!(r)))
-                    .fetch_all(&*p)
-                    .await
-                    .unwrap();
+                let rows = fetch_rows!(form, p, Track, q.select, args!(max_album), |r| track!(r));
                 assert_eq!(rows.len(), 1000);
                 black_box(rows);
             }
@@ -322,7 +467,7 @@ impl Raw {
         let t = Timer::start();
         with_pool!(self, |p, q| {
             for r in rows {
-                let done = bind_track!(sqlx::query::<DbT>(q.update), r).bind(r.track_id).execute(&*p).await.unwrap();
+                let done = bind_track!(sqlx::query::<DbT>(q.update), r).bind(r.track_id).execute(p).await.unwrap();
                 assert_eq!(done.rows_affected(), 1);
             }
         });
@@ -332,8 +477,7 @@ impl Raw {
     pub async fn update_set(&mut self, max_album: i64, value: i32) -> Option<Duration> {
         let t = Timer::start();
         with_pool!(self, |p, q| {
-            let done =
-                sqlx::query::<DbT>(q.update_set).bind(300_000 + value).bind(max_album).execute(&*p).await.unwrap();
+            let done = sqlx::query::<DbT>(q.update_set).bind(300_000 + value).bind(max_album).execute(p).await.unwrap();
             assert_eq!(done.rows_affected(), 10_000);
         });
         Some(t.stop())
@@ -343,7 +487,7 @@ impl Raw {
         let t = Timer::start();
         with_pool!(self, |p, q| {
             for &id in ids {
-                let done = sqlx::query::<DbT>(q.delete).bind(id).execute(&*p).await.unwrap();
+                let done = sqlx::query::<DbT>(q.delete).bind(id).execute(p).await.unwrap();
                 assert_eq!(done.rows_affected(), 1);
             }
         });
@@ -352,20 +496,14 @@ impl Raw {
 
     pub async fn eager(&mut self, reps: usize, parents: i64) -> Duration {
         let t = Timer::start();
+        let form = self.form;
         with_pool!(self, |p, q| {
             for _ in 0..reps {
-                let albums: Vec<Album> = sqlx::query::<DbT>(q.albums)
-                    .bind(parents)
-                    .try_map(|r: <DbT as sqlx::Database>::Row| {
-                        Ok(Album {
-                            album_id: r.try_get_unchecked(0)?,
-                            title: r.try_get_unchecked(1)?,
-                            artist_id: r.try_get_unchecked(2)?,
-                        })
-                    })
-                    .fetch_all(&*p)
-                    .await
-                    .unwrap();
+                let albums = fetch_rows!(form, p, Album, q.albums, args!(parents), |r| Album {
+                    album_id: r.try_get_unchecked(0)?,
+                    title: r.try_get_unchecked(1)?,
+                    artist_id: r.try_get_unchecked(2)?,
+                });
                 let mut sql = String::from(
                     "SELECT track_id, name, album_id, composer, milliseconds, bytes, unit_price FROM track WHERE album_id IN (",
                 );
@@ -381,12 +519,11 @@ impl Raw {
                     }
                 }
                 sql.push(')');
-                let mut query = sqlx::query::<DbT>(AssertSqlSafe(sql));
-                for a in &albums {
-                    query = query.bind(a.album_id);
+                let mut a = args!();
+                for album in &albums {
+                    a.add(album.album_id).unwrap();
                 }
-                let tracks: Vec<Track> =
-                    query.try_map(|r: <DbT as sqlx::Database>::Row| Ok(track!(r))).fetch_all(&*p).await.unwrap();
+                let tracks = fetch_rows!(form, p, Track, AssertSqlSafe(sql), a, |r| track!(r));
                 let by_album = group(tracks, |t| t.album_id);
                 assert_eq!(albums.len(), 100);
                 assert_eq!(by_album.values().map(Vec::len).sum::<usize>(), 1000);
