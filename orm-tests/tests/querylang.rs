@@ -470,6 +470,33 @@ async fn get_or_create_and_update_or_create() {
     });
 }
 
+/// In a transaction whose snapshot predates the winning row (MySQL's REPEATABLE READ fixes it at
+/// the first read), the lost insert's re-read still finds the row another connection committed.
+/// Not on SQLite: its in-memory test database has one connection, which the transaction holds
+/// (and SQLite has one writer at a time: the race cannot happen inside a write transaction).
+#[tokio::test]
+async fn get_or_create_in_a_transaction_finds_a_row_committed_after_its_snapshot() {
+    each_backend!("querylang_get_or_create_snapshot", |db| {
+        if db.backend() == Backend::Sqlite {
+            eprintln!("not on SQLite (see the test's docs)");
+            return Ok(());
+        }
+        User::create_table(&db).await?;
+        let mut tx = db.begin().await?;
+        assert_eq!(User::query().count(&mut tx).await?, 0);
+        user("late@x.io", "Committed elsewhere").insert(&db).await?;
+        let (found, created) = User::query()
+            .filter(User::EMAIL.eq("late@x.io"))
+            .get_or_create(&mut tx, || user("late@x.io", "Mine"))
+            .await?;
+        assert!(!created);
+        assert_eq!(found.name, "Committed elsewhere");
+        tx.commit().await?;
+        assert_eq!(User::query().count(&db).await?, 1);
+        Ok(())
+    });
+}
+
 #[tokio::test]
 async fn get_or_create_races_create_one_row() {
     each_backend!("querylang_get_or_create_race", |db| {

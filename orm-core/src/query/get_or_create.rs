@@ -28,9 +28,11 @@ impl<M: Model> Query<M> {
     /// * **Races**: when another connection inserts the same row between the lookup and the
     ///   insert, the insert fails with a unique violation; the row is then read again and
     ///   returned with `created == false`. Inside a transaction the insert runs under a savepoint,
-    ///   so the failed insert does not abort the transaction (PostgreSQL would). Under MySQL's
-    ///   default REPEATABLE READ the re-read inside a transaction may not see the other
-    ///   transaction's row; the unique violation is then returned, as Django does.
+    ///   so the failed insert does not abort the transaction (PostgreSQL would), and the row is
+    ///   read again `FOR UPDATE` (PostgreSQL, MySQL): under MySQL's default REPEATABLE READ a
+    ///   plain read in the transaction would not see a row committed after its first read.
+    ///   Under PostgreSQL's REPEATABLE READ or SERIALIZABLE such a row stays invisible, and the
+    ///   unique violation is returned, as Django does.
     pub async fn get_or_create<'e, F>(&self, exec: impl Into<Executor<'e>>, create: F) -> Result<(M, bool)>
     where
         F: FnOnce() -> M + Send,
@@ -42,10 +44,20 @@ impl<M: Model> Query<M> {
         let mut row = create();
         match insert_guarded(&mut row, exec.reborrow()).await {
             Ok(()) => Ok((row, true)),
-            Err(Error::UniqueViolation(info)) => match self.get_one(exec).await? {
-                Some(found) => Ok((found, false)),
-                None => Err(Error::UniqueViolation(info)),
-            },
+            Err(Error::UniqueViolation(info)) => {
+                // Inside a transaction the row that won may be newer than the transaction's
+                // snapshot (MySQL's REPEATABLE READ reads from the snapshot of the first read):
+                // a locking read sees the newest committed version.
+                let reread = if matches!(exec, Exec::Tx(_)) && exec.backend().supports_for_update() {
+                    self.clone().for_update()
+                } else {
+                    self.clone()
+                };
+                match reread.get_one(exec).await? {
+                    Some(found) => Ok((found, false)),
+                    None => Err(Error::UniqueViolation(info)),
+                }
+            }
             Err(e) => Err(e),
         }
     }

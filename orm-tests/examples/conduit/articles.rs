@@ -207,11 +207,11 @@ pub async fn create(
         created_at: at,
         updated_at: at,
     };
-    // The tags first, each on its own outside the transaction: when two requests create the same
-    // new tag, `get_or_create` reads back the other's row after its insert fails, which inside a
-    // transaction under MariaDB's REPEATABLE READ it cannot see (the snapshot is older): the
-    // request would fail with a 422. A tag that no article ends up carrying is harmless
-    // (`GET /api/tags` lists the tags some article carries).
+    // The tags first, each on its own outside the transaction, which stays short: when two
+    // requests create the same new tag, `get_or_create` reads back the other's row after its
+    // insert fails (found by the MariaDB load: inside a transaction that re-read is a locking
+    // read since, as a plain one would not see the row under REPEATABLE READ). A tag that no
+    // article ends up carrying is harmless (`GET /api/tags` lists the tags some article carries).
     let mut tags = Vec::new();
     if !names.is_empty() {
         tags = Tag::query().filter(Tag::NAME.is_in(names.iter().cloned())).all(&s.db).await?;
