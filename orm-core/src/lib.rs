@@ -151,6 +151,19 @@ pub mod __private {
         args.push_str(s)
     }
 
+    /// Binds a label of the PostgreSQL enum type `name` (the derive's `pg_enum` enums): that
+    /// type on PostgreSQL, text elsewhere.
+    #[inline]
+    pub fn bind_enum_label(args: &mut Args, name: &'static str, s: &str) -> Result<()> {
+        args.push_enum_label(name, s)
+    }
+
+    /// Reads the label of a `pg_enum` enum's column (of the enum type on PostgreSQL, text elsewhere).
+    #[inline]
+    pub fn decode_enum_label(row: &RowRef<'_>, idx: usize) -> Result<::std::string::String> {
+        crate::backend::decode_enum_label(row, idx)
+    }
+
     /// The [`Error::Decode`] of a text or integer that names no variant of enum `ty`.
     pub fn unknown_variant(
         row: &RowRef<'_>,

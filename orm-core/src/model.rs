@@ -75,6 +75,9 @@ pub struct ColumnDef {
     /// The only values the column may hold (the field type's [`SqlType::ALLOWED`], an enum's
     /// variants): a CHECK in CREATE TABLE. Empty for any value of the kind.
     pub allowed: &'static [SqlLiteral],
+    /// The PostgreSQL enum type of the column (the field type's [`SqlType::PG_ENUM`]): its SQL
+    /// type on PostgreSQL, where `create_table` creates it first; text elsewhere.
+    pub pg_enum: Option<&'static str>,
 }
 
 /// A struct mapped to a table. Implement it with `#[derive(Model)]`.
@@ -707,7 +710,11 @@ pub fn create_table_sql<M: Model>(b: Backend) -> Vec<String> {
             || in_composite
             || !c.allowed.is_empty()
             || c.default.is_some();
-        s.push_str(&b.column_type(c.kind, keyed, c.max_length));
+        let native_enum = b.native_enum_type(c.pg_enum);
+        match &native_enum {
+            Some(t) => s.push_str(t),
+            None => s.push_str(&b.column_type(c.kind, keyed, c.max_length)),
+        }
         if !c.nullable {
             s.push_str(" NOT NULL");
         }
@@ -715,7 +722,8 @@ pub fn create_table_sql<M: Model>(b: Backend) -> Vec<String> {
             s.push_str(" DEFAULT ");
             b.write_default(&mut s, d);
         }
-        if !c.allowed.is_empty() {
+        // A native enum type admits its labels only: no CHECK.
+        if !c.allowed.is_empty() && native_enum.is_none() {
             s.push_str(" CHECK (");
             b.write_ident(&mut s, c.name);
             s.push_str(" IN (");
@@ -793,7 +801,18 @@ pub fn create_table_sql<M: Model>(b: Backend) -> Vec<String> {
     }
     s.push(')');
     s.push_str(b.table_options());
-    let mut out = vec![s];
+    // The enum types first, each once (two columns may share one).
+    let mut out = Vec::new();
+    for (i, c) in M::COLUMNS.iter().enumerate() {
+        let Some(name) = c.pg_enum else { continue };
+        if M::COLUMNS[..i].iter().any(|p| p.pg_enum == Some(name)) {
+            continue;
+        }
+        let labels: Vec<&str> =
+            c.allowed.iter().filter_map(|v| if let SqlLiteral::Text(t) = v { Some(*t) } else { None }).collect();
+        out.extend(b.create_enum_type_sql(name, &labels));
+    }
+    out.push(s);
     if !b.inline_indexes() {
         for cols in M::INDEXES {
             let mut ix = String::from("CREATE INDEX IF NOT EXISTS ");

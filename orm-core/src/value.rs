@@ -93,6 +93,17 @@ pub enum Value {
     /// An exact decimal number.
     #[cfg(feature = "decimal")]
     Decimal(rust_decimal::Decimal),
+    /// A label of the PostgreSQL enum type named first (a type with
+    /// [`SqlType::PG_ENUM`], `#[orm(pg_enum = "name")]`), or a NULL of that type (`None`): bound
+    /// as that type on PostgreSQL, as text on SQLite and MySQL.
+    PgEnum(&'static str, Option<String>),
+}
+
+impl Value {
+    /// Whether this is an SQL NULL (of any type).
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null(_) | Value::PgEnum(_, None))
+    }
 }
 
 /// A constant of a column's type known when the program is compiled: an enum's allowed values
@@ -165,6 +176,11 @@ pub trait SqlType: Sized + Send + Sync {
     /// The only values a column of this type may hold (an enum's variants), or none for any
     /// value of the kind; `create_table` adds a CHECK listing them.
     const ALLOWED: &'static [SqlLiteral] = &[];
+    /// The PostgreSQL enum type (`"post_status"`, or `"schema.post_status"`) of the column on
+    /// PostgreSQL, where the type is text with [`ALLOWED`](SqlType::ALLOWED) labels; `None` (the
+    /// default) for every other type. Set by `#[orm(pg_enum = "name")]`; SQLite and MySQL store
+    /// such a column as text with a CHECK, as without it.
+    const PG_ENUM: Option<&'static str> = None;
     /// This value as a bindable [`Value`].
     fn to_value(&self) -> Value;
     /// This value as a bindable [`Value`], consuming it (no copy of text or bytes).
@@ -200,32 +216,41 @@ impl<T: SqlType> SqlType for Option<T> {
     const KIND: SqlKind = T::KIND;
     const NULLABLE: bool = true;
     const ALLOWED: &'static [SqlLiteral] = T::ALLOWED;
+    const PG_ENUM: Option<&'static str> = T::PG_ENUM;
     fn to_value(&self) -> Value {
         match self {
             Some(v) => v.to_value(),
-            None => Value::Null(T::KIND),
+            None => null_of::<T>(),
         }
     }
     fn into_sql_value(self) -> Value {
         match self {
             Some(v) => v.into_sql_value(),
-            None => Value::Null(T::KIND),
+            None => null_of::<T>(),
         }
     }
     fn from_value(value: Value) -> Result<Self> {
-        match value {
-            Value::Null(_) => Ok(None),
-            v => T::from_value(v).map(Some),
+        if value.is_null() {
+            return Ok(None);
         }
+        T::from_value(value).map(Some)
     }
     fn bind(&self, args: &mut Args) -> Result<()> {
         match self {
             Some(v) => v.bind(args),
-            None => args.push_null(T::KIND),
+            None => args.push_value(null_of::<T>()),
         }
     }
     fn decode(row: &RowRef<'_>, idx: usize) -> Result<Self> {
         if row.is_null(idx)? { Ok(None) } else { T::decode(row, idx).map(Some) }
+    }
+}
+
+/// A NULL of `T`'s column type (of its PostgreSQL enum type, if it has one).
+fn null_of<T: SqlType>() -> Value {
+    match T::PG_ENUM {
+        Some(name) => Value::PgEnum(name, None),
+        None => Value::Null(T::KIND),
     }
 }
 

@@ -233,6 +233,7 @@ fn generate(m: &Model<'_>) -> TokenStream {
                 renamed_from: #renamed_from,
                 default: #default,
                 allowed: #st::ALLOWED,
+                pg_enum: #st::PG_ENUM,
             }
         }
     });

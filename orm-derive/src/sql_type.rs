@@ -17,6 +17,7 @@ use syn::{Attribute, Data, DeriveInput, Expr, Fields, Ident, Lit, LitStr, Type};
 const RENAME_ALL: &str = "rename_all";
 const REPR: &str = "repr";
 const RENAME: &str = "rename";
+const PG_ENUM: &str = "pg_enum";
 /// The integer types `repr` accepts.
 const REPRS: &[&str] = &["i8", "i16", "i32", "i64"];
 
@@ -25,12 +26,14 @@ const REPRS: &[&str] = &["i8", "i16", "i32", "i64"];
 struct TypeAttrs {
     rename_all: Option<(RenameRule, Span)>,
     repr: Option<(Ident, Span)>,
+    pg_enum: Option<(String, Span)>,
 }
 
 /// What the derive generates for.
 enum Shape<'a> {
-    /// An enum stored as text: per variant, its name and its text.
-    Text(Vec<(&'a Ident, String)>),
+    /// An enum stored as text: per variant, its name and its text; and the PostgreSQL enum
+    /// type of `pg_enum`.
+    Text(Vec<(&'a Ident, String)>, Option<String>),
     /// An enum stored as its discriminants, in the integer type `repr`.
     Int(Ident, Vec<&'a Ident>),
     /// A one-field tuple struct.
@@ -105,6 +108,17 @@ fn type_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> TypeAttrs {
                         out.repr = Some((Ident::new(&v, lit.span()), span));
                     }
                 }
+            } else if meta.path.is_ident(PG_ENUM) {
+                if let Some(lit) = string_value(cx, &meta, PG_ENUM, "pg_enum = \"post_status\"")? {
+                    let v = lit.value();
+                    if let Err(why) = check_pg_enum_name(&v) {
+                        cx.error(lit.span(), why);
+                    } else if out.pg_enum.is_some() {
+                        cx.error(span, "duplicate `pg_enum` in #[orm(...)]; give it once");
+                    } else {
+                        out.pg_enum = Some((v, span));
+                    }
+                }
             } else {
                 let key = meta.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
                 if meta.input.peek(syn::Token![=]) {
@@ -115,7 +129,7 @@ fn type_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> TypeAttrs {
                     span,
                     format!(
                         "unknown key `{key}` in #[orm(...)] of #[derive(SqlType)]; expected \
-                         `rename_all = \"snake_case\"` or `repr = \"i16\"`{hint}"
+                         `rename_all = \"snake_case\"`, `repr = \"i16\"` or `pg_enum = \"type_name\"`{hint}"
                     ),
                 );
             }
@@ -126,6 +140,31 @@ fn type_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> TypeAttrs {
         }
     }
     out
+}
+
+/// A PostgreSQL enum type name: `name` or `schema.name`, each part a lowercase SQL identifier
+/// (so that the name means the same quoted in DDL and unquoted in sqlx's `to_regtype` lookup).
+fn check_pg_enum_name(name: &str) -> Result<(), String> {
+    let usage = "`pg_enum` names a PostgreSQL type: `pg_enum = \"post_status\"` or `pg_enum = \"app.post_status\"`";
+    if name.is_empty() {
+        return Err(format!("{usage}; the name must not be empty"));
+    }
+    let parts: Vec<&str> = name.split('.').collect();
+    if parts.len() > 2 {
+        return Err(format!("{usage}; {name:?} has more than one `.`"));
+    }
+    for p in parts {
+        let ok = p.len() <= 63
+            && p.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+            && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !ok {
+            return Err(format!(
+                "{usage}; {p:?} is not a lowercase identifier (a-z, 0-9, _, not starting with a digit, \
+                 at most 63 bytes)"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A variant's `rename = "text"`.
@@ -190,6 +229,13 @@ fn parse<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Shape<'a>> {
             }
             match attrs.repr {
                 Some((repr, _)) => {
+                    if let Some((_, span)) = &attrs.pg_enum {
+                        cx.error(
+                            *span,
+                            "`pg_enum` stores a text enum as a PostgreSQL enum type; with `repr` the enum is \
+                             stored as integers",
+                        );
+                    }
                     if let Some((_, span)) = attrs.rename_all {
                         cx.error(
                             span,
@@ -238,7 +284,8 @@ fn parse<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Shape<'a>> {
                         }
                         texts.push((&v.ident, text, span));
                     }
-                    ok.then(|| Shape::Text(texts.into_iter().map(|(i, t, _)| (i, t)).collect()))
+                    let pg_enum = attrs.pg_enum.map(|(n, _)| n);
+                    ok.then(|| Shape::Text(texts.into_iter().map(|(i, t, _)| (i, t)).collect(), pg_enum))
                 }
             }
         }
@@ -248,6 +295,9 @@ fn parse<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Shape<'a>> {
             }
             if let Some((_, span)) = attrs.repr {
                 cx.error(span, "`repr` applies to enums; a newtype is stored as its inner type");
+            }
+            if let Some((_, span)) = attrs.pg_enum {
+                cx.error(span, "`pg_enum` applies to enums; a newtype is stored as its inner type");
             }
             match &s.fields {
                 Fields::Unnamed(u) if u.unnamed.len() == 1 => u.unnamed.first().map(|f| Shape::Newtype(&f.ty)),
@@ -298,22 +348,40 @@ fn generate(input: &DeriveInput, shape: &Shape<'_>) -> TokenStream {
     let name = &input.ident;
     let ty_name = name.to_string();
     let body = match shape {
-        Shape::Text(variants) => {
+        Shape::Text(variants, pg_enum) => {
             let idents: Vec<&Ident> = variants.iter().map(|(i, _)| *i).collect();
             let texts: Vec<&String> = variants.iter().map(|(_, t)| t).collect();
             let expected = texts.iter().map(|t| format!("{t:?}")).collect::<Vec<_>>().join(", ");
+            let (pg_enum_const, value, bind, decode) = match pg_enum {
+                Some(n) => (
+                    quote! {
+                        const PG_ENUM: ::core::option::Option<&'static ::core::primitive::str> =
+                            ::core::option::Option::Some(#n);
+                    },
+                    quote! { __orm::Value::PgEnum(#n, ::core::option::Option::Some(::std::string::String::from(__s))) },
+                    quote! { __orm::bind_enum_label(__args, #n, match self { #(Self::#idents => #texts,)* }) },
+                    quote! { __orm::decode_enum_label(__row, __idx)? },
+                ),
+                None => (
+                    quote! {},
+                    quote! { __orm::Value::Text(::std::string::String::from(__s)) },
+                    quote! { __orm::bind_str(__args, match self { #(Self::#idents => #texts,)* }) },
+                    quote! { <::std::string::String as __orm::SqlType>::decode(__row, __idx)? },
+                ),
+            };
             quote! {
                 #[automatically_derived]
                 impl __orm::SqlType for #name {
                     const KIND: __orm::SqlKind = __orm::SqlKind::Text;
                     const ALLOWED: &'static [__orm::SqlLiteral] = &[#(__orm::SqlLiteral::Text(#texts)),*];
+                    #pg_enum_const
                     fn to_value(&self) -> __orm::Value {
                         let __s: &'static ::core::primitive::str = match self { #(Self::#idents => #texts,)* };
-                        __orm::Value::Text(::std::string::String::from(__s))
+                        #value
                     }
                     fn from_value(__v: __orm::Value) -> __orm::Result<Self> {
                         match __v {
-                            __orm::Value::Text(__s) => match __s.as_str() {
+                            __orm::Value::Text(__s) | __orm::Value::PgEnum(_, ::core::option::Option::Some(__s)) => match __s.as_str() {
                                 #(#texts => ::core::result::Result::Ok(Self::#idents),)*
                                 _ => ::core::result::Result::Err(__orm::invalid_variant(#ty_name, &__s, #expected)),
                             },
@@ -322,11 +390,11 @@ fn generate(input: &DeriveInput, shape: &Shape<'_>) -> TokenStream {
                     }
                     #[inline]
                     fn bind(&self, __args: &mut __orm::Args) -> __orm::Result<()> {
-                        __orm::bind_str(__args, match self { #(Self::#idents => #texts,)* })
+                        #bind
                     }
                     #[inline]
                     fn decode(__row: &__orm::RowRef<'_>, __idx: ::core::primitive::usize) -> __orm::Result<Self> {
-                        let __s = <::std::string::String as __orm::SqlType>::decode(__row, __idx)?;
+                        let __s = #decode;
                         match __s.as_str() {
                             #(#texts => ::core::result::Result::Ok(Self::#idents),)*
                             _ => ::core::result::Result::Err(__orm::unknown_variant(__row, __idx, #ty_name, &__s, #expected)),
@@ -392,6 +460,7 @@ fn generate(input: &DeriveInput, shape: &Shape<'_>) -> TokenStream {
                     const KIND: __orm::SqlKind = #st::KIND;
                     const NULLABLE: ::core::primitive::bool = #st::NULLABLE;
                     const ALLOWED: &'static [__orm::SqlLiteral] = #st::ALLOWED;
+                    const PG_ENUM: ::core::option::Option<&'static ::core::primitive::str> = #st::PG_ENUM;
                     #[inline]
                     fn to_value(&self) -> __orm::Value {
                         #st::to_value(&self.0)

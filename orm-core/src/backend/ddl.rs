@@ -75,6 +75,66 @@ impl Backend {
         }
     }
 
+    /// The SQL type of a column of the PostgreSQL enum type `pg_enum` ([`crate::SqlType::PG_ENUM`]):
+    /// the type itself, quoted (each part of `schema.name`), on PostgreSQL; `None` on SQLite and
+    /// MySQL, which store the column as text with a CHECK of the labels.
+    pub fn native_enum_type(self, pg_enum: Option<&str>) -> Option<String> {
+        let name = pg_enum?;
+        match self {
+            Backend::Postgres => {
+                let mut out = String::new();
+                self.write_qualified_ident(&mut out, name);
+                Some(out)
+            }
+            Backend::Sqlite | Backend::MySql => None,
+        }
+    }
+
+    /// `name` or `schema.name`, each part quoted.
+    pub(crate) fn write_qualified_ident(self, out: &mut String, name: &str) {
+        for (i, part) in name.splitn(2, '.').enumerate() {
+            if i > 0 {
+                out.push('.');
+            }
+            self.write_ident(out, part);
+        }
+    }
+
+    /// The statement creating the PostgreSQL enum type `name` with `labels` unless it exists
+    /// (`None` elsewhere). PostgreSQL has no `CREATE TYPE IF NOT EXISTS`, so a `DO` block
+    /// catches `duplicate_object` (the type exists) and `unique_violation` (another connection
+    /// created it while this one waited on the catalog's unique index). An existing type is left
+    /// as it is, whatever its labels: a migration adds labels (`AddEnumValue`).
+    pub fn create_enum_type_sql(self, name: &str, labels: &[&str]) -> Option<String> {
+        if self != Backend::Postgres {
+            return None;
+        }
+        let mut create = String::from("CREATE TYPE ");
+        self.write_qualified_ident(&mut create, name);
+        create.push_str(" AS ENUM (");
+        for (i, l) in labels.iter().enumerate() {
+            if i > 0 {
+                create.push_str(", ");
+            }
+            create.push('\'');
+            create.push_str(&l.replace('\'', "''"));
+            create.push('\'');
+        }
+        create.push(')');
+        // A dollar-quote tag that the body does not contain (labels are the program's own
+        // constants; the loop is bounded by the body's length).
+        let mut tag = String::from("$orm$");
+        for n in 0..=create.len() {
+            if !create.contains(&tag) {
+                break;
+            }
+            tag = format!("$orm{n}$");
+        }
+        Some(format!(
+            "DO {tag} BEGIN {create}; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END {tag}"
+        ))
+    }
+
     /// The type of a column of `kind` as this backend stores it, as introspection reads it back.
     pub fn stored_type(self, kind: SqlKind, keyed: bool, max_length: Option<u32>) -> (SqlKind, Option<u32>) {
         use SqlKind::*;

@@ -40,7 +40,7 @@ impl Args {
     /// compiles down to that one case.
     #[inline]
     pub fn push_value(&mut self, v: Value) -> Result<()> {
-        if let Value::Text(t) = &v {
+        if let Value::Text(t) | Value::PgEnum(_, Some(t)) = &v {
             no_nul(t)?;
         }
         if let Value::F32(f) = v {
@@ -76,6 +76,7 @@ impl Args {
                 Value::Json(x) => add(a, x.to_string()),
                 #[cfg(feature = "decimal")]
                 Value::Decimal(x) => add(a, x.to_string()),
+                Value::PgEnum(_, x) => add(a, x),
             },
             #[cfg(feature = "postgres")]
             Args::Postgres(a) => match v {
@@ -104,6 +105,7 @@ impl Args {
                 Value::Json(x) => add(a, sqlx::types::Json(x)),
                 #[cfg(feature = "decimal")]
                 Value::Decimal(x) => add(a, x),
+                Value::PgEnum(name, x) => add(a, PgEnumLabel(name, x.as_deref())),
             },
             #[cfg(feature = "mysql")]
             Args::MySql(a) => match v {
@@ -134,7 +136,27 @@ impl Args {
                 Value::Json(x) => add(a, x.to_string()),
                 #[cfg(feature = "decimal")]
                 Value::Decimal(x) => add(a, x),
+                Value::PgEnum(_, x) => add(a, x),
             },
+        }
+    }
+
+    /// Binds a label of the PostgreSQL enum type `name` ([`SqlType::PG_ENUM`]): as that type on
+    /// PostgreSQL (sqlx looks its OID up by name once a connection, `to_regtype`), as text on
+    /// the others.
+    #[inline]
+    pub(crate) fn push_enum_label(&mut self, name: &'static str, s: &str) -> Result<()> {
+        match self {
+            #[cfg(feature = "postgres")]
+            Args::Postgres(a) => {
+                no_nul(s)?;
+                add(a, PgEnumLabel(name, Some(s)))
+            }
+            #[allow(unreachable_patterns)]
+            _ => {
+                let _ = name;
+                self.push_str(s)
+            }
         }
     }
 
@@ -176,21 +198,29 @@ impl Args {
             return false;
         }
         self.backend().binds_lists_as_arrays()
-            && !matches!(first, Value::Null(_))
-            && values.iter().all(|v| std::mem::discriminant(v) == std::mem::discriminant(first))
+            && !first.is_null()
+            && values.iter().all(|v| std::mem::discriminant(v) == std::mem::discriminant(first) && !v.is_null())
     }
 
     /// Binds the values of an `IN` list as one array parameter ([`Args::binds_as_array`]).
     #[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
     pub(crate) fn push_list(&mut self, values: &[Value]) -> Result<()> {
         for v in values {
-            if let Value::Text(t) = v {
+            if let Value::Text(t) | Value::PgEnum(_, Some(t)) = v {
                 no_nul(t)?;
             }
         }
         match self {
             #[cfg(feature = "postgres")]
             Args::Postgres(a) => {
+                // An array of the enum type (`"name"[]`, looked up by name as one label is).
+                if let Some(Value::PgEnum(name, _)) = values.first() {
+                    let labels: Vec<&str> = values
+                        .iter()
+                        .filter_map(|v| if let Value::PgEnum(_, Some(t)) = v { Some(t.as_str()) } else { None })
+                        .collect();
+                    return add(a, PgEnumArray(name, labels));
+                }
                 macro_rules! list {
                     ($a:expr, $($variant:ident => $t:ty),* $(,)?) => {
                         match values.first() {
@@ -227,6 +257,82 @@ impl Args {
             _ => Err(Error::Unsupported(format!("{} has no array parameters", self.backend().name()))),
         }
     }
+}
+
+/// A label (or a NULL: `None`) of the PostgreSQL enum type named first: encoded as text is (an
+/// enum's binary form is its label's bytes), declared as that type.
+#[cfg(feature = "postgres")]
+struct PgEnumLabel<'a>(&'static str, Option<&'a str>);
+
+#[cfg(feature = "postgres")]
+impl sqlx::Type<sqlx::Postgres> for PgEnumLabel<'_> {
+    fn type_info() -> sqlx::postgres::PgTypeInfo {
+        <&str as sqlx::Type<sqlx::Postgres>>::type_info()
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl sqlx::Encode<'_, sqlx::Postgres> for PgEnumLabel<'_> {
+    fn encode_by_ref(
+        &self,
+        buf: &mut sqlx::postgres::PgArgumentBuffer,
+    ) -> std::result::Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+        match self.1 {
+            Some(s) => <&str as sqlx::Encode<sqlx::Postgres>>::encode_by_ref(&s, buf),
+            None => Ok(sqlx::encode::IsNull::Yes),
+        }
+    }
+    fn produces(&self) -> Option<sqlx::postgres::PgTypeInfo> {
+        Some(sqlx::postgres::PgTypeInfo::with_name(self.0))
+    }
+}
+
+/// An array of labels of the PostgreSQL enum type named first (`= ANY($1)` of `is_in`).
+#[cfg(feature = "postgres")]
+struct PgEnumArray<'a>(&'static str, Vec<&'a str>);
+
+#[cfg(feature = "postgres")]
+impl sqlx::Type<sqlx::Postgres> for PgEnumArray<'_> {
+    fn type_info() -> sqlx::postgres::PgTypeInfo {
+        <Vec<String> as sqlx::Type<sqlx::Postgres>>::type_info()
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl sqlx::Encode<'_, sqlx::Postgres> for PgEnumArray<'_> {
+    fn encode_by_ref(
+        &self,
+        buf: &mut sqlx::postgres::PgArgumentBuffer,
+    ) -> std::result::Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+        use sqlx::postgres::PgBindIterExt;
+        let name = self.0;
+        // The element type comes from the first label's `produces` (an empty list is never
+        // bound: `is_in` of nothing renders no parameter).
+        let iter = self.1.iter().map(|s| PgEnumLabel(name, Some(s))).bind_iter();
+        sqlx::Encode::<sqlx::Postgres>::encode(iter, buf)
+    }
+    fn produces(&self) -> Option<sqlx::postgres::PgTypeInfo> {
+        Some(sqlx::postgres::PgTypeInfo::array_of(self.0))
+    }
+}
+
+/// Reads the label of an enum column: text on SQLite and MySQL; on PostgreSQL a column of an
+/// enum type (whatever its OID: sqlx describes it as `PgTypeKind::Enum`) or of a text type.
+#[inline]
+pub(crate) fn decode_enum_label(row: &RowRef<'_>, idx: usize) -> Result<String> {
+    #[cfg(feature = "postgres")]
+    if let RowRef::Postgres(r) = row {
+        use sqlx::{Column, Row};
+        let is_enum =
+            r.columns().get(idx).is_some_and(|c| matches!(c.type_info().kind(), sqlx::postgres::PgTypeKind::Enum(_)));
+        if is_enum {
+            if row.is_null(idx)? {
+                return Err(decode_err(row, idx, "NULL read into a field that is not an Option"));
+            }
+            return r.try_get_unchecked::<String, _>(idx).map_err(|e| sqlx_err(row, idx, e));
+        }
+    }
+    String::decode(row, idx)
 }
 
 #[cfg(feature = "postgres")]

@@ -60,7 +60,7 @@ impl<M: Table, T: SqlType> Column<M, T> {
     /// `column = value`. Comparing with `None` means `IS NULL`, as in Django.
     pub fn eq(self, v: impl IntoValue<T>) -> Cond<M> {
         match v.into_value() {
-            Value::Null(_) => self.is_null(),
+            v if v.is_null() => self.is_null(),
             v => self.cmp(BinOp::Eq, v),
         }
     }
@@ -68,7 +68,7 @@ impl<M: Table, T: SqlType> Column<M, T> {
     /// `column <> value`. Comparing with `None` means `IS NOT NULL`.
     pub fn ne(self, v: impl IntoValue<T>) -> Cond<M> {
         match v.into_value() {
-            Value::Null(_) => self.is_not_null(),
+            v if v.is_null() => self.is_not_null(),
             v => self.cmp(BinOp::Ne, v),
         }
     }

@@ -130,7 +130,7 @@ fn binary<M>(op: BinOp, left: Node, right: Node) -> Cond<M> {
 }
 
 fn is_null_value(n: &Node) -> bool {
-    matches!(n, Node::Value(Value::Null(_)))
+    matches!(n, Node::Value(v) if v.is_null())
 }
 
 impl<M: Table, T: SqlType> Expr<M, T> {
