@@ -145,12 +145,14 @@ enum Replay {
 /// A schema as JSON values: tables by name, each canonical (defaults dropped, lists sorted).
 struct Schema {
     tables: Vec<Map<String, Value>>,
+    /// The PostgreSQL enum types: `(name, labels)`, sorted by name.
+    enums: Vec<(String, Vec<String>)>,
 }
 
 /// The fields orm-core reads, per object (serde ignores any other).
 const TABLE_KEYS: &[&str] = &["name", "columns", "primary_key", "indexes", "foreign_keys", "checks"];
 const LISTS: &[(&str, &[&str])] = &[
-    ("columns", &["name", "type", "max_length", "nullable", "default", "auto_increment"]),
+    ("columns", &["name", "type", "max_length", "nullable", "default", "auto_increment", "enum"]),
     ("indexes", &["name", "columns", "unique"]),
     ("foreign_keys", &["name", "columns", "references", "referenced_columns", "on_delete"]),
     ("checks", &["name", "expr"]),
@@ -223,9 +225,16 @@ fn rename_in(v: &mut Value, key: &str, from: &str, to: &str) {
 impl Schema {
     fn from(v: &Value) -> Option<Schema> {
         let tables = v.get("tables")?.as_array()?;
-        let mut s = Schema { tables: Vec::new() };
+        let mut s = Schema { tables: Vec::new(), enums: Vec::new() };
         for t in tables {
             s.tables.push(project(canonical(t).as_object()?.clone()));
+        }
+        if let Some(enums) = v.get("enums") {
+            for e in enums.as_array()? {
+                let values: Option<Vec<String>> =
+                    e.get("values")?.as_array()?.iter().map(|x| x.as_str().map(str::to_owned)).collect();
+                s.enums.push((name_of(e).to_owned(), values?));
+            }
         }
         s.sort();
         Some(s)
@@ -233,6 +242,7 @@ impl Schema {
 
     fn sort(&mut self) {
         self.tables.sort_by(|a, b| name_of_map(a).cmp(name_of_map(b)));
+        self.enums.sort_by(|a, b| a.0.cmp(&b.0));
         for t in &mut self.tables {
             for key in ["indexes", "foreign_keys", "checks"] {
                 if let Some(Value::Array(a)) = t.get_mut(key) {
@@ -375,6 +385,46 @@ impl Schema {
                 items.retain(|x| name_of(x) != name);
             }
             "raw_sql" => {}
+            "create_enum" => {
+                let name = get("name")?.to_owned();
+                let values = op
+                    .get("values")
+                    .and_then(Value::as_array)
+                    .ok_or(Replay::Unknown)?
+                    .iter()
+                    .map(|v| v.as_str().map(str::to_owned).ok_or(Replay::Unknown))
+                    .collect::<Result<Vec<_>, _>>()?;
+                if self.enums.iter().any(|e| e.0 == name) {
+                    return Err(Replay::Fails(format!("it creates enum type `{name}`, which exists already")));
+                }
+                self.enums.push((name, values));
+            }
+            "add_enum_value" => {
+                let name = get("name")?;
+                let value = get("value")?.to_owned();
+                let before = str_of(&op, "before").map(str::to_owned);
+                let e =
+                    self.enums.iter_mut().find(|e| e.0 == name).ok_or_else(|| {
+                        Replay::Fails(format!("it refers to enum type `{name}`, which does not exist"))
+                    })?;
+                if e.1.contains(&value) {
+                    return Err(Replay::Fails(format!("it adds label {value:?} to `{name}`, which has it already")));
+                }
+                let at = match before {
+                    Some(b) => e.1.iter().position(|v| *v == b).ok_or_else(|| {
+                        Replay::Fails(format!("it refers to label {b:?} of `{name}`, which does not exist"))
+                    })?,
+                    None => e.1.len(),
+                };
+                e.1.insert(at, value);
+            }
+            "drop_enum" => {
+                let name = get("name")?;
+                if !self.enums.iter().any(|e| e.0 == name) {
+                    return Err(Replay::Fails(format!("it refers to enum type `{name}`, which does not exist")));
+                }
+                self.enums.retain(|e| e.0 != name);
+            }
             _ => return Err(Replay::Unknown),
         }
         // Lists emptied by the operation are dropped, as serde skips them.
@@ -434,10 +484,11 @@ impl Schema {
                 }
             }
         }
-        want.tables
-            .iter()
-            .find(|w| !self.tables.iter().any(|t| name_of_map(t) == name_of_map(w)))
-            .map(|w| format!("the snapshot has table `{}`, which the operations do not give", name_of_map(w)))
+        if let Some(w) = want.tables.iter().find(|w| !self.tables.iter().any(|t| name_of_map(t) == name_of_map(w))) {
+            return Some(format!("the snapshot has table `{}`, which the operations do not give", name_of_map(w)));
+        }
+        (self.enums != want.enums)
+            .then(|| format!("enum types: the operations give {:?}, the snapshot has {:?}", self.enums, want.enums))
     }
 }
 

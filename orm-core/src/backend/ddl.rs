@@ -29,6 +29,13 @@ pub(crate) enum Apply {
     PerStatement,
 }
 
+/// A PostgreSQL string literal (standard_conforming_strings: only `'` is doubled).
+fn write_pg_text(out: &mut String, v: &str) {
+    out.push('\'');
+    out.push_str(&v.replace('\'', "''"));
+    out.push('\'');
+}
+
 fn on_delete_sql(o: OnDelete) -> &'static str {
     match o {
         OnDelete::NoAction => "",
@@ -116,9 +123,7 @@ impl Backend {
             if i > 0 {
                 create.push_str(", ");
             }
-            create.push('\'');
-            create.push_str(&l.replace('\'', "''"));
-            create.push('\'');
+            write_pg_text(&mut create, l);
         }
         create.push(')');
         // A dollar-quote tag that the body does not contain (labels are the program's own
@@ -177,7 +182,10 @@ impl Backend {
             }
             return;
         }
-        out.push_str(&self.column_type(c.kind, table.is_keyed(&c.name), c.max_length));
+        match self.native_enum_type(c.pg_enum.as_deref()) {
+            Some(t) => out.push_str(&t),
+            None => out.push_str(&self.column_type(c.kind, table.is_keyed(&c.name), c.max_length)),
+        }
         if !c.nullable {
             out.push_str(" NOT NULL");
         }
@@ -213,6 +221,16 @@ impl Backend {
         out.push_str(on_delete_sql(f.on_delete));
     }
 
+    /// Whether check `name` of `t` is the list of labels of a column of a native enum type
+    /// (PostgreSQL), which the type enforces: such a check is not written there.
+    fn is_native_enum_check(self, t: &Table, name: &str) -> bool {
+        self == Backend::Postgres
+            && t.columns
+                .iter()
+                .filter(|c| c.pg_enum.is_some())
+                .any(|c| crate::model::index_name(&t.name, &[c.name.as_str()], "check") == name)
+    }
+
     /// CREATE TABLE `name` with `t`'s definition, then its indexes (inside the statement on MySQL).
     fn create_table(self, t: &Table, name: &str) -> Vec<String> {
         let mut s = String::from("CREATE TABLE ");
@@ -232,7 +250,7 @@ impl Backend {
             s.push_str(", ");
             self.write_fk(&mut s, f);
         }
-        for c in &t.checks {
+        for c in t.checks.iter().filter(|c| !self.is_native_enum_check(t, &c.name)) {
             s.push_str(", CONSTRAINT ");
             self.write_ident(&mut s, &c.name);
             s.push_str(" CHECK (");
@@ -493,6 +511,8 @@ impl Backend {
                     plain(out, v);
                 }
             }
+            Op::DropCheck { table, name } if self.is_native_enum_check(&table_of(before, table)?, name) => {}
+            Op::AddCheck { table, check } if self.is_native_enum_check(&table_of(after, table)?, &check.name) => {}
             Op::DropForeignKey { table, name } | Op::DropCheck { table, name } => {
                 if rebuild_sqlite {
                     self.rebuild(&table_of(before, table)?, &table_of(after, table)?, out);
@@ -516,6 +536,47 @@ impl Backend {
                     s.push_str(" CHECK (");
                     s.push_str(&check.expr);
                     s.push(')');
+                    plain(out, vec![s]);
+                }
+            }
+            // Native enum types: PostgreSQL only (elsewhere the column is text with a CHECK,
+            // which its own operations change).
+            Op::CreateEnum { name, values } => {
+                if self == Backend::Postgres {
+                    let mut s = String::from("CREATE TYPE ");
+                    self.write_qualified_ident(&mut s, name);
+                    s.push_str(" AS ENUM (");
+                    for (i, v) in values.iter().enumerate() {
+                        if i > 0 {
+                            s.push_str(", ");
+                        }
+                        write_pg_text(&mut s, v);
+                    }
+                    s.push(')');
+                    plain(out, vec![s]);
+                }
+            }
+            Op::AddEnumValue { name, value, before } => {
+                // Inside the migration's transaction: PostgreSQL 12+ allows it there, but the new
+                // label cannot be used until the transaction commits (so not in a DEFAULT or an
+                // UPDATE of the same migration). PostgreSQL 11 and older refuse it in a
+                // transaction.
+                if self == Backend::Postgres {
+                    let mut s = String::from("ALTER TYPE ");
+                    self.write_qualified_ident(&mut s, name);
+                    s.push_str(" ADD VALUE ");
+                    write_pg_text(&mut s, value);
+                    if let Some(b) = before {
+                        s.push_str(" BEFORE ");
+                        write_pg_text(&mut s, b);
+                    }
+                    plain(out, vec![s]);
+                }
+            }
+            Op::DropEnum { name } => {
+                if self == Backend::Postgres {
+                    let mut s = String::from("DROP TYPE ");
+                    self.write_qualified_ident(&mut s, name);
                     plain(out, vec![s]);
                 }
             }

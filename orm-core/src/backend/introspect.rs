@@ -10,12 +10,12 @@
 use super::dedicated::Dedicated;
 use super::{Backend, RowRef};
 use crate::error::Result;
-use crate::migrate::{Check, ColumnSchema, ForeignKeySchema, HISTORY_TABLE, Index, Schema, Table};
+use crate::migrate::{Check, ColumnSchema, EnumType, ForeignKeySchema, HISTORY_TABLE, Index, Schema, Table};
 use crate::model::OnDelete;
 use crate::value::{SqlKind, SqlType, Value};
 
 /// A PostgreSQL column: name, data type, udt name, nullable, default, length, generated.
-type PgColumn = (String, String, String, bool, Option<String>, Option<i32>, bool);
+type PgColumn = (String, String, String, bool, Option<String>, Option<i32>, bool, String);
 /// A MySQL column: name, data type, column type, nullable, default, length, extra.
 type MyColumn = (String, String, String, bool, Option<String>, Option<i64>, String);
 /// A foreign key: name, parent, ON DELETE, columns, parent columns.
@@ -134,13 +134,18 @@ fn mysql_kind(data_type: &str, column_type: &str) -> (SqlKind, Option<&'static s
 /// without the migrator's own history table, and the guesses made on the way.
 pub(crate) async fn introspect(conn: &mut Dedicated) -> Result<(Schema, Guesses)> {
     let mut guesses = Guesses::new();
+    let enums = match conn.backend {
+        Backend::Postgres => pg_enums(conn).await?,
+        Backend::Sqlite | Backend::MySql => Vec::new(),
+    };
     let mut tables = match conn.backend {
         Backend::Sqlite => sqlite(conn, &mut guesses).await?,
-        Backend::Postgres => postgres(conn, &mut guesses).await?,
+        Backend::Postgres => postgres(conn, &mut guesses, &enums).await?,
         Backend::MySql => mysql(conn, &mut guesses).await?,
     };
     tables.retain(|t| t.name != HISTORY_TABLE);
     let mut s = Schema::new();
+    s.enums = enums;
     for t in tables {
         s = s.table(t);
     }
@@ -202,6 +207,7 @@ async fn sqlite(conn: &mut Dedicated, guesses: &mut Guesses) -> Result<Vec<Table
                 nullable: !notnull && !is_key,
                 default: dflt,
                 auto_increment: auto,
+                pg_enum: None,
             });
         }
         let idx: Vec<(String, bool, String)> = conn
@@ -270,7 +276,23 @@ async fn sqlite(conn: &mut Dedicated, guesses: &mut Guesses) -> Result<Vec<Table
     Ok(out)
 }
 
-async fn postgres(conn: &mut Dedicated, guesses: &mut Guesses) -> Result<Vec<Table>> {
+/// The enum types of the user's schemas (those outside the current schema named
+/// `schema.name`), labels in their order.
+async fn pg_enums(conn: &mut Dedicated) -> Result<Vec<EnumType>> {
+    let rows: Vec<(String, String)> = conn
+        .query(
+            "SELECT CASE WHEN n.nspname = current_schema() THEN t.typname::text ELSE n.nspname::text || '.' || t.typname::text END, \
+             array_to_string(ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder), chr(31)) \
+             FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
+             WHERE t.typtype = 'e' AND n.nspname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1",
+            vec![],
+            |r| Ok((get(r, 0)?, get(r, 1)?)),
+        )
+        .await?;
+    Ok(rows.into_iter().map(|(name, labels)| EnumType { name, values: split(labels) }).collect())
+}
+
+async fn postgres(conn: &mut Dedicated, guesses: &mut Guesses, enums: &[EnumType]) -> Result<Vec<Table>> {
     let names: Vec<String> = conn
         .query(
             "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() \
@@ -285,15 +307,24 @@ async fn postgres(conn: &mut Dedicated, guesses: &mut Guesses) -> Result<Vec<Tab
         let cols: Vec<PgColumn> = conn
             .query(
                 "SELECT column_name::text, data_type::text, COALESCE(udt_name::text, ''), is_nullable = 'YES', column_default::text, \
-                 character_maximum_length::int, (is_identity = 'YES' OR COALESCE(column_default, '') LIKE 'nextval(%') \
+                 character_maximum_length::int, (is_identity = 'YES' OR COALESCE(column_default, '') LIKE 'nextval(%'), \
+                 COALESCE(udt_schema::text, '') \
                  FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ? \
                  ORDER BY ordinal_position",
                 vec![text(&name)],
-                |r| Ok((get(r, 0)?, get(r, 1)?, get(r, 2)?, get(r, 3)?, get(r, 4)?, get(r, 5)?, get(r, 6)?)),
+                |r| Ok((get(r, 0)?, get(r, 1)?, get(r, 2)?, get(r, 3)?, get(r, 4)?, get(r, 5)?, get(r, 6)?, get(r, 7)?)),
             )
             .await?;
-        for (cname, dt, udt, nullable, default, len, generated) in cols {
-            let (kind, guess) = pg_kind(&dt, if dt == "USER-DEFINED" { &udt } else { "" });
+        for (cname, dt, udt, nullable, default, len, generated, udt_schema) in cols {
+            // A column of one of the enum types: text of that type (named as the models name it).
+            let pg_enum = (dt == "USER-DEFINED")
+                .then(|| enums.iter().find(|e| e.name == udt || e.name == format!("{udt_schema}.{udt}")))
+                .flatten()
+                .map(|e| e.name.clone());
+            let (kind, guess) = match pg_enum {
+                Some(_) => (SqlKind::Text, None),
+                None => pg_kind(&dt, if dt == "USER-DEFINED" { &udt } else { "" }),
+            };
             if let Some(g) = guess {
                 guesses.push((name.clone(), cname.clone(), format!("{g} ({dt} {udt})")));
             }
@@ -307,6 +338,7 @@ async fn postgres(conn: &mut Dedicated, guesses: &mut Guesses) -> Result<Vec<Tab
                 nullable,
                 default: if generated { None } else { default },
                 auto_increment: generated,
+                pg_enum,
             });
         }
         // Indexes (with the unique constraints and the primary key), columns in index order.
@@ -412,6 +444,7 @@ async fn mysql(conn: &mut Dedicated, guesses: &mut Guesses) -> Result<Vec<Table>
                 nullable,
                 default,
                 auto_increment: extra.to_ascii_lowercase().contains("auto_increment"),
+                pg_enum: None,
             });
         }
         let idx: Vec<(String, bool, String)> = conn

@@ -36,6 +36,42 @@ pub(crate) fn diff(from: &Schema, to: &Schema) -> Result<Vec<Op>> {
         }
     }
 
+    // Enum types before the tables: new types, and new labels of existing ones. PostgreSQL can
+    // neither drop nor reorder a label, so a type whose labels are not the old ones plus new
+    // ones is an error (write a raw SQL migration: a new type, then `ALTER COLUMN ... USING`).
+    for e in &to.enums {
+        match cur.enums.iter().find(|o| o.name == e.name).cloned() {
+            None => {
+                let op = Op::CreateEnum { name: e.name.clone(), values: e.values.clone() };
+                cur.apply(&op)?;
+                ops.push(op);
+            }
+            Some(old) => {
+                let kept: Vec<&String> = e.values.iter().filter(|v| old.values.contains(v)).collect();
+                if kept.len() != old.values.len() || kept.iter().zip(&old.values).any(|(a, b)| *a != b) {
+                    return Err(Error::Migration {
+                        id: String::new(),
+                        message: format!(
+                            "the labels of enum type `{}` change from {:?} to {:?}: PostgreSQL can add labels \
+                             but not drop or reorder them; write a raw SQL migration",
+                            e.name, old.values, e.values
+                        ),
+                    });
+                }
+                // Each new label before the next old one (or last).
+                for (i, v) in e.values.iter().enumerate() {
+                    if old.values.contains(v) {
+                        continue;
+                    }
+                    let before = e.values[i + 1..].iter().find(|n| old.values.contains(n)).cloned();
+                    let op = Op::AddEnumValue { name: e.name.clone(), value: v.clone(), before };
+                    cur.apply(&op)?;
+                    ops.push(op);
+                }
+            }
+        }
+    }
+
     // 3. Drops of checks, foreign keys and indexes that disappear or change (also those of
     // tables that go away, so nothing points at a dropped table).
     let mut drops = Vec::new();
@@ -152,6 +188,12 @@ pub(crate) fn diff(from: &Schema, to: &Schema) -> Result<Vec<Op>> {
     }
     adds.extend(later);
     for op in adds {
+        cur.apply(&op)?;
+        ops.push(op);
+    }
+    // Enum types no column uses any more, last.
+    for e in from.enums.iter().filter(|e| !to.enums.iter().any(|n| n.name == e.name)) {
+        let op = Op::DropEnum { name: e.name.clone() };
         cur.apply(&op)?;
         ops.push(op);
     }

@@ -32,7 +32,7 @@ mod schema;
 pub use cli::{cli, run as run_cli};
 pub use file::{Migration, checksum, parse_history};
 pub use run::{Applied, DataFn, DataFuture, DataTx, Migrator, Resolution, Status, data};
-pub use schema::{Check, ColumnSchema, ForeignKeySchema, Index, Op, Schema, Table};
+pub use schema::{Check, ColumnSchema, EnumType, ForeignKeySchema, Index, Op, Schema, Table};
 
 use crate::db::{Db, Executor};
 use crate::error::{Error, Result};

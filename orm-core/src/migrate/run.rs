@@ -792,6 +792,25 @@ pub(crate) fn invert(id: &str, ops: &[Op], before: &Schema) -> Result<Vec<Op>> {
                     .ok_or_else(|| err(id, format!("no check `{name}`")))?;
                 vec![Op::AddCheck { table: t.clone(), check: c }]
             }
+            Op::CreateEnum { name, .. } => vec![Op::DropEnum { name: name.clone() }],
+            Op::DropEnum { name } => {
+                let e = cur
+                    .enums
+                    .iter()
+                    .find(|e| &e.name == name)
+                    .cloned()
+                    .ok_or_else(|| err(id, format!("no enum type `{name}`")))?;
+                vec![Op::CreateEnum { name: e.name, values: e.values }]
+            }
+            Op::AddEnumValue { name, value, .. } => {
+                return Err(err(
+                    id,
+                    format!(
+                        "the migration adds label {value:?} to enum type `{name}`, and PostgreSQL cannot drop a label: \
+                         the migration cannot be reverted"
+                    ),
+                ));
+            }
             Op::RawSql { reverse: Some(r), .. } => {
                 vec![Op::RawSql { all: Some(r.clone()), sqlite: None, postgres: None, mysql: None, reverse: None }]
             }

@@ -11,6 +11,10 @@ use serde::{Deserialize, Serialize};
 pub struct Schema {
     /// The tables, sorted by name.
     pub tables: Vec<Table>,
+    /// The PostgreSQL enum types the columns use (`#[orm(pg_enum = "name")]`), sorted by name.
+    /// Only PostgreSQL has them: elsewhere such a column is text with a CHECK.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub enums: Vec<EnumType>,
     /// `renamed_from` hints of the models (not part of the schema itself).
     #[serde(skip)]
     pub(crate) hints: Hints,
@@ -18,8 +22,18 @@ pub struct Schema {
 
 impl PartialEq for Schema {
     fn eq(&self, other: &Self) -> bool {
-        self.tables == other.tables
+        self.tables == other.tables && self.enums == other.enums
     }
+}
+
+/// A PostgreSQL enum type: its name (`post_status`, or `schema.post_status`) and its labels in
+/// declaration order (the order PostgreSQL sorts them in).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnumType {
+    /// The type name.
+    pub name: String,
+    /// The labels, in order.
+    pub values: Vec<String>,
 }
 
 /// Rename hints: `#[orm(renamed_from = "...")]` on a model or a field.
@@ -87,6 +101,10 @@ pub struct ColumnSchema {
     /// Whether the database generates the value (an integer primary key).
     #[serde(default, skip_serializing_if = "is_false")]
     pub auto_increment: bool,
+    /// The PostgreSQL enum type of the column (one of [`Schema::enums`]; its kind is text):
+    /// the column's type on PostgreSQL, text elsewhere.
+    #[serde(rename = "enum", default, skip_serializing_if = "Option::is_none")]
+    pub pg_enum: Option<String>,
 }
 
 /// An index, or a unique constraint (`unique: true`).
@@ -296,6 +314,28 @@ pub enum Op {
         /// The constraint name.
         name: String,
     },
+    /// `CREATE TYPE ... AS ENUM` (PostgreSQL; nothing elsewhere). Before the tables using it.
+    CreateEnum {
+        /// The type name.
+        name: String,
+        /// The labels, in order.
+        values: Vec<String>,
+    },
+    /// `ALTER TYPE ... ADD VALUE` (PostgreSQL; nothing elsewhere).
+    AddEnumValue {
+        /// The type name.
+        name: String,
+        /// The new label.
+        value: String,
+        /// The label it goes before (none: last).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        before: Option<String>,
+    },
+    /// `DROP TYPE` (PostgreSQL; nothing elsewhere), once no column uses it.
+    DropEnum {
+        /// The type name.
+        name: String,
+    },
     /// SQL written by hand, per backend (`all` where the backend has none of its own). It does
     /// not change the snapshot.
     RawSql {
@@ -334,7 +374,7 @@ impl Op {
             | Op::DropForeignKey { table, .. }
             | Op::AddCheck { table, .. }
             | Op::DropCheck { table, .. } => table,
-            Op::RawSql { .. } => return None,
+            Op::RawSql { .. } | Op::CreateEnum { .. } | Op::AddEnumValue { .. } | Op::DropEnum { .. } => return None,
         })
     }
 
@@ -356,6 +396,9 @@ impl Op {
             Op::DropForeignKey { table, name } => format!("drop foreign key {name} on {table}"),
             Op::AddCheck { table, check } => format!("add check {} on {table}", check.name),
             Op::DropCheck { table, name } => format!("drop check {name} on {table}"),
+            Op::CreateEnum { name, .. } => format!("create enum type {name}"),
+            Op::AddEnumValue { name, value, .. } => format!("add value {value:?} to enum type {name}"),
+            Op::DropEnum { name } => format!("drop enum type {name}"),
             Op::RawSql { .. } => "raw SQL".to_owned(),
         }
     }
@@ -421,7 +464,21 @@ impl Schema {
                 nullable: c.nullable,
                 default: c.default.map(crate::value::SqlLiteral::to_portable_sql),
                 auto_increment: c.primary_key && c.auto_increment,
+                pg_enum: c.pg_enum.map(str::to_owned),
             });
+            if let Some(name) = c.pg_enum
+                && !self.enums.iter().any(|e| e.name == name)
+            {
+                let values = c
+                    .allowed
+                    .iter()
+                    .filter_map(
+                        |v| if let crate::value::SqlLiteral::Text(t) = v { Some((*t).to_owned()) } else { None },
+                    )
+                    .collect();
+                self.enums.push(EnumType { name: name.to_owned(), values });
+                self.enums.sort_by(|a, b| a.name.cmp(&b.name));
+            }
             let alone_key = c.primary_key && M::KEY_COLUMNS.len() == 1;
             if c.unique && !alone_key {
                 table.indexes.push(Index {
@@ -633,6 +690,41 @@ impl Schema {
                 }
                 t.checks.retain(|i| &i.name != name);
             }
+            Op::CreateEnum { name, values } => {
+                if self.enums.iter().any(|e| &e.name == name) {
+                    return Err(Error::Migration {
+                        id: String::new(),
+                        message: format!("the operation creates enum type `{name}`, which exists already"),
+                    });
+                }
+                self.enums.push(EnumType { name: name.clone(), values: values.clone() });
+                self.enums.sort_by(|a, b| a.name.cmp(&b.name));
+            }
+            Op::AddEnumValue { name, value, before } => {
+                let e = self.enums.iter_mut().find(|e| &e.name == name).ok_or_else(|| missing("enum type", name))?;
+                if e.values.contains(value) {
+                    return Err(missing("a new enum label that exists already:", value));
+                }
+                let at = match before {
+                    Some(b) => e.values.iter().position(|v| v == b).ok_or_else(|| missing("enum label", b))?,
+                    None => e.values.len(),
+                };
+                e.values.insert(at, value.clone());
+            }
+            Op::DropEnum { name } => {
+                if !self.enums.iter().any(|e| &e.name == name) {
+                    return Err(missing("enum type", name));
+                }
+                if let Some(t) =
+                    self.tables.iter().find(|t| t.columns.iter().any(|c| c.pg_enum.as_deref() == Some(name)))
+                {
+                    return Err(Error::Migration {
+                        id: String::new(),
+                        message: format!("the operation drops enum type `{name}`, which table `{}` still uses", t.name),
+                    });
+                }
+                self.enums.retain(|e| &e.name != name);
+            }
             Op::RawSql { .. } => {}
         }
         Ok(())
@@ -643,7 +735,24 @@ impl Schema {
     /// Compare a live schema with the models' as `live.normalized(b) == models.normalized(b)`.
     pub fn normalized(&self, backend: crate::Backend) -> Schema {
         let mut s = self.clone();
+        if backend != crate::Backend::Postgres {
+            // Text with a CHECK there.
+            s.enums.clear();
+        }
         for t in &mut s.tables {
+            if backend == crate::Backend::Postgres {
+                // A native enum column has no CHECK there (its type admits its labels only).
+                let name = t.name.clone();
+                let enum_checks: Vec<String> = t
+                    .columns
+                    .iter()
+                    .filter(|c| c.pg_enum.is_some())
+                    .map(|c| crate::model::index_name(&name, &[c.name.as_str()], "check"))
+                    .collect();
+                t.checks.retain(|c| !enum_checks.contains(&c.name));
+            } else {
+                t.columns.iter_mut().for_each(|c| c.pg_enum = None);
+            }
             let keyed: Vec<bool> = t.columns.iter().map(|c| t.is_keyed(&c.name)).collect();
             for (c, keyed) in t.columns.iter_mut().zip(keyed) {
                 let (kind, max_length) = backend.stored_type(c.kind, keyed, c.max_length);
