@@ -730,3 +730,25 @@ impl Backend {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Backend;
+
+    #[test]
+    fn enum_types_are_created_unless_they_exist_on_postgres_only() {
+        let sql = Backend::Postgres.create_enum_type_sql("app.st", &["a", "it's"]).unwrap();
+        assert_eq!(
+            sql,
+            "DO $orm$ BEGIN CREATE TYPE \"app\".\"st\" AS ENUM ('a', 'it''s'); \
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $orm$"
+        );
+        // A label holding the dollar-quote tag gets another tag.
+        let sql = Backend::Postgres.create_enum_type_sql("st", &["$orm$"]).unwrap();
+        assert!(sql.starts_with("DO $orm0$ BEGIN") && sql.ends_with("END $orm0$"), "{sql}");
+        assert_eq!(Backend::Sqlite.create_enum_type_sql("st", &["a"]), None);
+        assert_eq!(Backend::MySql.create_enum_type_sql("st", &["a"]), None);
+        assert_eq!(Backend::Postgres.native_enum_type(Some("st")).as_deref(), Some("\"st\""));
+        assert_eq!(Backend::MySql.native_enum_type(Some("st")), None);
+    }
+}

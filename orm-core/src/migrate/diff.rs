@@ -291,7 +291,29 @@ mod tests {
             nullable: false,
             default: None,
             auto_increment: false,
+            pg_enum: None,
         }
+    }
+
+    #[test]
+    fn enum_types_come_before_their_tables_and_go_after() {
+        use crate::migrate::schema::EnumType;
+        let mut c = col("status", SqlKind::Text);
+        c.pg_enum = Some("st".into());
+        let mut to = Schema::new().table(table("t", vec![col("id", SqlKind::I64), c]));
+        to.enums.push(EnumType { name: "st".into(), values: vec!["a".into(), "c".into()] });
+        let ops = diff(&Schema::new(), &to).unwrap();
+        assert_eq!(names(&ops), ["create enum type st", "create table t"]);
+        let mut more = to.clone();
+        more.enums[0].values = vec!["a".into(), "b".into(), "c".into(), "d".into()];
+        let ops = diff(&to, &more).unwrap();
+        assert_eq!(names(&ops), ["add value \"b\" to enum type st", "add value \"d\" to enum type st"]);
+        assert!(matches!(&ops[0], Op::AddEnumValue { before: Some(b), .. } if b == "c"));
+        assert!(matches!(&ops[1], Op::AddEnumValue { before: None, .. }));
+        let ops = diff(&more, &Schema::new()).unwrap();
+        assert_eq!(names(&ops), ["drop table t", "drop enum type st"]);
+        // A label dropped: an error, not a silent difference.
+        assert!(diff(&more, &to).is_err());
     }
 
     fn table(name: &str, cols: Vec<ColumnSchema>) -> Table {
