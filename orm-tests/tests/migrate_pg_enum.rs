@@ -235,3 +235,82 @@ fn migrate_pg_enum_labels_cannot_be_dropped_or_reordered() {
         other => panic!("expected an error, got {other:?}"),
     }
 }
+
+mod plain {
+    use orm_core::prelude::*;
+    #[derive(SqlType, Debug, Clone, Copy, PartialEq)]
+    #[orm(rename_all = "snake_case")]
+    pub enum Level {
+        Low,
+        High,
+    }
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[orm(table = "mpe_conv")]
+    pub struct Row {
+        #[orm(primary_key)]
+        pub id: i64,
+        #[orm(default = "low")]
+        pub level: Level,
+        pub other: Option<Level>,
+    }
+}
+
+/// `plain` with the enum made a native one.
+mod native {
+    use orm_core::prelude::*;
+    #[derive(SqlType, Debug, Clone, Copy, PartialEq)]
+    #[orm(pg_enum = "mpe_level", rename_all = "snake_case")]
+    pub enum Level {
+        Low,
+        High,
+    }
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[orm(table = "mpe_conv")]
+    pub struct Row {
+        #[orm(primary_key)]
+        pub id: i64,
+        #[orm(default = "low")]
+        pub level: Level,
+        pub other: Option<Level>,
+    }
+}
+
+#[tokio::test]
+async fn migrate_text_enum_to_pg_enum_and_back() {
+    // A text enum (TEXT + CHECK) becomes a native one: the type is created, the CHECK dropped,
+    // the column converted through text with its default kept; and back again. Rows survive.
+    let dir = temp_dir("mpe_conv");
+    let s = [
+        Schema::new().model::<plain::Row>(),
+        Schema::new().model::<native::Row>(),
+        Schema::new().model::<plain::Row>(),
+    ];
+    let mut ids = Vec::new();
+    for (i, schema) in s.iter().enumerate() {
+        let path =
+            migrate::make(schema, &dir, &format!("step{i}"), MakeOptions::default()).unwrap().expect("a migration");
+        ids.push(path.file_stem().unwrap().to_string_lossy().into_owned());
+    }
+    let m = Migrator::from_dir(&dir).unwrap();
+    let pg = m.sql(&ids[1], Backend::Postgres).unwrap();
+    assert!(pg.contains("USING \"level\"::TEXT::\"mpe_level\""), "{pg}");
+    for db in orm_tests::databases("mpe_conv").await {
+        let name = db.backend().name();
+        m.run_to(&db, &ids[0]).await.unwrap();
+        plain::Row { id: 1, level: plain::Level::High, other: Some(plain::Level::Low) }.insert(&db).await.unwrap();
+        m.run_to(&db, &ids[1]).await.unwrap();
+        assert_live(&db, &s[1], &ids[1]).await;
+        let got = native::Row::find(&db, 1).await.unwrap();
+        assert_eq!(
+            got,
+            Some(native::Row { id: 1, level: native::Level::High, other: Some(native::Level::Low) }),
+            "[{name}]"
+        );
+        orm_core::raw("INSERT INTO mpe_conv (id) VALUES (2)").execute(&db).await.unwrap();
+        assert_eq!(native::Row::find(&db, 2).await.unwrap().map(|r| r.level), Some(native::Level::Low), "[{name}]");
+        m.run_to(&db, &ids[2]).await.unwrap();
+        assert_live(&db, &s[2], &ids[2]).await;
+        assert_eq!(plain::Row::query().filter(plain::Row::LEVEL.eq(plain::Level::High)).count(&db).await.unwrap(), 1);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -439,8 +439,38 @@ impl Backend {
                             s.push_str("ALTER COLUMN ");
                             self.write_ident(s, &column.name);
                         };
-                        let ty_old = self.column_type(old.kind, bt.is_keyed(&old.name), old.max_length);
-                        let ty_new = self.column_type(column.kind, at.is_keyed(&column.name), column.max_length);
+                        let ty_of = |c: &ColumnSchema, t: &Table| {
+                            self.native_enum_type(c.pg_enum.as_deref())
+                                .unwrap_or_else(|| self.column_type(c.kind, t.is_keyed(&c.name), c.max_length))
+                        };
+                        let (ty_old, ty_new) = (ty_of(&old, &bt), ty_of(column, &at));
+                        // To or from an enum type: through text (there is no cast between an
+                        // enum and another type but text), and without the default, which
+                        // PostgreSQL does not convert (it is set again below).
+                        let via_enum = ty_old != ty_new && (old.pg_enum.is_some() || column.pg_enum.is_some());
+                        let drop_default = via_enum && old.default.is_some();
+                        // The CHECK of a text enum's labels exists only while the column is not
+                        // of an enum type (see `is_native_enum_check`): dropped before the
+                        // column becomes one, added back after it stops being one.
+                        let check = crate::model::index_name(table, &[column.name.as_str()], "check");
+                        if column.pg_enum.is_some()
+                            && old.pg_enum.is_none()
+                            && bt.checks.iter().any(|c| c.name == check)
+                        {
+                            let mut s = self.alter(table);
+                            s.push_str("DROP CONSTRAINT ");
+                            self.write_ident(&mut s, &check);
+                            v.push(s);
+                        }
+                        let add_check = (old.pg_enum.is_some() && column.pg_enum.is_none())
+                            .then(|| at.checks.iter().find(|c| c.name == check))
+                            .flatten();
+                        if drop_default {
+                            let mut s = self.alter(table);
+                            col(&mut s);
+                            s.push_str(" DROP DEFAULT");
+                            v.push(s);
+                        }
                         if ty_old != ty_new {
                             let mut s = self.alter(table);
                             col(&mut s);
@@ -448,11 +478,14 @@ impl Backend {
                             s.push_str(&ty_new);
                             s.push_str(" USING ");
                             self.write_ident(&mut s, &column.name);
+                            if via_enum {
+                                s.push_str("::TEXT");
+                            }
                             s.push_str("::");
                             s.push_str(&ty_new);
                             v.push(s);
                         }
-                        if old.default != column.default {
+                        if old.default != column.default || (drop_default && column.default.is_some()) {
                             let mut s = self.alter(table);
                             col(&mut s);
                             match &column.default {
@@ -468,6 +501,15 @@ impl Backend {
                             let mut s = self.alter(table);
                             col(&mut s);
                             s.push_str(if column.nullable { " DROP NOT NULL" } else { " SET NOT NULL" });
+                            v.push(s);
+                        }
+                        if let Some(c) = add_check {
+                            let mut s = self.alter(table);
+                            s.push_str("ADD CONSTRAINT ");
+                            self.write_ident(&mut s, &c.name);
+                            s.push_str(" CHECK (");
+                            s.push_str(&c.expr);
+                            s.push(')');
                             v.push(s);
                         }
                     }
