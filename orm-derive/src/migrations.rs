@@ -543,6 +543,34 @@ mod tests {
     }
 
     #[test]
+    fn enum_types_are_replayed() {
+        let before = serde_json::json!({ "tables": [], "enums": [{ "name": "st", "values": ["a", "c"] }] });
+        let ops = serde_json::json!([
+            { "op": "add_enum_value", "name": "st", "value": "b", "before": "c" },
+            { "op": "add_enum_value", "name": "st", "value": "d" },
+            { "op": "create_enum", "name": "lv", "values": ["x"] },
+            { "op": "create_enum", "name": "gone", "values": ["y"] },
+            { "op": "drop_enum", "name": "gone" }
+        ]);
+        let want = serde_json::json!({ "tables": [], "enums": [
+            { "name": "lv", "values": ["x"] }, { "name": "st", "values": ["a", "b", "c", "d"] }
+        ] });
+        let f = file(ops.clone(), want.clone());
+        assert_eq!(chain("0002_x", Some("0001_a"), &before, &f, &f["snapshot"]), Ok(()));
+        // A snapshot whose labels are not the operations' fails, naming the enum types.
+        let wrong = serde_json::json!({ "tables": [], "enums": [
+            { "name": "lv", "values": ["x"] }, { "name": "st", "values": ["a", "c", "b", "d"] }
+        ] });
+        let f = file(ops, wrong);
+        let e = chain("0002_x", Some("0001_a"), &before, &f, &f["snapshot"]).unwrap_err();
+        assert!(e.contains("enum types"), "{e}");
+        // A label added twice.
+        let f = file(serde_json::json!([{ "op": "add_enum_value", "name": "st", "value": "a" }]), want);
+        let e = chain("0002_x", Some("0001_a"), &before, &f, &f["snapshot"]).unwrap_err();
+        assert!(e.contains("operation 1 of 1") && e.contains("\"a\""), "{e}");
+    }
+
+    #[test]
     fn a_snapshot_that_follows_from_its_operations_passes() {
         let f = file(ops(), after("i32"));
         assert_eq!(chain("0002_x", Some("0001_a"), &before(), &f, &f["snapshot"]), Ok(()));

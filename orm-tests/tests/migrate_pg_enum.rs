@@ -100,19 +100,47 @@ async fn assert_live(db: &Db, schema: &Schema, step: &str) {
     let _ = std::fs::remove_dir_all(&baseline);
 }
 
+/// Writes the three migrations into `dir` (offline).
+fn make_history(dir: &PathBuf) -> Vec<String> {
+    let names = ["create", "extend", "drop"];
+    let mut ids = Vec::new();
+    for (i, (schema, name)) in schemas().iter().zip(names).enumerate() {
+        let opts = MakeOptions { allow_destructive: i == 2 };
+        let path = migrate::make(schema, dir, name, opts).unwrap().expect("a migration");
+        ids.push(path.file_stem().unwrap().to_string_lossy().into_owned());
+        assert!(migrate::make(schema, dir, name, MakeOptions::default()).unwrap().is_none());
+        migrate::check(schema, dir).unwrap();
+    }
+    ids
+}
+
+#[test]
+fn migrate_pg_enum_embedded_history_is_what_make_writes() {
+    // The history under tests/fixtures/pg_enum_migrations, replayed at compile time by
+    // `migrations!` (enum operations included) and again by orm-core, is what `make` writes
+    // today. `BLESS=1` rewrites it.
+    let dir = temp_dir("mpe_embedded");
+    let ids = make_history(&dir);
+    let fixture = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pg_enum_migrations"));
+    if std::env::var_os("BLESS").is_some() {
+        std::fs::create_dir_all(&fixture).unwrap();
+        for id in &ids {
+            std::fs::copy(dir.join(format!("{id}.json")), fixture.join(format!("{id}.json"))).unwrap();
+        }
+    }
+    let embedded = orm_core::migrations!("tests/fixtures/pg_enum_migrations").unwrap();
+    let fresh = Migrator::from_dir(&dir).unwrap();
+    let sums = |m: &Migrator| m.migrations().iter().map(|m| (m.id.clone(), m.checksum.clone())).collect::<Vec<_>>();
+    assert_eq!(sums(&embedded), sums(&fresh));
+    assert_eq!(embedded.migrations().len(), 3);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[tokio::test]
 async fn migrate_pg_enum_create_extend_drop() {
     let dir = temp_dir("mpe_history");
     let s = schemas();
-    let names = ["create", "extend", "drop"];
-    let mut ids = Vec::new();
-    for (i, (schema, name)) in s.iter().zip(names).enumerate() {
-        let opts = MakeOptions { allow_destructive: i == 2 };
-        let path = migrate::make(schema, &dir, name, opts).unwrap().expect("a migration");
-        ids.push(path.file_stem().unwrap().to_string_lossy().into_owned());
-        assert!(migrate::make(schema, &dir, name, MakeOptions::default()).unwrap().is_none());
-        migrate::check(schema, &dir).unwrap();
-    }
+    let ids = make_history(&dir);
     let m = Migrator::from_dir(&dir).unwrap();
     // The type first, then its table; a label before the next old one; the type dropped last.
     let first = ops_of(&m, 0);
