@@ -321,6 +321,7 @@ impl sqlx::Encode<'_, sqlx::Postgres> for PgEnumArray<'_> {
 #[inline]
 pub(crate) fn decode_enum_label(row: &RowRef<'_>, idx: usize) -> Result<String> {
     #[cfg(feature = "postgres")]
+    #[allow(irrefutable_let_patterns)]
     if let RowRef::Postgres(r) = row {
         use sqlx::{Column, Row};
         let is_enum =
