@@ -83,8 +83,9 @@ pub fn migrations(input: TokenStream) -> TokenStream {
 
 /// Derives `orm_core::SqlType` for an enum of unit variants (stored as text: the variant names,
 /// or `#[orm(rename_all = "snake_case")]`, `#[orm(rename = "...")]` on a variant; or with
-/// `#[orm(repr = "i16")]` as the integer discriminants) or for a newtype `struct UserId(i64);`
-/// (stored as its inner type).
+/// `#[orm(repr = "i16")]` as the integer discriminants; a text enum with
+/// `#[orm(pg_enum = "type_name")]` is of that native enum type on PostgreSQL) or for a newtype
+/// `struct UserId(i64);` (stored as its inner type).
 #[proc_macro_derive(SqlType, attributes(orm))]
 pub fn derive_sql_type(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
