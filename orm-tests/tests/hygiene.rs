@@ -47,6 +47,14 @@ mod shadowed {
     pub const CACHE: () = ();
     pub const SQL: () = ();
 
+    /// A native enum (`pg_enum`) derived with the names above shadowed.
+    #[derive(::orm_core::SqlType, Debug, PartialEq)]
+    #[orm(pg_enum = "hygiene_kind", rename_all = "snake_case")]
+    pub enum Kind {
+        First,
+        Second,
+    }
+
     #[derive(::orm_core::Model, Debug, PartialEq)]
     #[orm(table = "hygiene_shadowed")]
     pub struct Item {
