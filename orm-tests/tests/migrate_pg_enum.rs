@@ -227,6 +227,17 @@ async fn migrate_pg_enum_introspection_of_create_table() {
         let b = db.backend();
         if b == Backend::Postgres {
             assert_live(&db, &models, "create_table").await;
+            // The models written from the catalog have the enum, and use it.
+            let rust = migrate::introspect(&db).await.unwrap().to_rust();
+            let want = "#[derive(Debug, Clone, Copy, PartialEq, orm_core::SqlType)]\n#[orm(pg_enum = \"mpe_status\")]\n\
+                        pub enum MpeStatus {\n    #[orm(rename = \"draft\")]\n    Draft,\n    #[orm(rename = \"in_review\")]\n    \
+                        InReview,\n    #[orm(rename = \"published\")]\n    Published,\n}\n";
+            assert!(rust.contains(want), "{rust}");
+            assert!(
+                rust.contains("    pub status: MpeStatus,\n")
+                    && rust.contains("    pub previous: Option<MpeStatus>,\n"),
+                "{rust}"
+            );
         } else if b == Backend::Sqlite {
             let strip = |mut s: Schema| {
                 s.tables.iter_mut().for_each(|t| t.checks.clear());
