@@ -47,6 +47,13 @@ pub struct WrappedRow {
     pub status: Wrapped,
 }
 
+#[derive(orm_core::FromRow, Debug, PartialEq)]
+pub struct Pair {
+    pub id: i64,
+    pub status: Status,
+    pub previous: Option<Status>,
+}
+
 fn post(title: &str, status: Status, previous: Option<Status>) -> Post {
     Post { id: 0, title: title.into(), status, previous }
 }
@@ -119,6 +126,10 @@ async fn pg_enum_round_trip_filters_ordering_and_raw() {
         let prev: Option<Option<Status>> =
             raw(format!("SELECT previous FROM {t} WHERE id = ?")).bind(b.id).fetch_scalar(&db).await?;
         assert_eq!(prev, Some(None));
+        // A FromRow struct read by raw SQL.
+        let rows: Vec<Pair> =
+            raw(format!("SELECT id, status, previous FROM {t} WHERE id = ?")).bind(c.id).fetch_all(&db).await?;
+        assert_eq!(rows, vec![Pair { id: c.id, status: Status::InReview, previous: Some(Status::Draft) }]);
         raw(format!("INSERT INTO {t} (title, status, previous) VALUES (?, ?, ?)"))
             .bind("raw")
             .bind(Status::Draft)
