@@ -170,7 +170,7 @@ fn quiet(span: &Span) -> bool {
 ///
 /// A span nobody can see ([`quiet`]) is neither entered nor recorded into: on a disabled span
 /// `Span::enter` and `Span::record` still look fields up by name and go through `tracing`'s
-/// `log` fallback, ~500 instructions a statement for nothing (docs/performance.md); and the
+/// `log` fallback, ~450 instructions a statement for nothing (docs/performance.md); and the
 /// clock is read only when the duration goes somewhere (the span, or the slow-statement check).
 pub(crate) struct Statement {
     span: Span,

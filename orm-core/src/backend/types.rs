@@ -342,7 +342,7 @@ where
 /// statement's description) needs no further check: sqlx's `compatible` compares type enums and
 /// costs more than most decodes, on every row of a point query. The OID comparison itself is made
 /// once per column and result set: its outcome goes into `CHECKED_COLUMNS` like a passed check,
-/// so later rows decode straight away (~20 instructions a value less: docs/performance.md).
+/// so later rows decode straight away (~30 instructions a value less: docs/performance.md).
 #[cfg(feature = "postgres")]
 #[inline]
 fn pg_get<'r, T>(r: &'r sqlx::postgres::PgRow, idx: usize) -> Result<T, sqlx::Error>
