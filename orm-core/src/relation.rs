@@ -874,9 +874,12 @@ fn group_order<M: Model>(table: &'static str, group: &'static str, order: &[Orde
     out
 }
 
-/// The hasher of the maps that group loaded rows by key: foldhash, seeded at random per process
-/// (so keys an attacker picks cannot be made to collide at will), at a fraction of SipHash's
+/// The hasher of the maps that group loaded rows by key: foldhash, at a fraction of SipHash's
 /// cost for the integer keys relations mostly have (an eager load hashes every child's key).
+/// Its seed comes from the process's address-space randomization, so colliding keys cannot be
+/// computed in advance, but foldhash makes no strong HashDoS claim; what bounds the damage is
+/// that a map holds only the keys of the rows the caller passed in (one entry per distinct
+/// parent), never keys chosen by whoever wrote the children.
 type KeyHash = foldhash::fast::RandomState;
 
 /// A map from relation keys, with [`KeyHash`].
