@@ -176,6 +176,12 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     fn __key(&self) -> Option<Self::Key>;
     #[doc(hidden)]
     fn __set_generated_key(&mut self, id: i64) -> Result<()>;
+    /// The primary key as an `i64`, for a single-column integer key (`None` otherwise): eager
+    /// loading orders children by it in memory without decoding the key column a second time.
+    #[doc(hidden)]
+    fn __int_key(&self) -> Option<i64> {
+        None
+    }
 
     /// `CREATE TABLE IF NOT EXISTS` with the dialect's types, NOT NULL, the primary key (generated
     /// for integer keys), UNIQUE, foreign keys, and the indexes.

@@ -565,6 +565,10 @@ fn key_items(m: &Model<'_>, key_fields: &[&Field<'_>]) -> TokenStream {
             fn __set_generated_key(&mut self, __id: ::core::primitive::i64) -> __orm::Result<()> {
                 #pk_key::set_generated(&mut self.#pk_ident, __id)
             }
+
+            fn __int_key(&self) -> ::core::option::Option<::core::primitive::i64> {
+                #pk_key::__as_i64(&self.#pk_ident)
+            }
         };
     }
     let idents = key_fields.iter().map(|f| f.ident);

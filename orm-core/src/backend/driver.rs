@@ -369,7 +369,14 @@ where
     A: sqlx::Arguments,
     T: sqlx::Encode<'t, A::Database> + sqlx::Type<A::Database>,
 {
-    args.add(v).map_err(|e| Error::InvalidValue(e.to_string()))
+    args.add(v).map_err(encode_error)
+}
+
+/// The error of [`add`], out of line (binding is on every statement's hot path).
+#[cold]
+#[inline(never)]
+fn encode_error(e: sqlx::error::BoxDynError) -> Error {
+    Error::InvalidValue(e.to_string())
 }
 
 /// Runs `$body` with `$e` bound to the sqlx connection and `$a` to the arguments of the same

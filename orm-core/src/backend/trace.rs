@@ -160,10 +160,24 @@ impl<T> Rows for Option<T> {
 
 impl Rows for () {}
 
+/// Whether nothing can see `span`: no subscriber wants it, and `tracing`'s fallback to the `log`
+/// crate (active while no subscriber was ever set) has no logger either.
+fn quiet(span: &Span) -> bool {
+    span.is_disabled() && (tracing::dispatcher::has_been_set() || log::max_level() == log::LevelFilter::Off)
+}
+
 /// One statement's span and clock.
+///
+/// A span nobody can see ([`quiet`]) is neither entered nor recorded into: on a disabled span
+/// `Span::enter` and `Span::record` still look fields up by name and go through `tracing`'s
+/// `log` fallback, ~450 instructions a statement for nothing (docs/performance.md); and the
+/// clock is read only when the duration goes somewhere (the span, or the slow-statement check).
 pub(crate) struct Statement {
     span: Span,
-    start: Instant,
+    /// [`quiet`]: the span is skipped.
+    quiet: bool,
+    /// When the statement started; `None` when nobody needs its duration.
+    start: Option<Instant>,
     /// The threshold, and the SQL text for the warning.
     slow: Option<(Duration, String)>,
     system: &'static str,
@@ -173,14 +187,26 @@ impl Statement {
     /// Opens the span of `sql` about to run on `exec` (a child of its transaction's span, or of
     /// the current span outside a transaction).
     pub(crate) fn start(exec: &Exec<'_>, sql: &str) -> Statement {
-        let (parent, db) = match exec {
-            Exec::Db(d) => (Span::current().id(), &***d),
-            Exec::Tx(t) => (t.span.id(), &*t.db),
+        let db = match exec {
+            Exec::Db(d) => &***d,
+            Exec::Tx(t) => &*t.db,
         };
         let system = system(db.backend);
-        let span = tracing::debug_span!(
+        // No subscriber wants DEBUG and no logger would get the span: `Span::none()`, without
+        // the macro's disabled path (which still builds and "records" every field). The parent
+        // is looked up only when the span is enabled (the macro evaluates it there).
+        let unseen = !(tracing::Level::DEBUG <= tracing::level_filters::STATIC_MAX_LEVEL
+            && tracing::Level::DEBUG <= tracing::level_filters::LevelFilter::current())
+            && (tracing::dispatcher::has_been_set() || log::max_level() == log::LevelFilter::Off);
+        let span = if unseen {
+            Span::none()
+        } else {
+            tracing::debug_span!(
             target: TARGET,
-            parent: parent,
+            parent: match exec {
+                Exec::Db(_) => Span::current().id(),
+                Exec::Tx(t) => t.span.id(),
+            },
             "statement",
             db.system = system,
             db.operation = field::Empty,
@@ -193,8 +219,10 @@ impl Statement {
             otel.name = field::Empty,
             otel.status_code = field::Empty,
             error.type = field::Empty,
-        );
-        if !span.is_disabled() {
+            )
+        };
+        let quiet = quiet(&span);
+        if !quiet {
             let op = operation(sql);
             span.record("db.statement", sql);
             match table(&op, sql) {
@@ -209,19 +237,21 @@ impl Statement {
             span.record("db.operation", op);
         }
         let slow = db.slow_statement_threshold.map(|limit| (limit, sql.to_owned()));
-        Statement { span, start: Instant::now(), slow, system }
+        let start = (!quiet || slow.is_some()).then(Instant::now);
+        Statement { span, quiet, start, slow, system }
     }
 
     /// Runs the statement's future, pinned where it was built (`std::pin::pin!`, so the large
     /// future is never moved), inside the span; then records its outcome.
     pub(crate) async fn run_pinned<T: Rows, F: Future<Output = Result<T>>>(self, mut fut: Pin<&mut F>) -> Result<T> {
         let r = std::future::poll_fn(|cx| {
-            let _in_span = self.span.enter();
+            let _in_span = (!self.quiet).then(|| self.span.enter());
             fut.as_mut().poll(cx)
         })
         .await;
         match &r {
-            Ok(v) => v.record(&self.span),
+            Ok(v) if !self.quiet => v.record(&self.span),
+            Ok(_) => {}
             Err(e) => self.failed(e),
         }
         self.finish();
@@ -229,14 +259,20 @@ impl Statement {
     }
 
     fn failed(&self, e: &Error) {
+        if self.quiet {
+            return;
+        }
         self.span.record("otel.status_code", "ERROR");
         self.span.record("error.type", error_type(e));
     }
 
     /// Records the duration, and warns when the statement was slow.
     fn finish(&self) {
-        let elapsed = self.start.elapsed();
-        self.span.record("duration_ms", elapsed.as_secs_f64() * 1000.0);
+        let Some(start) = self.start else { return };
+        let elapsed = start.elapsed();
+        if !self.quiet {
+            self.span.record("duration_ms", elapsed.as_secs_f64() * 1000.0);
+        }
         if let Some((limit, sql)) = &self.slow
             && elapsed >= *limit
         {
@@ -273,7 +309,9 @@ struct Traced<'e, T> {
 impl<T> Traced<'_, T> {
     fn end(&mut self) {
         if let Some(st) = self.statement.take() {
-            st.span.record("db.rows_returned", self.rows);
+            if !st.quiet {
+                st.span.record("db.rows_returned", self.rows);
+            }
             st.finish();
         }
     }
@@ -285,7 +323,7 @@ impl<T> futures_core::Stream for Traced<'_, T> {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         let polled = {
-            let _entered = this.statement.as_ref().map(|s| s.span.enter());
+            let _entered = this.statement.as_ref().filter(|s| !s.quiet).map(|s| s.span.enter());
             this.inner.as_mut().poll_next(cx)
         };
         match &polled {

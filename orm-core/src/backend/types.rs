@@ -20,13 +20,20 @@ fn non_finite(backend: Backend, f: f64) -> Result<()> {
 #[inline]
 fn no_nul(s: &str) -> Result<()> {
     if s.as_bytes().contains(&0) {
-        return Err(Error::InvalidValue(format!(
-            "text contains a NUL character (\\0) at byte {}, which PostgreSQL cannot store; \
-             use bytes (Vec<u8>) for binary data",
-            s.as_bytes().iter().position(|&b| b == 0).unwrap_or(0)
-        )));
+        return Err(nul_error(s));
     }
     Ok(())
+}
+
+/// The error of [`no_nul`], out of line so that the check inlines into every bind of text.
+#[cold]
+#[inline(never)]
+fn nul_error(s: &str) -> Error {
+    Error::InvalidValue(format!(
+        "text contains a NUL character (\\0) at byte {}, which PostgreSQL cannot store; \
+         use bytes (Vec<u8>) for binary data",
+        s.as_bytes().iter().position(|&b| b == 0).unwrap_or(0)
+    ))
 }
 
 fn decode_err(row: &RowRef<'_>, idx: usize, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Error {
@@ -440,17 +447,25 @@ where
 
 /// [`server_get`] on PostgreSQL, where a column whose type is exactly `T`'s (by OID, from the
 /// statement's description) needs no further check: sqlx's `compatible` compares type enums and
-/// costs more than most decodes, on every row of a point query.
+/// costs more than most decodes, on every row of a point query. The OID comparison itself is made
+/// once per column and result set: its outcome goes into `CHECKED_COLUMNS` like a passed check,
+/// so later rows decode straight away (~30 instructions a value less: docs/performance.md).
 #[cfg(feature = "postgres")]
 #[inline]
 fn pg_get<'r, T>(r: &'r sqlx::postgres::PgRow, idx: usize) -> Result<T, sqlx::Error>
 where
     T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
 {
+    use super::driver::CHECKED_COLUMNS;
     use sqlx::{Column, Row};
+    let bit = 1u64.checked_shl(idx as u32).unwrap_or(0);
+    if CHECKED_COLUMNS.get() & bit != 0 {
+        return r.try_get_unchecked(idx);
+    }
     let exact =
         r.columns().get(idx).and_then(|c| c.type_info().oid()).is_some_and(|oid| T::type_info().oid() == Some(oid));
     if exact {
+        CHECKED_COLUMNS.set(CHECKED_COLUMNS.get() | bit);
         return r.try_get_unchecked(idx);
     }
     server_get(r, idx)
@@ -466,16 +481,26 @@ where
     let wide: i64 = match row {
         #[cfg(feature = "postgres")]
         RowRef::Postgres(r) => {
+            use super::driver::CHECKED_COLUMNS;
             use sqlx::{Column, Row};
-            // The width by the column's type OID (INT2, INT4, INT8), then decoded as exactly that
-            // type, so no further check is needed; anything else takes the checked path.
-            let oid = r.columns().get(idx).and_then(|c| c.type_info().oid()).map(|o| o.0);
             let err = |e| sqlx_err(row, idx, e);
-            match oid {
-                Some(21) => r.try_get_unchecked::<i16, _>(idx).map(i64::from).map_err(err)?,
-                Some(23) => r.try_get_unchecked::<i32, _>(idx).map(i64::from).map_err(err)?,
-                Some(20) => r.try_get_unchecked::<i64, _>(idx).map_err(err)?,
-                _ => get!(row, idx, sqlite: i64, postgres: i64, mysql: i64)?,
+            // sqlx decodes INT2, INT4 and INT8 alike (big-endian of the value's length, sign
+            // extended), so a column of any of the three is read as i64, without sqlx's check,
+            // and narrowed below. Its type OID is looked at once per column and result set: a
+            // column found to be one of them (or to pass sqlx's check for i64, the fallback) is
+            // a bit in `CHECKED_COLUMNS` for the later rows.
+            let bit = 1u64.checked_shl(idx as u32).unwrap_or(0);
+            if CHECKED_COLUMNS.get() & bit != 0 {
+                r.try_get_unchecked::<i64, _>(idx).map_err(err)?
+            } else {
+                let oid = r.columns().get(idx).and_then(|c| c.type_info().oid()).map(|o| o.0);
+                match oid {
+                    Some(20 | 21 | 23) => {
+                        CHECKED_COLUMNS.set(CHECKED_COLUMNS.get() | bit);
+                        r.try_get_unchecked::<i64, _>(idx).map_err(err)?
+                    }
+                    _ => get!(row, idx, sqlite: i64, postgres: i64, mysql: i64)?,
+                }
             }
         }
         #[allow(unreachable_patterns)]
