@@ -719,8 +719,6 @@ pub fn create_table_sql<M: Model>(b: Backend) -> Vec<String> {
         }
         if c.primary_key && !composite {
             s.push_str(" PRIMARY KEY");
-        } else if c.unique {
-            s.push_str(" UNIQUE");
         }
         b.write_length_check(&mut s, c.name, c.kind, c.max_length);
         // The primary key's (first) column is indexed already; the other columns of a composite
@@ -738,6 +736,15 @@ pub fn create_table_sql<M: Model>(b: Backend) -> Vec<String> {
             }
             b.write_ident(&mut s, c.name);
         }
+        s.push(')');
+    }
+    // A unique column is a constraint named as `Schema::model` names it (`{table}_{column}_key`,
+    // PostgreSQL's own name for it): inline, MySQL would name its index after the column.
+    for c in M::COLUMNS.iter().filter(|c| c.unique && !(c.primary_key && !composite)) {
+        s.push_str(", CONSTRAINT ");
+        b.write_ident(&mut s, &index_name(M::TABLE, &[c.name], "key"));
+        s.push_str(" UNIQUE (");
+        b.write_ident(&mut s, c.name);
         s.push(')');
     }
     for cols in M::UNIQUE_TOGETHER {
@@ -863,7 +870,11 @@ pub(crate) fn name_unique_columns<M: Model>(e: Error) -> Error {
             if let Some(k) = &info.constraint {
                 if let Some(cols) = M::UNIQUE_TOGETHER.iter().find(|cols| composite_name(M::TABLE, cols, "key") == *k) {
                     info.column = Some(cols.join(", "));
-                } else if let Some(c) = M::COLUMNS.iter().find(|c| (c.unique || c.primary_key) && c.name == k) {
+                } else if let Some(c) = M::COLUMNS.iter().find(|c| {
+                    // `{table}_{column}_key`, or the column's own name (MySQL's name of an inline
+                    // UNIQUE, in tables made before create_table named it).
+                    (c.unique || c.primary_key) && (c.name == k || index_name(M::TABLE, &[c.name], "key") == *k)
+                }) {
                     info.column = Some(c.name.to_owned());
                 }
             }

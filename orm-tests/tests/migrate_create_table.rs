@@ -44,6 +44,8 @@ mod m {
         pub views: i32,
         #[orm(default = "untitled")]
         pub title: String,
+        #[orm(unique, max_length = 20)]
+        pub code: String,
     }
 }
 
@@ -66,7 +68,11 @@ async fn assert_live(db: &Db, models: &Schema, step: &str) {
     let baseline = temp_dir(&format!("mct_baseline_{}_{step}", b.name()));
     migrate::baseline(&live, &baseline, "baseline").unwrap();
     migrate::check(&want, &baseline).unwrap();
-    assert!(migrate::make(&want, &baseline, "again", MakeOptions::default()).unwrap().is_none(), "[{}] {step}", b.name());
+    assert!(
+        migrate::make(&want, &baseline, "again", MakeOptions::default()).unwrap().is_none(),
+        "[{}] {step}",
+        b.name()
+    );
     let _ = std::fs::remove_dir_all(&baseline);
 }
 
@@ -83,21 +89,32 @@ async fn assert_usable(db: &Db, step: &str) {
         priority: Priority::High,
         views: 3,
         title: "t".into(),
+        code: "c1".into(),
     };
     post.insert(db).await.unwrap();
     assert_eq!(Post::find(db, 1).await.unwrap(), Some(post.clone()), "[{name}] {step}");
-    orm_core::raw("INSERT INTO mct_post (id, author_id, slug, stage, priority) VALUES (2, 7, 'b', 'published', 1)")
-        .execute(db)
-        .await
-        .unwrap();
+    orm_core::raw(
+        "INSERT INTO mct_post (id, author_id, slug, stage, priority, code) VALUES (2, 7, 'b', 'published', 1, 'c2')",
+    )
+    .execute(db)
+    .await
+    .unwrap();
     let p = Post::find(db, 2).await.unwrap().unwrap();
     assert_eq!((p.status, p.views, p.title.as_str()), (Status::Draft, 0, "untitled"), "[{name}] {step}");
-    let bad = orm_core::raw("INSERT INTO mct_post (id, author_id, slug, stage, priority) VALUES (3, 7, 'c', 'nope', 1)")
-        .execute(db)
-        .await;
+    let bad = orm_core::raw(
+        "INSERT INTO mct_post (id, author_id, slug, stage, priority, code) VALUES (3, 7, 'c', 'nope', 1, 'c3')",
+    )
+    .execute(db)
+    .await;
     assert!(bad.is_err(), "[{name}] {step}: the CHECK of the enum's values");
+    // The unique column, named in the error on every backend.
+    let mut same_code = Post { id: 5, slug: "e".into(), ..post.clone() };
+    match same_code.insert(db).await {
+        Err(orm_core::Error::UniqueViolation(i)) => assert_eq!(i.column.as_deref(), Some("code"), "[{name}] {step}"),
+        other => panic!("[{name}] {step}: expected a unique violation, got {other:?}"),
+    }
     // The composite unique.
-    let mut dup = Post { id: 4, ..post };
+    let mut dup = Post { id: 4, code: "c4".into(), ..post };
     assert!(dup.insert(db).await.is_err(), "[{name}] {step}: the composite unique");
 }
 
