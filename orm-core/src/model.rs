@@ -740,7 +740,7 @@ pub fn create_table_sql<M: Model>(b: Backend) -> Vec<String> {
     }
     // A unique column is a constraint named as `Schema::model` names it (`{table}_{column}_key`,
     // PostgreSQL's own name for it): inline, MySQL would name its index after the column.
-    for c in M::COLUMNS.iter().filter(|c| c.unique && !(c.primary_key && !composite)) {
+    for c in M::COLUMNS.iter().filter(|c| c.unique && (composite || !c.primary_key)) {
         s.push_str(", CONSTRAINT ");
         b.write_ident(&mut s, &index_name(M::TABLE, &[c.name], "key"));
         s.push_str(" UNIQUE (");
