@@ -707,15 +707,10 @@ pub fn create_table_sql<M: Model>(b: Backend) -> Vec<String> {
             continue;
         }
         let in_composite = M::UNIQUE_TOGETHER.iter().chain(M::INDEXES).any(|cols| cols.contains(&c.name));
-        // A column of listed values (a text enum) is short text: VARCHAR on MySQL, so it can be
-        // indexed and have a DEFAULT there.
-        let keyed = c.primary_key
-            || c.unique
-            || c.index
-            || c.references.is_some()
-            || in_composite
-            || !c.allowed.is_empty()
-            || c.default.is_some();
+        // Keyed as the migrations see it (`Table::is_keyed`), so both give a column the same
+        // type: MySQL's text is VARCHAR(255) in a key or index, LONGTEXT elsewhere (whose DEFAULT
+        // is an expression, `DEFAULT ('draft')`, which MySQL 8 accepts on LONGTEXT).
+        let keyed = c.primary_key || c.unique || c.index || c.references.is_some() || in_composite;
         let native_enum = b.native_enum_type(c.pg_enum);
         match &native_enum {
             Some(t) => s.push_str(t),
@@ -728,23 +723,8 @@ pub fn create_table_sql<M: Model>(b: Backend) -> Vec<String> {
             s.push_str(" DEFAULT ");
             b.write_default(&mut s, d);
         }
-        // A native enum type admits its labels only: no CHECK.
-        if !c.allowed.is_empty() && native_enum.is_none() {
-            s.push_str(" CHECK (");
-            b.write_ident(&mut s, c.name);
-            s.push_str(" IN (");
-            for (i, v) in c.allowed.iter().enumerate() {
-                if i > 0 {
-                    s.push_str(", ");
-                }
-                b.write_literal(&mut s, v);
-            }
-            s.push_str("))");
-        }
         if c.primary_key && !composite {
             s.push_str(" PRIMARY KEY");
-        } else if c.unique {
-            s.push_str(" UNIQUE");
         }
         b.write_length_check(&mut s, c.name, c.kind, c.max_length);
         // The primary key's (first) column is indexed already; the other columns of a composite
@@ -764,12 +744,38 @@ pub fn create_table_sql<M: Model>(b: Backend) -> Vec<String> {
         }
         s.push(')');
     }
+    // A unique column is a constraint named as `Schema::model` names it (`{table}_{column}_key`,
+    // PostgreSQL's own name for it): inline, MySQL would name its index after the column.
+    for c in M::COLUMNS.iter().filter(|c| c.unique && (composite || !c.primary_key)) {
+        s.push_str(", CONSTRAINT ");
+        b.write_ident(&mut s, &index_name(M::TABLE, &[c.name], "key"));
+        s.push_str(" UNIQUE (");
+        b.write_ident(&mut s, c.name);
+        s.push(')');
+    }
     for cols in M::UNIQUE_TOGETHER {
         s.push_str(", CONSTRAINT ");
         b.write_ident(&mut s, &composite_name(M::TABLE, cols, "key"));
         s.push_str(" UNIQUE (");
         write_column_list(b, &mut s, cols);
         s.push(')');
+    }
+    // The list of an enum's values, named as `Schema::model` names it (`{table}_{column}_check`)
+    // and written as the migrations write a check, so introspection reads back the models' check.
+    // A native enum type admits its labels only: no CHECK.
+    for c in M::COLUMNS.iter().filter(|c| !c.allowed.is_empty() && b.native_enum_type(c.pg_enum).is_none()) {
+        let mut expr = String::new();
+        b.write_ident(&mut expr, c.name);
+        expr.push_str(" IN (");
+        for (i, v) in c.allowed.iter().enumerate() {
+            if i > 0 {
+                expr.push_str(", ");
+            }
+            b.write_literal(&mut expr, v);
+        }
+        expr.push(')');
+        s.push_str(", ");
+        b.write_check(&mut s, &index_name(M::TABLE, &[c.name], "check"), &expr);
     }
     for c in M::COLUMNS {
         if let Some(fk) = &c.references {
@@ -846,16 +852,10 @@ pub fn create_table_sql<M: Model>(b: Backend) -> Vec<String> {
     out
 }
 
-/// The name of a composite constraint or index: `{table}_{a}_{b}_{suffix}`.
+/// The name of a composite constraint or index: `{table}_{a}_{b}_{suffix}`, shortened as
+/// [`index_name`] shortens it (the name `Schema::model` gives it, so the migrations agree).
 pub(crate) fn composite_name(table: &str, cols: &[&str], suffix: &str) -> String {
-    let mut name = String::from(table);
-    for c in cols {
-        name.push('_');
-        name.push_str(c);
-    }
-    name.push('_');
-    name.push_str(suffix);
-    name
+    index_name(table, cols, suffix)
 }
 
 fn write_column_list(b: Backend, s: &mut String, cols: &[&str]) {
@@ -876,7 +876,11 @@ pub(crate) fn name_unique_columns<M: Model>(e: Error) -> Error {
             if let Some(k) = &info.constraint {
                 if let Some(cols) = M::UNIQUE_TOGETHER.iter().find(|cols| composite_name(M::TABLE, cols, "key") == *k) {
                     info.column = Some(cols.join(", "));
-                } else if let Some(c) = M::COLUMNS.iter().find(|c| (c.unique || c.primary_key) && c.name == k) {
+                } else if let Some(c) = M::COLUMNS.iter().find(|c| {
+                    // `{table}_{column}_key`, or the column's own name (MySQL's name of an inline
+                    // UNIQUE, in tables made before create_table named it).
+                    (c.unique || c.primary_key) && (c.name == k || index_name(M::TABLE, &[c.name], "key") == *k)
+                }) {
                     info.column = Some(c.name.to_owned());
                 }
             }

@@ -221,6 +221,16 @@ impl Backend {
         out.push_str(on_delete_sql(f.on_delete));
     }
 
+    /// `CONSTRAINT "name" CHECK (expr)`: how every check is written, by the migrations and by
+    /// `Model::create_table` alike, so that introspection finds it under the models' name.
+    pub(crate) fn write_check(self, out: &mut String, name: &str, expr: &str) {
+        out.push_str("CONSTRAINT ");
+        self.write_ident(out, name);
+        out.push_str(" CHECK (");
+        out.push_str(expr);
+        out.push(')');
+    }
+
     /// Whether check `name` of `t` is the list of labels of a column of a native enum type
     /// (PostgreSQL), which the type enforces: such a check is not written there.
     fn is_native_enum_check(self, t: &Table, name: &str) -> bool {
@@ -251,11 +261,8 @@ impl Backend {
             self.write_fk(&mut s, f);
         }
         for c in t.checks.iter().filter(|c| !self.is_native_enum_check(t, &c.name)) {
-            s.push_str(", CONSTRAINT ");
-            self.write_ident(&mut s, &c.name);
-            s.push_str(" CHECK (");
-            s.push_str(&c.expr);
-            s.push(')');
+            s.push_str(", ");
+            self.write_check(&mut s, &c.name, &c.expr);
         }
         if self.inline_indexes() {
             for i in &t.indexes {
@@ -505,11 +512,8 @@ impl Backend {
                         }
                         if let Some(c) = add_check {
                             let mut s = self.alter(table);
-                            s.push_str("ADD CONSTRAINT ");
-                            self.write_ident(&mut s, &c.name);
-                            s.push_str(" CHECK (");
-                            s.push_str(&c.expr);
-                            s.push(')');
+                            s.push_str("ADD ");
+                            self.write_check(&mut s, &c.name, &c.expr);
                             v.push(s);
                         }
                     }
@@ -573,11 +577,8 @@ impl Backend {
                     self.rebuild(&table_of(before, table)?, &table_of(after, table)?, out);
                 } else {
                     let mut s = self.alter(table);
-                    s.push_str("ADD CONSTRAINT ");
-                    self.write_ident(&mut s, &check.name);
-                    s.push_str(" CHECK (");
-                    s.push_str(&check.expr);
-                    s.push(')');
+                    s.push_str("ADD ");
+                    self.write_check(&mut s, &check.name, &check.expr);
                     plain(out, vec![s]);
                 }
             }
