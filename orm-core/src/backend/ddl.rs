@@ -191,7 +191,7 @@ impl Backend {
         }
         if let Some(d) = &c.default {
             out.push_str(" DEFAULT ");
-            out.push_str(d);
+            self.write_default_sql(out, d);
         }
         if alone_key && !alter {
             out.push_str(" PRIMARY KEY");
@@ -498,7 +498,7 @@ impl Backend {
                             match &column.default {
                                 Some(d) => {
                                     s.push_str(" SET DEFAULT ");
-                                    s.push_str(d);
+                                    self.write_default_sql(&mut s, d);
                                 }
                                 None => s.push_str(" DROP DEFAULT"),
                             }

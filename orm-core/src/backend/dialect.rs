@@ -489,6 +489,18 @@ impl Backend {
         }
     }
 
+    /// A DEFAULT already rendered as SQL (a migration snapshot's `default`), written as
+    /// [`write_default`](Backend::write_default) writes it: a text literal in parentheses on MySQL.
+    pub fn write_default_sql(self, out: &mut String, default: &str) {
+        if self == Backend::MySql && default.starts_with('\'') {
+            out.push('(');
+            out.push_str(default);
+            out.push(')');
+        } else {
+            out.push_str(default);
+        }
+    }
+
     /// The column definition of a database-generated integer primary key.
     pub fn write_auto_key(self, out: &mut String, kind: SqlKind) {
         match self {

@@ -28,7 +28,7 @@ ALTER TABLE "mig_items" ADD COLUMN "status" VARCHAR(20) NOT NULL DEFAULT 'new';
 COMMIT;
 -- migration 0002_add_price_status on MySQL
 ALTER TABLE `mig_items` ADD COLUMN `price` DOUBLE;
-ALTER TABLE `mig_items` ADD COLUMN `status` VARCHAR(20) NOT NULL DEFAULT 'new';
+ALTER TABLE `mig_items` ADD COLUMN `status` VARCHAR(20) NOT NULL DEFAULT ('new');
 -- migration 0003_rename_retype on SQLite
 PRAGMA foreign_keys = OFF;
 BEGIN IMMEDIATE;
