@@ -49,6 +49,9 @@ pub(crate) enum ExprExt {
     Like { expr: Expr, pattern: Expr, case_insensitive: bool },
     /// `expr BETWEEN low AND high` (inclusive).
     Between { expr: Expr, low: Expr, high: Expr },
+    /// A condition read as a value: true or false, never NULL (`COALESCE(cond, 1 = 0)`, the
+    /// way a filter treats a NULL condition); an `EXISTS` is never NULL and is written as is.
+    Truth(Expr),
 }
 
 impl ExprExt {
@@ -65,6 +68,7 @@ impl ExprExt {
                 ExprExt::Like { expr: re(expr), pattern: re(pattern), case_insensitive }
             }
             ExprExt::Between { expr, low, high } => ExprExt::Between { expr: re(expr), low: re(low), high: re(high) },
+            ExprExt::Truth(e) => ExprExt::Truth(re(e)),
         }
     }
 }
@@ -149,6 +153,15 @@ impl SqlWriter {
                 self.lowered(pattern, *case_insensitive)?;
                 self.backend.write_like_escape(&mut self.sql);
                 self.push(")");
+            }
+            ExprExt::Truth(cond) => {
+                if matches!(cond, Expr::Exists { .. }) {
+                    self.expr(cond)?;
+                } else {
+                    self.push("COALESCE(");
+                    self.expr(cond)?;
+                    self.push(", (1 = 0))");
+                }
             }
             ExprExt::Between { expr, low, high } => {
                 self.push("(");
