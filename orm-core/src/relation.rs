@@ -186,7 +186,14 @@ where
     /// "articles"."id")`. Soft-deleted children do not count. Works in joined queries too, where
     /// the parent's table is in the query under its own name.
     pub fn count(self) -> crate::query::Expr<P, i64> {
-        crate::query::Expr::from_node(count_related(C::TABLE, self.column, P::TABLE, pk_column::<P>(), None, soft::<C>()))
+        crate::query::Expr::from_node(count_related(
+            C::TABLE,
+            self.column,
+            P::TABLE,
+            pk_column::<P>(),
+            None,
+            soft::<C>(),
+        ))
     }
 
     /// The number of children of each parent row that match `cond`:

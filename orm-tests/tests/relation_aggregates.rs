@@ -104,11 +104,8 @@ async fn relation_count_and_exists_as_columns() {
         let s = seed(&db).await?;
 
         // COUNT of the children of each row, 0 for none; the soft-deleted like is not counted.
-        let counts: Vec<(String, i64)> = Post::query()
-            .select((Post::TITLE, Like::POST.count()))
-            .order_by(Post::TITLE.asc())
-            .all(&db)
-            .await?;
+        let counts: Vec<(String, i64)> =
+            Post::query().select((Post::TITLE, Like::POST.count())).order_by(Post::TITLE.asc()).all(&db).await?;
         assert_eq!(counts, vec![("a1".into(), 2), ("a2".into(), 1), ("b1".into(), 0)]);
         // ... with a condition on the children, filtered and ordered by.
         let by_bob: Vec<(String, i64)> = Post::query()
@@ -137,7 +134,11 @@ async fn relation_count_and_exists_as_columns() {
             .await?;
         assert_eq!(
             flags,
-            vec![("a1".into(), true, false, true), ("a2".into(), true, false, false), ("b1".into(), true, false, false)]
+            vec![
+                ("a1".into(), true, false, true),
+                ("a2".into(), true, false, false),
+                ("b1".into(), true, false, false)
+            ]
         );
 
         // A self reference: the number of mentees of each author (the subquery is aliased).
@@ -221,7 +222,10 @@ async fn relation_aggregates_in_joined_queries() {
             .all(&db)
             .await?;
         assert_eq!(lines.len(), 2);
-        assert_eq!(lines[0], PostLine { id: s.a1.id, title: "a1".into(), name: "ann".into(), likes: 2, i_follow: true });
+        assert_eq!(
+            lines[0],
+            PostLine { id: s.a1.id, title: "a1".into(), name: "ann".into(), likes: 2, i_follow: true }
+        );
         // Without the `id` annotation, the clash is reported.
         let clash = Post::query()
             .join(Post::AUTHOR)

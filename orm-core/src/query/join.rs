@@ -440,8 +440,8 @@ impl<M: Model, L> JoinQuery<M, L> {
     /// Selects the columns a [`Projection`] struct (`#[derive(FromRow)]`) names, each from the
     /// table of the query that has a column of that name (the queried model first, then the
     /// joined tables in order), and reads each row into it by name. A name that no table has,
-    /// or that two tables have, is an [`Error::Decode`] when the query runs: select a tuple
-    /// instead.
+    /// or that two tables have, is an [`Error::Decode`] when the query runs, unless
+    /// [`JoinSelect::annotate`] computes it (or select a tuple instead).
     pub fn select_as<P: Projection>(self) -> JoinSelect<M, L, P> {
         let mut problems = Vec::new();
         let mut columns = Vec::with_capacity(P::COLUMNS.len());

@@ -135,11 +135,8 @@ pub fn article_rows(
 ) -> JoinSelect<Article, (User, (Article, ())), ArticleRow> {
     let (favorited, following) = match viewer {
         Some(me) => {
-            let following = if follows_all {
-                Cond::always()
-            } else {
-                Follow::FOLLOWEE.any_where(Follow::FOLLOWER_ID.eq(me))
-            };
+            let following =
+                if follows_all { Cond::always() } else { Follow::FOLLOWEE.any_where(Follow::FOLLOWER_ID.eq(me)) };
             (Favorite::ARTICLE.any_where(Favorite::USER_ID.eq(me)), following)
         }
         None => (Cond::never(), Cond::never()),
