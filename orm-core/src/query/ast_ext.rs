@@ -43,8 +43,11 @@ pub(crate) enum ExprExt {
     /// `(left op right)`; `integer` picks the dialect's integer division for `/`.
     Arith { op: ArithOp, left: Expr, right: Expr, integer: bool },
     /// `FUNC([DISTINCT] arg)`, or `COUNT(*)` without an argument; CAST so that it decodes as
-    /// `cast` where the dialect's own result type differs.
-    Agg { func: AggFunc, arg: Option<Expr>, distinct: bool, cast: Option<SqlKind> },
+    /// `cast` where the dialect's own result type differs. `over`: a window aggregate over all
+    /// the rows the query matches (`FUNC(..) OVER ()`).
+    Agg { func: AggFunc, arg: Option<Expr>, distinct: bool, cast: Option<SqlKind>, over: bool },
+    /// `over_all()` of an expression that is no aggregate: an error when rendered.
+    NotAggregate,
     /// `expr LIKE pattern ESCAPE '!'`, both sides lower-cased when case-insensitive.
     Like { expr: Expr, pattern: Expr, case_insensitive: bool },
     /// `expr BETWEEN low AND high` (inclusive).
@@ -63,7 +66,10 @@ impl ExprExt {
             ExprExt::Arith { op, left, right, integer } => {
                 ExprExt::Arith { op, left: re(left), right: re(right), integer }
             }
-            ExprExt::Agg { func, arg, distinct, cast } => ExprExt::Agg { func, arg: arg.map(re), distinct, cast },
+            ExprExt::Agg { func, arg, distinct, cast, over } => {
+                ExprExt::Agg { func, arg: arg.map(re), distinct, cast, over }
+            }
+            ExprExt::NotAggregate => ExprExt::NotAggregate,
             ExprExt::Like { expr, pattern, case_insensitive } => {
                 ExprExt::Like { expr: re(expr), pattern: re(pattern), case_insensitive }
             }
@@ -112,7 +118,12 @@ impl SqlWriter {
                 self.arith_operand(right)?;
                 self.push(")");
             }
-            ExprExt::Agg { func, arg, distinct, cast } => {
+            ExprExt::NotAggregate => {
+                return Err(crate::error::Error::Unsupported(
+                    "over_all() applies to an aggregate (count(), sum(), ...), not to this expression".into(),
+                ));
+            }
+            ExprExt::Agg { func, arg, distinct, cast, over } => {
                 let cast = cast.and_then(|k| self.backend.cast_type(k));
                 // AVG casts its argument: MySQL's AVG of integers is a DECIMAL rounded to 4
                 // places, so casting the result would keep that rounding. The others cast the
@@ -140,6 +151,9 @@ impl SqlWriter {
                     }
                 }
                 self.push(")");
+                if *over {
+                    self.push(" OVER ()");
+                }
                 if let Some(ty) = outer {
                     self.push(" AS ");
                     self.push(ty);
