@@ -1,7 +1,8 @@
 //! Relation aggregates and EXISTS as selectable expressions, on all three backends with the same
 //! code: `ForeignKey::count` / `count_where` (a correlated `COUNT` subquery), `Cond::to_expr` (a
-//! condition read as a boolean column), `Cond::always` / `never`, and `annotate` on `select_as`
-//! projections, on plain and joined queries; soft-deleted children, self references, bound values.
+//! condition read as a boolean column), `Cond::always` / `never`, `annotate` on `select_as`
+//! projections and window totals (`count().over_all()`), on plain and joined queries; soft-deleted
+//! children, self references, bound values.
 //!
 //! Run with `CI=1 cargo test -p orm-tests --test relation_aggregates` so that no backend is skipped.
 
@@ -257,4 +258,51 @@ fn relation_aggregates_sql() {
     assert!(my.contains("`fan_id` = ?") && !my.contains("42"), "{my}");
     let cond = Post::query().select(Post::SCORE.gt(2).to_expr()).to_sql(Backend::Sqlite).unwrap();
     assert_eq!(cond, "SELECT COALESCE((\"ra_post\".\"score\" > ?), (1 = 0)) FROM \"ra_post\"");
+}
+
+/// A page and the total number of matching rows in one statement: `count().over_all()`.
+#[tokio::test]
+async fn window_total_beside_a_page() {
+    each_backend!("window_total_beside_a_page", |db| {
+        let s = seed(&db).await?;
+        // Two posts of three match; the page holds one of them, each row carries the total.
+        let page: Vec<(String, i64, i64)> = Post::query()
+            .filter(Post::AUTHOR_ID.eq(s.ann.id))
+            .select((Post::TITLE, count().over_all(), Like::POST.count()))
+            .order_by(Post::TITLE.asc())
+            .limit(1)
+            .all(&db)
+            .await?;
+        assert_eq!(page, vec![("a1".into(), 2, 2)]);
+        // Past the end: no row, so no total.
+        let empty: Vec<(String, i64)> =
+            Post::query().select((Post::TITLE, count().over_all())).limit(5).offset(10).all(&db).await?;
+        assert!(empty.is_empty());
+        // On a joined query, with other aggregates as windows too, into a projection.
+        #[derive(FromRow, Debug, PartialEq)]
+        struct Line {
+            title: String,
+            name: String,
+            total: i64,
+            best: Option<i32>,
+        }
+        let lines: Vec<Line> = Post::query()
+            .join(Post::AUTHOR)
+            .select_as::<Line>()
+            .annotate("total", count::<Post>().over_all())
+            .annotate("best", Post::SCORE.max().over_all())
+            .order_by(Post::TITLE.desc())
+            .limit(2)
+            .all(&db)
+            .await?;
+        assert_eq!(lines[0], Line { title: "b1".into(), name: "bob".into(), total: 3, best: Some(5) });
+        assert_eq!(lines.len(), 2);
+        let sum: Vec<Option<i64>> =
+            Post::query().select(Post::SCORE.sum().over_all()).limit(1).all(&db).await?;
+        assert_eq!(sum, vec![Some(6)]);
+        // Not an aggregate: a clear error, no SQL sent.
+        let bad = Post::query().select(Post::TITLE.to_expr().over_all()).all(&db).await;
+        assert!(matches!(bad, Err(Error::Unsupported(ref m)) if m.contains("over_all")), "{bad:?}");
+        Ok(())
+    });
 }
