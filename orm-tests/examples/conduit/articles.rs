@@ -77,8 +77,8 @@ fn page(limit: Option<u64>, offset: Option<u64>) -> ApiResult<(u64, u64)> {
 }
 
 /// One page of the articles matching `filter` (and, on their author, `author`), newest first, with
-/// the total count of the matches: the page and the total in one statement ([`article_rows`]), its
-/// tags in a second (and the count in a third for an empty page past the first).
+/// the total count of the matches: the page in one statement ([`article_rows`]), its tags in a
+/// second, and the count in a third unless the page shows it (the first page, not full).
 async fn list_page(
     db: &Db,
     viewer: Option<i64>,
@@ -94,11 +94,16 @@ async fn list_page(
         .offset(offset)
         .all(db)
         .await?;
-    // Every row of the page carries the total; an empty page asks for it when it is not the first.
-    let articles_count = match rows.first() {
-        Some(row) => row.total.max(0) as u64,
-        None if offset == 0 => 0,
-        None => Article::query().filter(filter).join(Article::AUTHOR).filter(author).count(db).await?,
+    // The total in a statement of its own, skipped when the page shows it (the first page, not
+    // full). Not as a window count beside the page (`count().over_all()`): PostgreSQL must then
+    // read and join every match with its author before the first row of the page (EXPLAIN
+    // ANALYZE: 0.9 ms for the 500 articles, the subqueries still computed for the page's rows
+    // only), where the page alone stops after 20 rows of the index on `created_at`. Measured, 1.1
+    // ms more of PostgreSQL CPU per request for the list; a plain COUNT(*) needs no join.
+    let articles_count = if offset == 0 && (rows.len() as u64) < limit {
+        rows.len() as u64
+    } else {
+        Article::query().filter(filter).join(Article::AUTHOR).filter(author).count(db).await?
     };
     let articles = article_views(db, rows, false).await?;
     Ok(ArticlesResponse { articles, articles_count })

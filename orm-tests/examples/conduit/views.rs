@@ -120,15 +120,13 @@ pub struct ArticleRow {
     pub favorites_count: i64,
     pub favorited: bool,
     pub following: bool,
-    /// How many articles the query matches, this page's and the others' (`COUNT(*) OVER ()`).
-    pub total: i64,
 }
 
 /// The articles of `Article::query()` filtered by `filter` and whose author matches `author`, as
 /// `viewer` sees them: one statement, the articles joined with their authors, the favorite count a
 /// correlated `COUNT` subquery and the two flags `EXISTS` subqueries (constant `false` for an
 /// anonymous viewer; `following` constant `true` when the caller knows the viewer follows every
-/// author, as the feed does), and the total number of matches a window count.
+/// author, as the feed does).
 pub fn article_rows(
     viewer: Option<i64>,
     filter: Cond<Article>,
@@ -153,7 +151,6 @@ pub fn article_rows(
         .annotate("favorites_count", Favorite::ARTICLE.count())
         .annotate("favorited", favorited.to_expr())
         .annotate("following", following.to_expr())
-        .annotate("total", count::<Article>().over_all())
 }
 
 /// The views of `rows`, in their order, with their tags: one statement (the tag names of every
