@@ -297,8 +297,7 @@ async fn window_total_beside_a_page() {
             .await?;
         assert_eq!(lines[0], Line { title: "b1".into(), name: "bob".into(), total: 3, best: Some(5) });
         assert_eq!(lines.len(), 2);
-        let sum: Vec<Option<i64>> =
-            Post::query().select(Post::SCORE.sum().over_all()).limit(1).all(&db).await?;
+        let sum: Vec<Option<i64>> = Post::query().select(Post::SCORE.sum().over_all()).limit(1).all(&db).await?;
         assert_eq!(sum, vec![Some(6)]);
         // Not an aggregate: a clear error, no SQL sent.
         let bad = Post::query().select(Post::TITLE.to_expr().over_all()).all(&db).await;
