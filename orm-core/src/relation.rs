@@ -179,6 +179,36 @@ where
         Cond::new(exists_related(C::TABLE, self.column, P::TABLE, pk_column::<P>(), Some(cond.expr), soft::<C>()))
     }
 
+    /// The number of children of each parent row along this key, as a correlated subquery to
+    /// select, filter or order by (Django's `annotate(Count(..))`):
+    /// `Article::query().select((Article::TITLE, Favorite::ARTICLE.count()))` renders
+    /// `(SELECT COUNT(*) FROM "favorites" AS "favorites_1" WHERE "favorites_1"."article_id" =
+    /// "articles"."id")`. Soft-deleted children do not count. Works in joined queries too, where
+    /// the parent's table is in the query under its own name.
+    pub fn count(self) -> crate::query::Expr<P, i64> {
+        crate::query::Expr::from_node(count_related(
+            C::TABLE,
+            self.column,
+            P::TABLE,
+            pk_column::<P>(),
+            None,
+            soft::<C>(),
+        ))
+    }
+
+    /// The number of children of each parent row that match `cond`:
+    /// `Album::ARTIST.count_where(Album::TITLE.like("%Live%"))`.
+    pub fn count_where(self, cond: Cond<C>) -> crate::query::Expr<P, i64> {
+        crate::query::Expr::from_node(count_related(
+            C::TABLE,
+            self.column,
+            P::TABLE,
+            pk_column::<P>(),
+            Some(cond.expr),
+            soft::<C>(),
+        ))
+    }
+
     /// The parents without any child along this key (`NOT EXISTS`); the same as `!fk.any()`.
     pub fn none(self) -> Cond<P> {
         self.any().not()
@@ -818,6 +848,32 @@ fn exists_related(
     cond: Option<Expr>,
     sub_soft_delete: Option<&'static str>,
 ) -> Expr {
+    Expr::Exists { table: sub, filter: Box::new(related_filter(sub, sub_col, outer, outer_col, cond, sub_soft_delete)) }
+}
+
+/// `(SELECT COUNT(*) FROM sub AS s WHERE s.sub_col = outer.outer_col AND cond)`, the same
+/// correlation as [`exists_related`].
+fn count_related(
+    sub: &'static str,
+    sub_col: &'static str,
+    outer: &'static str,
+    outer_col: &'static str,
+    cond: Option<Expr>,
+    sub_soft_delete: Option<&'static str>,
+) -> Expr {
+    Expr::Count { table: sub, filter: Box::new(related_filter(sub, sub_col, outer, outer_col, cond, sub_soft_delete)) }
+}
+
+/// The WHERE of a subquery over `sub` correlated to the outer row: `s.sub_col = outer.outer_col
+/// AND cond AND s.deleted IS NULL`.
+fn related_filter(
+    sub: &'static str,
+    sub_col: &'static str,
+    outer: &'static str,
+    outer_col: &'static str,
+    cond: Option<Expr>,
+    sub_soft_delete: Option<&'static str>,
+) -> Expr {
     // Rescope the condition before adding the correlation: when `sub` and `outer` are the same
     // table (a model referring to itself), the correlation must still name the outer row.
     let mut parts = Vec::with_capacity(2);
@@ -833,7 +889,7 @@ fn exists_related(
     if let Some(column) = sub_soft_delete {
         parts.push(Expr::IsNull { expr: Box::new(Expr::Scoped { up: 0, column }), negated: false });
     }
-    Expr::Exists { table: sub, filter: Box::new(Expr::And(parts)) }
+    Expr::And(parts)
 }
 
 /// The `#[orm(soft_delete)]` column of `M`, if any.

@@ -45,7 +45,7 @@ fn agg<M, R: SqlType>(func: AggFunc, arg: Option<super::ast::Expr>, distinct: bo
         (AggFunc::Sum | AggFunc::Avg, k @ (SqlKind::I64 | SqlKind::F64)) => Some(k),
         _ => None,
     };
-    Expr::ext(ExprExt::Agg { func, arg, distinct, cast })
+    Expr::ext(ExprExt::Agg { func, arg, distinct, cast, over: false })
 }
 
 /// `COUNT(*)`: the number of rows (of each group, with `group_by`).
@@ -68,6 +68,28 @@ impl<M: Table, T: SqlType> Expr<M, T> {
     /// `COUNT(DISTINCT expr)`: the number of different non-NULL values.
     pub fn count_distinct(self) -> Expr<M, i64> {
         agg(AggFunc::Count, Some(self.node), true)
+    }
+}
+
+impl<M, T> Expr<M, T> {
+    /// The aggregate computed over every row the query matches, as a window function
+    /// (`COUNT(*) OVER ()`), on each result row, before `limit` and `offset` apply and without
+    /// `group_by`: a page of rows and the total number of rows the query matches in one
+    /// statement, `query.select((Row::ID, count().over_all())).limit(20)`. PostgreSQL, MySQL 8
+    /// and MariaDB 10.2, and SQLite 3.25 have window functions. An empty page carries no total.
+    ///
+    /// On an expression that is not an aggregate, running the query is an
+    /// [`Error::Unsupported`](crate::Error::Unsupported).
+    pub fn over_all(self) -> Expr<M, T> {
+        match self.node {
+            super::ast::Expr::Ext(x) => match *x {
+                ExprExt::Agg { func, arg, distinct, cast, .. } => {
+                    Expr::ext(ExprExt::Agg { func, arg, distinct, cast, over: true })
+                }
+                _ => Expr::ext(ExprExt::NotAggregate),
+            },
+            _ => Expr::ext(ExprExt::NotAggregate),
+        }
     }
 }
 

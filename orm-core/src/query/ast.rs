@@ -54,6 +54,10 @@ pub(crate) enum Expr {
     /// refers to itself); `filter` names the subquery's row with [`Expr::Scoped`] and the outer
     /// query's rows with [`Expr::Column`]. Built by the relation filters (see [`Expr::rescope`]).
     Exists { table: &'static str, filter: Box<Expr> },
+    /// `(SELECT COUNT(*) FROM "table" AS "table_<depth>" WHERE filter)`: the number of related
+    /// rows, a scalar subquery scoped like [`Expr::Exists`]. Built by the relation aggregates
+    /// (`ForeignKey::count`).
+    Count { table: &'static str, filter: Box<Expr> },
     /// A column of the row of an enclosing [`Expr::Exists`] subquery, `up` levels out (0: the
     /// innermost one).
     Scoped { up: usize, column: &'static str },
@@ -92,6 +96,9 @@ impl Expr {
             Expr::Not(e) => Expr::Not(re(e)),
             Expr::Exists { table: t, filter } => {
                 Expr::Exists { table: t, filter: Box::new(filter.rescope(table, depth + 1)) }
+            }
+            Expr::Count { table: t, filter } => {
+                Expr::Count { table: t, filter: Box::new(filter.rescope(table, depth + 1)) }
             }
             Expr::Ext(x) => Expr::Ext(Box::new(x.rescope(table, depth))),
         }

@@ -43,12 +43,18 @@ pub(crate) enum ExprExt {
     /// `(left op right)`; `integer` picks the dialect's integer division for `/`.
     Arith { op: ArithOp, left: Expr, right: Expr, integer: bool },
     /// `FUNC([DISTINCT] arg)`, or `COUNT(*)` without an argument; CAST so that it decodes as
-    /// `cast` where the dialect's own result type differs.
-    Agg { func: AggFunc, arg: Option<Expr>, distinct: bool, cast: Option<SqlKind> },
+    /// `cast` where the dialect's own result type differs. `over`: a window aggregate over all
+    /// the rows the query matches (`FUNC(..) OVER ()`).
+    Agg { func: AggFunc, arg: Option<Expr>, distinct: bool, cast: Option<SqlKind>, over: bool },
+    /// `over_all()` of an expression that is no aggregate: an error when rendered.
+    NotAggregate,
     /// `expr LIKE pattern ESCAPE '!'`, both sides lower-cased when case-insensitive.
     Like { expr: Expr, pattern: Expr, case_insensitive: bool },
     /// `expr BETWEEN low AND high` (inclusive).
     Between { expr: Expr, low: Expr, high: Expr },
+    /// A condition read as a value: true or false, never NULL (`COALESCE(cond, 1 = 0)`, the
+    /// way a filter treats a NULL condition); an `EXISTS` is never NULL and is written as is.
+    Truth(Expr),
 }
 
 impl ExprExt {
@@ -60,11 +66,15 @@ impl ExprExt {
             ExprExt::Arith { op, left, right, integer } => {
                 ExprExt::Arith { op, left: re(left), right: re(right), integer }
             }
-            ExprExt::Agg { func, arg, distinct, cast } => ExprExt::Agg { func, arg: arg.map(re), distinct, cast },
+            ExprExt::Agg { func, arg, distinct, cast, over } => {
+                ExprExt::Agg { func, arg: arg.map(re), distinct, cast, over }
+            }
+            ExprExt::NotAggregate => ExprExt::NotAggregate,
             ExprExt::Like { expr, pattern, case_insensitive } => {
                 ExprExt::Like { expr: re(expr), pattern: re(pattern), case_insensitive }
             }
             ExprExt::Between { expr, low, high } => ExprExt::Between { expr: re(expr), low: re(low), high: re(high) },
+            ExprExt::Truth(e) => ExprExt::Truth(re(e)),
         }
     }
 }
@@ -108,7 +118,12 @@ impl SqlWriter {
                 self.arith_operand(right)?;
                 self.push(")");
             }
-            ExprExt::Agg { func, arg, distinct, cast } => {
+            ExprExt::NotAggregate => {
+                return Err(crate::error::Error::Unsupported(
+                    "over_all() applies to an aggregate (count(), sum(), ...), not to this expression".into(),
+                ));
+            }
+            ExprExt::Agg { func, arg, distinct, cast, over } => {
                 let cast = cast.and_then(|k| self.backend.cast_type(k));
                 // AVG casts its argument: MySQL's AVG of integers is a DECIMAL rounded to 4
                 // places, so casting the result would keep that rounding. The others cast the
@@ -136,6 +151,9 @@ impl SqlWriter {
                     }
                 }
                 self.push(")");
+                if *over {
+                    self.push(" OVER ()");
+                }
                 if let Some(ty) = outer {
                     self.push(" AS ");
                     self.push(ty);
@@ -149,6 +167,15 @@ impl SqlWriter {
                 self.lowered(pattern, *case_insensitive)?;
                 self.backend.write_like_escape(&mut self.sql);
                 self.push(")");
+            }
+            ExprExt::Truth(cond) => {
+                if matches!(cond, Expr::Exists { .. }) {
+                    self.expr(cond)?;
+                } else {
+                    self.push("COALESCE(");
+                    self.expr(cond)?;
+                    self.push(", (1 = 0))");
+                }
             }
             ExprExt::Between { expr, low, high } => {
                 self.push("(");

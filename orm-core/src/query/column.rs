@@ -167,6 +167,27 @@ impl<M> Cond<M> {
         Cond { expr, _marker: PhantomData }
     }
 
+    /// The condition that every row matches (`1 = 1`): a neutral start for conditions built
+    /// in a loop, or a constant `true` column with [`Cond::to_expr`].
+    pub fn always() -> Cond<M> {
+        Cond::new(Expr::And(Vec::new()))
+    }
+
+    /// The condition that no row matches (`1 = 0`), or a constant `false` column with
+    /// [`Cond::to_expr`].
+    pub fn never() -> Cond<M> {
+        Cond::new(Expr::Or(Vec::new()))
+    }
+
+    /// The condition as a boolean expression, to select as a column (Django's `Exists` in
+    /// `annotate`): `Article::query().select((Article::TITLE,
+    /// Favorite::ARTICLE.any_where(Favorite::USER_ID.eq(me)).to_expr()))`. It is true or false
+    /// for every row, never NULL: a condition that is NULL in SQL (a comparison with a NULL
+    /// column) reads as `false`, as a filter treats it.
+    pub fn to_expr(self) -> super::expr::Expr<M, bool> {
+        super::expr::Expr::ext(super::ast_ext::ExprExt::Truth(self.expr))
+    }
+
     /// Both conditions.
     pub fn and(self, other: Cond<M>) -> Cond<M> {
         Cond::new(self.expr.and(other.expr))

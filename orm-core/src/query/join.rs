@@ -434,16 +434,16 @@ impl<M: Model, L> JoinQuery<M, L> {
     pub fn select<S: JoinSelection<L, I>, I>(self, selection: S) -> JoinSelect<M, L, S::Output> {
         let mut columns = ExprList::default();
         selection.__collect(&mut columns);
-        JoinSelect::new(self, columns.0, None, None, decode_join_selection::<L, I, S>)
+        JoinSelect::new(self, columns.0, None, Vec::new(), decode_join_selection::<L, I, S>)
     }
 
     /// Selects the columns a [`Projection`] struct (`#[derive(FromRow)]`) names, each from the
     /// table of the query that has a column of that name (the queried model first, then the
     /// joined tables in order), and reads each row into it by name. A name that no table has,
-    /// or that two tables have, is an [`Error::Decode`] when the query runs: select a tuple
-    /// instead.
+    /// or that two tables have, is an [`Error::Decode`] when the query runs, unless
+    /// [`JoinSelect::annotate`] computes it (or select a tuple instead).
     pub fn select_as<P: Projection>(self) -> JoinSelect<M, L, P> {
-        let mut problem = None;
+        let mut problems = Vec::new();
         let mut columns = Vec::with_capacity(P::COLUMNS.len());
         for &name in P::COLUMNS {
             let tables = std::iter::once((M::TABLE, M::COLUMNS)).chain(self.joins.iter().map(|j| (j.alias, j.columns)));
@@ -451,12 +451,12 @@ impl<M: Model, L> JoinQuery<M, L> {
             match (found.next(), found.next()) {
                 (Some(table), None) => columns.push(Node::Column { table, column: name }),
                 (first, second) => {
-                    problem.get_or_insert((name, first.zip(second)));
+                    problems.push((name, first.zip(second)));
                     columns.push(Node::Column { table: M::TABLE, column: name });
                 }
             }
         }
-        JoinSelect::new(self, columns, Some(P::COLUMNS), problem, |r| P::from_row(&Row::new(r)))
+        JoinSelect::new(self, columns, Some(P::COLUMNS), problems, |r| P::from_row(&Row::new(r)))
     }
 
     fn check(&self) -> Result<()> {
@@ -669,8 +669,11 @@ pub struct JoinSelect<M, L, R> {
     query: JoinQuery<M, L>,
     columns: Vec<Node>,
     aliases: Option<&'static [&'static str]>,
-    /// A projection's column that no table has, or two tables have (reported when run).
-    problem: Option<(&'static str, Option<(&'static str, &'static str)>)>,
+    /// The projection's columns that no table has, or two tables have, and no annotation
+    /// computes (reported when run).
+    problems: Vec<(&'static str, Option<(&'static str, &'static str)>)>,
+    /// An annotation naming no field of the projection (reported when run).
+    unknown_annotation: Option<&'static str>,
     distinct: bool,
     group_by: Vec<Node>,
     having: Option<Node>,
@@ -683,7 +686,8 @@ impl<M, L, R> Clone for JoinSelect<M, L, R> {
             query: self.query.clone(),
             columns: self.columns.clone(),
             aliases: self.aliases,
-            problem: self.problem,
+            problems: self.problems.clone(),
+            unknown_annotation: self.unknown_annotation,
             distinct: self.distinct,
             group_by: self.group_by.clone(),
             having: self.having.clone(),
@@ -709,10 +713,40 @@ impl<M: Model, L, R: Send> JoinSelect<M, L, R> {
         query: JoinQuery<M, L>,
         columns: Vec<Node>,
         aliases: Option<&'static [&'static str]>,
-        problem: Option<(&'static str, Option<(&'static str, &'static str)>)>,
+        problems: Vec<(&'static str, Option<(&'static str, &'static str)>)>,
         decode: fn(&RowRef<'_>) -> Result<R>,
     ) -> Self {
-        JoinSelect { query, columns, aliases, problem, distinct: false, group_by: Vec::new(), having: None, decode }
+        JoinSelect {
+            query,
+            columns,
+            aliases,
+            problems,
+            unknown_annotation: None,
+            distinct: false,
+            group_by: Vec::new(),
+            having: None,
+            decode,
+        }
+    }
+
+    /// Computes the field `name` of a [`select_as`](JoinQuery::select_as) projection with
+    /// `expr`, an expression over any table of the query, instead of reading a column of that
+    /// name (see [`SelectQuery::annotate`](crate::SelectQuery::annotate)); it also settles a
+    /// name that two tables have: `.annotate("id", Article::ID.to_expr())`.
+    pub fn annotate<S, T: SqlType, I>(mut self, name: &'static str, expr: Expr<S, T>) -> Self
+    where
+        L: HasTable<S, I>,
+    {
+        match self.aliases.and_then(|a| a.iter().position(|n| *n == name)) {
+            Some(i) => {
+                self.columns[i] = expr.node;
+                self.problems.retain(|(p, _)| *p != name);
+            }
+            None => {
+                self.unknown_annotation.get_or_insert(name);
+            }
+        }
+        self
     }
 
     /// Keeps the rows matching `cond` (before grouping), on any table of the query.
@@ -781,7 +815,10 @@ impl<M: Model, L, R: Send> JoinSelect<M, L, R> {
 
     fn render(&self, backend: Backend) -> Result<SqlWriter> {
         self.query.check()?;
-        if let Some((name, clash)) = self.problem {
+        if let Some(name) = self.unknown_annotation {
+            return Err(super::select::unknown_annotation(name, self.aliases));
+        }
+        if let Some(&(name, clash)) = self.problems.first() {
             let why = match clash {
                 Some((a, b)) => format!("both `{a}` and `{b}` have a column `{name}`; select a tuple instead"),
                 None => format!("no table of the query has a column `{name}`"),

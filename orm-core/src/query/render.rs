@@ -142,18 +142,11 @@ impl SqlWriter {
             }
             Expr::Ext(x) => self.ext(x)?,
             Expr::Exists { table, filter } => {
-                self.scopes.push(table);
-                let alias = self.scope_alias(self.scopes.len() - 1);
-                self.push("(EXISTS (SELECT 1 FROM ");
-                self.ident(table);
-                self.push(" AS ");
-                self.ident(&alias);
-                self.push(" WHERE ");
-                let r = self.expr(filter);
-                self.scopes.pop();
-                r?;
-                self.push("))");
+                self.push("(EXISTS ");
+                self.related_subquery("1", table, filter)?;
+                self.push(")");
             }
+            Expr::Count { table, filter } => self.related_subquery("COUNT(*)", table, filter)?,
             Expr::Scoped { up, column } => {
                 let depth = self.scopes.len().checked_sub(up + 1).ok_or_else(|| {
                     Error::Unsupported(format!("the related column `{column}` is used outside its subquery"))
@@ -162,6 +155,25 @@ impl SqlWriter {
                 self.column(&alias, column);
             }
         }
+        Ok(())
+    }
+
+    /// `(SELECT what FROM "table" AS "table_<depth>" WHERE filter)`, the subquery of
+    /// [`Expr::Exists`] and [`Expr::Count`]; `what` is fixed SQL text, never a value.
+    fn related_subquery(&mut self, what: &str, table: &'static str, filter: &Expr) -> Result<()> {
+        self.scopes.push(table);
+        let alias = self.scope_alias(self.scopes.len() - 1);
+        self.push("(SELECT ");
+        self.push(what);
+        self.push(" FROM ");
+        self.ident(table);
+        self.push(" AS ");
+        self.ident(&alias);
+        self.push(" WHERE ");
+        let r = self.expr(filter);
+        self.scopes.pop();
+        r?;
+        self.push(")");
         Ok(())
     }
 

@@ -118,8 +118,11 @@ pub struct SelectQuery<M, R> {
     having: Option<Node>,
     /// Aggregate over the query's rows in a subquery (when it has a limit or offset).
     over_subquery: bool,
-    /// A column a projection reads that the model lacks (reported when run).
-    missing: Option<&'static str>,
+    /// The columns a projection reads that the model lacks and no annotation computes
+    /// (reported when run).
+    missing: Vec<&'static str>,
+    /// An annotation naming no field of the projection (reported when run).
+    unknown_annotation: Option<&'static str>,
     decode: fn(&RowRef<'_>) -> Result<R>,
     _marker: PhantomData<fn() -> R>,
 }
@@ -134,7 +137,8 @@ impl<M, R> Clone for SelectQuery<M, R> {
             group_by: self.group_by.clone(),
             having: self.having.clone(),
             over_subquery: self.over_subquery,
-            missing: self.missing,
+            missing: self.missing.clone(),
+            unknown_annotation: self.unknown_annotation,
             decode: self.decode,
             _marker: PhantomData,
         }
@@ -168,20 +172,21 @@ impl<M: Model> Query<M> {
     pub fn select<S: Selection<M>>(self, selection: S) -> SelectQuery<M, S::Output> {
         let mut list = ExprList::default();
         selection.__collect(&mut list);
-        SelectQuery::build(self, list.0, None, None, decode_selection::<M, S>)
+        SelectQuery::build(self, list.0, None, Vec::new(), decode_selection::<M, S>)
     }
 
     /// Selects the columns a [`Projection`] struct (`#[derive(FromRow)]`) names and reads each
     /// row into it by column name: a smaller struct than the model. A field naming a column the
-    /// model does not have is an [`Error::Decode`] when the query runs.
+    /// model does not have is an [`Error::Decode`] when the query runs, unless
+    /// [`annotate`](SelectQuery::annotate) computes it.
     pub fn select_as<P: Projection>(self) -> SelectQuery<M, P> {
-        let mut missing = None;
+        let mut missing = Vec::new();
         let columns = P::COLUMNS
             .iter()
             .map(|&name| match M::COLUMNS.iter().find(|c| c.name == name) {
                 Some(c) => Node::Column { table: M::TABLE, column: c.name },
                 None => {
-                    missing.get_or_insert(name);
+                    missing.push(name);
                     Node::Column { table: M::TABLE, column: name }
                 }
             })
@@ -228,6 +233,19 @@ impl<M: Model> Query<M> {
     }
 }
 
+/// The error of an annotation that names no field of the projection.
+pub(crate) fn unknown_annotation(name: &str, fields: Option<&[&str]>) -> Error {
+    match fields {
+        Some(fields) => Error::Unsupported(format!(
+            "the annotation `{name}` names no field of the projection (its fields: {})",
+            fields.join(", ")
+        )),
+        None => Error::Unsupported(format!(
+            "the annotation `{name}` needs a projection struct (select_as), not a tuple selection"
+        )),
+    }
+}
+
 /// Writes the FOR UPDATE clause of `select`, or fails where the backend has none.
 pub(crate) fn write_lock(w: &mut SqlWriter, select: &Select) -> Result<()> {
     if !select.for_update {
@@ -251,7 +269,7 @@ impl<M: Model, R: Send> SelectQuery<M, R> {
         query: Query<M>,
         columns: Vec<Node>,
         aliases: Option<&'static [&'static str]>,
-        missing: Option<&'static str>,
+        missing: Vec<&'static str>,
         decode: fn(&RowRef<'_>) -> Result<R>,
     ) -> Self {
         SelectQuery {
@@ -263,9 +281,31 @@ impl<M: Model, R: Send> SelectQuery<M, R> {
             having: None,
             over_subquery: false,
             missing,
+            unknown_annotation: None,
             decode,
             _marker: PhantomData,
         }
+    }
+
+    /// Computes the field `name` of a [`select_as`](Query::select_as) projection with `expr`
+    /// instead of reading a column of that name (Django's `annotate`): a relation aggregate
+    /// ([`ForeignKey::count`](crate::ForeignKey::count)), a condition read as a boolean
+    /// ([`Cond::to_expr`]), arithmetic... The expression is selected `AS "name"`, so the
+    /// projection reads it by name like the other fields.
+    ///
+    /// A `name` that is not a field of the projection (or a selection that is a tuple, whose
+    /// fields have no names) is an [`Error::Unsupported`] when the query runs.
+    pub fn annotate<T: SqlType>(mut self, name: &'static str, expr: Expr<M, T>) -> Self {
+        match self.aliases.and_then(|a| a.iter().position(|n| *n == name)) {
+            Some(i) => {
+                self.columns[i] = expr.node;
+                self.missing.retain(|m| *m != name);
+            }
+            None => {
+                self.unknown_annotation.get_or_insert(name);
+            }
+        }
+        self
     }
 
     /// Keeps the rows matching `cond` (before grouping); several filters chain with AND.
@@ -334,7 +374,10 @@ impl<M: Model, R: Send> SelectQuery<M, R> {
     }
 
     fn render(&self, backend: Backend) -> Result<SqlWriter> {
-        if let Some(name) = self.missing {
+        if let Some(name) = self.unknown_annotation {
+            return Err(unknown_annotation(name, self.aliases));
+        }
+        if let Some(&name) = self.missing.first() {
             return Err(Error::Decode {
                 table: M::TABLE.to_owned(),
                 column: name.to_owned(),

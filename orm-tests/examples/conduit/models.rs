@@ -1,7 +1,7 @@
 //! The tables of Conduit, as models. `schema::setup` creates them.
 
 use chrono::{DateTime, Utc};
-use orm_core::Model;
+use orm_core::{Json, Model};
 
 /// A registered user. `username` and `email` are UNIQUE: a duplicate is detected by the database
 /// (`Error::UniqueViolation`), never by a lookup before the insert.
@@ -47,6 +47,11 @@ pub struct Article {
     #[orm(index)]
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The names of its tags, sorted: a copy of what `article_tags` links, written with the article
+    /// (the API never changes an article's tags), so that reading an article needs no second
+    /// statement. `article_tags` stays the source of the tag filter and of `GET /api/tags`. `None`
+    /// for an article written before the column existed: its tags are read from `article_tags`.
+    pub tag_list: Option<Json<Vec<String>>>,
 }
 
 /// A tag name, shared by the articles that carry it.

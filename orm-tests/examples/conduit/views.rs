@@ -1,9 +1,10 @@
-//! What the API returns, and how a page of articles is loaded without N+1 queries.
+//! What the API returns, and how a page of articles is loaded in one statement (two with its
+//! total), whatever its length.
 
-use crate::models::{Article, ArticleTag, Favorite, Follow, User};
+use crate::models::{Article, ArticleTag, Favorite, Follow, Tag, User};
 use chrono::{DateTime, Utc};
+use orm_core::JoinSelect;
 use orm_core::prelude::*;
-use orm_core::{ManyToMany, count};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
@@ -101,83 +102,89 @@ pub async fn followed_among(db: &Db, viewer: Option<i64>, users: &[i64]) -> Resu
     Ok(ids.into_iter().collect())
 }
 
-/// What the caller of [`article_views`] already knows about the viewer, so that it is not asked
-/// again: the feed knows that its reader follows every author in it, a favorite toggle whether
-/// its reader now favorites the article.
-#[derive(Default)]
-pub struct Known {
-    /// The authors the viewer follows (among those of the articles, at least).
-    pub following: Option<HashSet<i64>>,
-    /// The articles the viewer favorites (among those viewed, at least).
-    pub favorited: Option<HashSet<i64>>,
+/// One article as the API shows it, read in one statement by [`article_rows`]: the article, its
+/// author's profile, and the three values the reference implementation computes in SQL (the
+/// favorite count, whether the viewer favorited it, whether they follow its author).
+#[derive(FromRow)]
+pub struct ArticleRow {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub username: String,
+    pub bio: Option<String>,
+    pub image: Option<String>,
+    pub favorites_count: i64,
+    pub favorited: bool,
+    pub following: bool,
+    pub tag_list: Option<orm_core::Json<Vec<String>>>,
 }
 
-/// The views of `articles`, in their order, as `viewer` (a user id, or `None` for an anonymous
-/// request) sees them.
-///
-/// A fixed number of statements whatever the number of articles: their authors, their tags,
-/// their favorite counts (one query each), and for a signed-in viewer which of the articles they
-/// favorited and which of the authors they follow (one each, unless `known` says): 3 to 5, none
-/// for an empty page.
-pub async fn article_views(
-    db: &Db,
+/// The articles of `Article::query()` filtered by `filter` and whose author matches `author`, as
+/// `viewer` sees them: one statement, the articles joined with their authors, the favorite count a
+/// correlated `COUNT` subquery and the two flags `EXISTS` subqueries (constant `false` for an
+/// anonymous viewer; `following` constant `true` when the caller knows the viewer follows every
+/// author, as the feed does).
+pub fn article_rows(
     viewer: Option<i64>,
-    articles: Vec<Article>,
-    with_body: bool,
-    known: Known,
-) -> Result<Vec<ArticleView>> {
-    if articles.is_empty() {
-        return Ok(Vec::new());
-    }
-    let ids: Vec<i64> = articles.iter().map(|a| a.id).collect();
-    let tags_of = ManyToMany::new(ArticleTag::ARTICLE, ArticleTag::TAG);
-    let favorites_count = Favorite::query()
-        .filter(Favorite::ARTICLE_ID.is_in(ids.iter().copied()))
-        .select((Favorite::ARTICLE_ID, count()))
-        .group_by(Favorite::ARTICLE_ID);
-    // One after the other, on the connection the previous statement has just left (the ORM's pool
-    // hands the most recently used one to the next statement). Sent concurrently, on connections
-    // of their own, they answer a lone request sooner, but under load each request then holds
-    // up to five connections at once and every statement pays a wakeup and a pool round:
-    // measured, more CPU per request and fewer requests/s (docs/performance.md, "The Conduit web
-    // application under load").
-    let authors = Article::AUTHOR.load(db, &articles).await?;
-    let tags = tags_of.load(db, &articles).await?;
-    let counts = favorites_count.all(db).await?;
-    let favorited: HashSet<i64> = match (viewer, known.favorited) {
-        (None, _) => HashSet::new(),
-        (Some(_), Some(known)) => known,
-        (Some(me), None) => Favorite::query()
-            .filter(Favorite::USER_ID.eq(me) & Favorite::ARTICLE_ID.is_in(ids.iter().copied()))
-            .select(Favorite::ARTICLE_ID)
+    filter: Cond<Article>,
+    author: Cond<User>,
+    follows_all: bool,
+) -> JoinSelect<Article, (User, (Article, ())), ArticleRow> {
+    let (favorited, following) = match viewer {
+        Some(me) => {
+            let following =
+                if follows_all { Cond::always() } else { Follow::FOLLOWEE.any_where(Follow::FOLLOWER_ID.eq(me)) };
+            (Favorite::ARTICLE.any_where(Favorite::USER_ID.eq(me)), following)
+        }
+        None => (Cond::never(), Cond::never()),
+    };
+    Article::query()
+        .filter(filter)
+        .join(Article::AUTHOR)
+        .filter(author)
+        .select_as::<ArticleRow>()
+        // Both tables have an `id`: the article's.
+        .annotate("id", Article::ID.to_expr())
+        .annotate("favorites_count", Favorite::ARTICLE.count())
+        .annotate("favorited", favorited.to_expr())
+        .annotate("following", following.to_expr())
+}
+
+/// The views of `rows`, in their order, with their tags: from the articles' own `tag_list`, and
+/// for the articles without one (written before the column existed) from `article_tags`, in one
+/// statement for all of them; none when every article has its list.
+pub async fn article_views(db: &Db, rows: Vec<ArticleRow>, with_body: bool) -> Result<Vec<ArticleView>> {
+    let legacy: Vec<i64> = rows.iter().filter(|a| a.tag_list.is_none()).map(|a| a.id).collect();
+    let tags: Vec<(i64, String)> = if legacy.is_empty() {
+        Vec::new()
+    } else {
+        ArticleTag::query()
+            .filter(ArticleTag::ARTICLE_ID.is_in(legacy))
+            .join(ArticleTag::TAG)
+            .select((ArticleTag::ARTICLE_ID, Tag::NAME))
             .all(db)
             .await?
-            .into_iter()
-            .collect(),
     };
-    let following = match (viewer, known.following) {
-        (None, _) => HashSet::new(),
-        (Some(_), Some(known)) => known,
-        (Some(_), None) => {
-            let mut author_ids: Vec<i64> = articles.iter().map(|a| a.author_id).collect();
-            author_ids.sort_unstable();
-            author_ids.dedup();
-            followed_among(db, viewer, &author_ids).await?
-        }
-    };
-    let counts: HashMap<i64, i64> = counts.into_iter().collect();
-
-    let views = articles
+    let mut tags_of: HashMap<i64, Vec<String>> = HashMap::new();
+    for (article, name) in tags {
+        tags_of.entry(article).or_default().push(name);
+    }
+    let views = rows
         .into_iter()
-        .zip(authors)
-        .zip(tags)
-        .map(|((a, author), tags)| {
-            let mut tag_list: Vec<String> = tags.into_iter().map(|t| t.name).collect();
+        .map(|a| {
+            let mut tag_list = match a.tag_list {
+                Some(list) => list.0,
+                None => tags_of.remove(&a.id).unwrap_or_default(),
+            };
             tag_list.sort();
             ArticleView {
-                favorited: favorited.contains(&a.id),
-                favorites_count: counts.get(&a.id).copied().unwrap_or(0),
-                author: ProfileView::new(&author, following.contains(&author.id)),
+                favorited: a.favorited,
+                favorites_count: a.favorites_count,
+                author: ProfileView { username: a.username, bio: a.bio, image: a.image, following: a.following },
                 created_at: timestamp(&a.created_at),
                 updated_at: timestamp(&a.updated_at),
                 body: with_body.then_some(a.body),
