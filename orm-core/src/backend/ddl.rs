@@ -86,15 +86,16 @@ impl Backend {
     /// the type itself, quoted (each part of `schema.name`), on PostgreSQL; `None` on SQLite and
     /// MySQL, which store the column as text with a CHECK of the labels.
     pub fn native_enum_type(self, pg_enum: Option<&str>) -> Option<String> {
-        let name = pg_enum?;
-        match self {
-            Backend::Postgres => {
-                let mut out = String::new();
-                self.write_qualified_ident(&mut out, name);
-                Some(out)
-            }
-            Backend::Sqlite | Backend::MySql => None,
-        }
+        let name = pg_enum.filter(|_| self.has_native_enums())?;
+        let mut out = String::new();
+        self.write_qualified_ident(&mut out, name);
+        Some(out)
+    }
+
+    /// Whether a `#[orm(pg_enum)]` column is of a native enum type here (PostgreSQL) rather than
+    /// text with a CHECK of its labels (SQLite, MySQL).
+    pub fn has_native_enums(self) -> bool {
+        self == Backend::Postgres
     }
 
     /// `name` or `schema.name`, each part quoted.
@@ -113,19 +114,10 @@ impl Backend {
     /// created it while this one waited on the catalog's unique index). An existing type is left
     /// as it is, whatever its labels: a migration adds labels (`AddEnumValue`).
     pub fn create_enum_type_sql(self, name: &str, labels: &[&str]) -> Option<String> {
-        if self != Backend::Postgres {
+        if !self.has_native_enums() {
             return None;
         }
-        let mut create = String::from("CREATE TYPE ");
-        self.write_qualified_ident(&mut create, name);
-        create.push_str(" AS ENUM (");
-        for (i, l) in labels.iter().enumerate() {
-            if i > 0 {
-                create.push_str(", ");
-            }
-            write_pg_text(&mut create, l);
-        }
-        create.push(')');
+        let create = self.create_enum_sql(name, labels);
         // A dollar-quote tag that the body does not contain (labels are the program's own
         // constants; the loop is bounded by the body's length).
         let mut tag = String::from("$orm$");
@@ -138,6 +130,22 @@ impl Backend {
         Some(format!(
             "DO {tag} BEGIN {create}; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END {tag}"
         ))
+    }
+
+    /// `CREATE TYPE "name" AS ENUM ('a', 'b')` (PostgreSQL), the one rendering of an enum type
+    /// for `create_table` and the migrations.
+    fn create_enum_sql(self, name: &str, labels: &[impl AsRef<str>]) -> String {
+        let mut s = String::from("CREATE TYPE ");
+        self.write_qualified_ident(&mut s, name);
+        s.push_str(" AS ENUM (");
+        for (i, l) in labels.iter().enumerate() {
+            if i > 0 {
+                s.push_str(", ");
+            }
+            write_pg_text(&mut s, l.as_ref());
+        }
+        s.push(')');
+        s
     }
 
     /// The type of a column of `kind` as this backend stores it, as introspection reads it back.
@@ -234,7 +242,7 @@ impl Backend {
     /// Whether check `name` of `t` is the list of labels of a column of a native enum type
     /// (PostgreSQL), which the type enforces: such a check is not written there.
     fn is_native_enum_check(self, t: &Table, name: &str) -> bool {
-        self == Backend::Postgres
+        self.has_native_enums()
             && t.columns
                 .iter()
                 .filter(|c| c.pg_enum.is_some())
@@ -585,18 +593,8 @@ impl Backend {
             // Native enum types: PostgreSQL only (elsewhere the column is text with a CHECK,
             // which its own operations change).
             Op::CreateEnum { name, values } => {
-                if self == Backend::Postgres {
-                    let mut s = String::from("CREATE TYPE ");
-                    self.write_qualified_ident(&mut s, name);
-                    s.push_str(" AS ENUM (");
-                    for (i, v) in values.iter().enumerate() {
-                        if i > 0 {
-                            s.push_str(", ");
-                        }
-                        write_pg_text(&mut s, v);
-                    }
-                    s.push(')');
-                    plain(out, vec![s]);
+                if self.has_native_enums() {
+                    plain(out, vec![self.create_enum_sql(name, values)]);
                 }
             }
             Op::AddEnumValue { name, value, before } => {
@@ -604,7 +602,7 @@ impl Backend {
                 // label cannot be used until the transaction commits (so not in a DEFAULT or an
                 // UPDATE of the same migration). PostgreSQL 11 and older refuse it in a
                 // transaction.
-                if self == Backend::Postgres {
+                if self.has_native_enums() {
                     let mut s = String::from("ALTER TYPE ");
                     self.write_qualified_ident(&mut s, name);
                     s.push_str(" ADD VALUE ");
@@ -617,7 +615,7 @@ impl Backend {
                 }
             }
             Op::DropEnum { name } => {
-                if self == Backend::Postgres {
+                if self.has_native_enums() {
                     let mut s = String::from("DROP TYPE ");
                     self.write_qualified_ident(&mut s, name);
                     plain(out, vec![s]);

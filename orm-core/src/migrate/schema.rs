@@ -735,12 +735,12 @@ impl Schema {
     /// Compare a live schema with the models' as `live.normalized(b) == models.normalized(b)`.
     pub fn normalized(&self, backend: crate::Backend) -> Schema {
         let mut s = self.clone();
-        if backend != crate::Backend::Postgres {
+        if !backend.has_native_enums() {
             // Text with a CHECK there.
             s.enums.clear();
         }
         for t in &mut s.tables {
-            if backend == crate::Backend::Postgres {
+            if backend.has_native_enums() {
                 // A native enum column has no CHECK there (its type admits its labels only).
                 let name = t.name.clone();
                 let enum_checks: Vec<String> = t
