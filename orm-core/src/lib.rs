@@ -73,8 +73,8 @@ pub use orm_derive::test;
 pub use orm_derive::{FromRow, Model, SqlType};
 pub use query::join::{IntoNullable, JoinQuery, JoinSelect, Table};
 pub use query::{
-    Assignment, Column, Comparable, Cond, Expr, ExprList, IntoExpr, Numeric, Order, Query, RowStream, SelectQuery,
-    Selection, TextColumn, count, escape_like,
+    Assignment, Column, Comparable, Cond, Expr, ExprList, IntoExpr, Numeric, Order, Page, Query, RowStream,
+    SelectQuery, Selection, TextColumn, count, escape_like,
 };
 pub use raw::{Param, Raw, raw};
 pub use relation::{

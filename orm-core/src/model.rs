@@ -515,6 +515,8 @@ pub(crate) async fn update_row<M: Model>(m: &mut M, exec: crate::backend::Exec<'
 pub struct ModelSql {
     /// `SELECT "t"."a", ... FROM "t"`
     pub(crate) select: String,
+    /// Where ` FROM "t"` starts in `select` (to insert a column before it).
+    pub(crate) select_from: usize,
     pub(crate) find: Arc<str>,
     /// INSERT of every column.
     pub(crate) insert: Arc<str>,
@@ -554,6 +556,7 @@ fn build_model_sql<M: Model>(b: Backend) -> ModelSql {
         }
         w.column(M::TABLE, c.name);
     }
+    let select_from = w.sql.len();
     w.push(" FROM ");
     w.ident(M::TABLE);
     let select = w.sql;
@@ -649,6 +652,7 @@ fn build_model_sql<M: Model>(b: Backend) -> ModelSql {
 
     ModelSql {
         select,
+        select_from,
         find: find.into(),
         insert: insert_of(true).into(),
         // Only a database-generated key is left out; any other key is always sent.

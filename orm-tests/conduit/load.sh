@@ -225,6 +225,9 @@ for backend in $BACKENDS; do
     note "$backend: seeding through $api"
     read -r token slug <<<"$(node "$WORK/seed.mjs" "$api")"
     rss_seeded=$(rss "$SERVER_PID")
+    # Fresh statistics before the runs, so that autovacuum's first ANALYZE of the seeded tables
+    # (up to a minute later) does not change the plans in the middle of one implementation's run.
+    [[ $backend == postgres ]] && psql -w -X -q "${url%%\?*}" -c "ANALYZE" >&2
     echo "== $backend ($SECONDS_EACH s each, $CONNECTIONS connections, $THREADS wrk threads)"
     run_wrk "GET /api/articles?limit=20" "$api/articles?limit=20" "" 0
     run_wrk "GET /api/articles/{slug}" "$api/articles/$slug" "" 0

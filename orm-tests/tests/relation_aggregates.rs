@@ -305,3 +305,111 @@ async fn window_total_beside_a_page() {
         Ok(())
     });
 }
+
+/// `fetch_page`: a page and the total number of matching rows in one statement (the total a
+/// `COUNT(*)` subquery beside the page's columns), on model, joined, projected and grouped
+/// queries; past the end the total takes a second statement.
+#[tokio::test]
+async fn fetch_page_counts_all_pages_in_one_statement() {
+    each_backend!("fetch_page_counts_all_pages_in_one_statement", |db| {
+        let s = seed(&db).await?;
+        let statements = |db: &Db, before: u64| db.statement_count() - before;
+
+        // Model rows: the page in the query's order, the total without limit and offset.
+        let before = db.statement_count();
+        let page = Post::query().order_by(Post::TITLE.asc()).limit(2).fetch_page(&db).await?;
+        assert_eq!(page.rows.iter().map(|p| p.title.as_str()).collect::<Vec<_>>(), ["a1", "a2"]);
+        assert_eq!((page.total, page.pages(2)), (3, 2));
+        assert_eq!(statements(&db, before), 1);
+        let last = Post::query().order_by(Post::TITLE.asc()).limit(2).offset(2).fetch_page(&db).await?;
+        assert_eq!((last.rows, last.total), (vec![s.b1.clone()], 3));
+
+        // Past the end: no row to carry the total, which a second statement counts.
+        let before = db.statement_count();
+        let past = Post::query().order_by(Post::ID.asc()).limit(2).offset(10).fetch_page(&db).await?;
+        assert_eq!((past.rows.len(), past.total), (0, 3));
+        assert_eq!(statements(&db, before), 2);
+        let none = Post::query().limit(0).fetch_page(&db).await?;
+        assert_eq!((none.rows.len(), none.total), (0, 3));
+        // Nothing matches: a first page, so the total is 0 without asking again.
+        let before = db.statement_count();
+        let empty = Post::query().filter(Post::TITLE.eq("zz")).limit(5).fetch_page(&db).await?;
+        assert_eq!((empty.rows.len(), empty.total), (0, 0));
+        assert_eq!(statements(&db, before), 1);
+
+        // Bound values and a relation filter in the count too; soft-deleted rows do not count.
+        let liked_by_bob = Post::query()
+            .filter(Like::POST.any_where(Like::FAN_ID.eq(s.bob.id)) & Post::TITLE.ne("zz"))
+            .order_by(Post::TITLE.desc())
+            .limit(1)
+            .fetch_page(&db)
+            .await?;
+        assert_eq!((liked_by_bob.rows[0].title.as_str(), liked_by_bob.total), ("a2", 2));
+        let likes = Like::query().order_by(Like::ID.asc()).limit(1).fetch_page(&db).await?;
+        assert_eq!((likes.rows.len(), likes.total), (1, 3));
+
+        // Joined model rows, filtered on the joined table.
+        let by_ann = Post::query()
+            .join(Post::AUTHOR)
+            .filter(Author::NAME.eq("ann"))
+            .order_by(Post::TITLE.asc())
+            .limit(1)
+            .fetch_page(&db)
+            .await?;
+        assert_eq!((by_ann.rows, by_ann.total), (vec![s.a1.clone()], 2));
+
+        // A joined projection with annotations (the page's own subqueries stay per row), in a
+        // transaction.
+        #[derive(FromRow, Debug, PartialEq)]
+        struct Line {
+            title: String,
+            name: String,
+            likes: i64,
+        }
+        let mut tx = db.begin().await?;
+        let before = db.statement_count();
+        let lines = Post::query()
+            .join(Post::AUTHOR)
+            .select_as::<Line>()
+            .annotate("likes", Like::POST.count())
+            .order_by(Post::TITLE.asc())
+            .limit(2)
+            .offset(1)
+            .fetch_page(&mut tx)
+            .await?;
+        assert_eq!(statements(&db, before), 1);
+        tx.commit().await?;
+        let want = vec![
+            Line { title: "a2".into(), name: "ann".into(), likes: 1 },
+            Line { title: "b1".into(), name: "bob".into(), likes: 0 },
+        ];
+        assert_eq!((lines.rows, lines.total), (want, 3));
+
+        // Grouped and distinct: the total counts result rows (groups), not matching rows.
+        let per_author = Post::query()
+            .join(Post::AUTHOR)
+            .select((Author::NAME, count::<Post>()))
+            .group_by(Author::NAME)
+            .order_by(Author::NAME.asc())
+            .limit(1)
+            .fetch_page(&db)
+            .await?;
+        assert_eq!((per_author.rows, per_author.total), (vec![("ann".to_string(), 2)], 2));
+        let authors = Post::query().select(Post::AUTHOR_ID).distinct().limit(1).fetch_page(&db).await?;
+        assert_eq!((authors.rows.len(), authors.total), (1, 2));
+        let scored = Post::query()
+            .select((Post::AUTHOR_ID, Post::SCORE.max()))
+            .group_by(Post::AUTHOR_ID)
+            .having(count().gt(1))
+            .fetch_page(&db)
+            .await?;
+        assert_eq!((scored.rows, scored.total), (vec![(s.ann.id, Some(5))], 1));
+        // Past the end of a grouped page: counted again, as groups.
+        let past = Post::query().select(Post::AUTHOR_ID).distinct().offset(5).limit(5).fetch_page(&db).await?;
+        assert_eq!((past.rows.len(), past.total), (0, 2));
+        // What `map` keeps.
+        assert_eq!(page.map(|p| p.id).total, 3);
+        let _ = (s.cy, s.ann);
+        Ok(())
+    });
+}

@@ -182,13 +182,64 @@ impl<M: Model> Query<M> {
             w.push(") ");
             w.ident("sub");
         } else {
-            w.push("SELECT COUNT(*) FROM ");
-            w.ident(M::TABLE);
-            w.where_clause(&self.select.filter)?;
+            self.write_count_all(&mut w)?;
         }
         let (sql, args) = w.finish();
         let n = driver::fetch_optional(exec, sql, args, |r| i64::decode(r, 0)).await?;
         Ok(n.unwrap_or(0).max(0) as u64)
+    }
+
+    /// The rows of the query's page (its `limit` and `offset`) and the number of rows it
+    /// matches without them, in one statement: the total is a `COUNT(*)` subquery beside the
+    /// page's columns, computed once (see [`Page`](crate::Page)). A page past the last row has
+    /// no row to carry the total, and counts in a second statement.
+    ///
+    /// ```
+    /// # use orm_core::prelude::*;
+    /// # #[derive(Model, Debug)]
+    /// # struct Task { #[orm(primary_key)] id: i64, done: bool }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> orm_core::Result<()> {
+    /// # let db = Db::connect("sqlite::memory:").await?;
+    /// # Task::create_table(&db).await?;
+    /// # for i in 0..30 { Task { id: 0, done: i % 3 == 0 }.insert(&db).await?; }
+    /// let open = Task::query().filter(Task::DONE.eq(false)).order_by(Task::ID.desc());
+    /// let page = open.limit(20).fetch_page(&db).await?;
+    /// assert_eq!((page.rows.len(), page.total), (20, 20));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn fetch_page<'e>(&self, exec: impl Into<Executor<'e>>) -> Result<super::page::Page<M>> {
+        let exec = exec.into().0;
+        let backend = exec.backend();
+        let sql = model_sql::<M>(backend);
+        let (columns, from) = sql.select.split_at(sql.select_from);
+        let mut w = SqlWriter::with_prefix(backend, columns);
+        super::page::push_total(&mut w, |w| self.write_count_all(w))?;
+        w.push(from);
+        w.select_tail(&self.select)?;
+        super::select::write_lock(&mut w, &self.select)?;
+        let limits = (self.select.limit, self.select.offset);
+        super::page::fetch(
+            exec,
+            w,
+            M::COLUMNS.len(),
+            limits,
+            |r| M::__from_row(r),
+            || {
+                let mut w = SqlWriter::new(backend);
+                self.write_count_all(&mut w)?;
+                Ok(w)
+            },
+        )
+        .await
+    }
+
+    /// `SELECT COUNT(*) FROM "t" WHERE ..`: every matching row, whatever the limit and offset.
+    pub(crate) fn write_count_all(&self, w: &mut SqlWriter) -> Result<()> {
+        w.push("SELECT COUNT(*) FROM ");
+        w.ident(M::TABLE);
+        w.where_clause(&self.select.filter)
     }
 
     /// Whether any row matches.

@@ -520,6 +520,42 @@ impl<M: Model, L> JoinQuery<M, L> {
         driver::fetch_optional(exec, sql, args, |r| M::__from_row(r)).await
     }
 
+    /// The `M` rows of the query's page (its `limit` and `offset`) and the number of joined
+    /// rows without them, in one statement (see [`Query::fetch_page`]).
+    pub async fn fetch_page<'e>(&self, exec: impl Into<Executor<'e>>) -> Result<super::page::Page<M>> {
+        self.check()?;
+        let exec = exec.into().0;
+        let backend = exec.backend();
+        let sql = model_sql::<M>(backend);
+        let (columns, from) = sql.select.split_at(sql.select_from);
+        let mut w = SqlWriter::with_prefix(backend, columns);
+        super::page::push_total(&mut w, |w| self.write_count_all(w))?;
+        w.push(from);
+        self.write_joins(&mut w)?;
+        w.select_tail(&self.query.select)?;
+        let limits = (self.query.select.limit, self.query.select.offset);
+        super::page::fetch(
+            exec,
+            w,
+            M::COLUMNS.len(),
+            limits,
+            |r| M::__from_row(r),
+            || {
+                let mut w = SqlWriter::new(backend);
+                self.write_count_all(&mut w)?;
+                Ok(w)
+            },
+        )
+        .await
+    }
+
+    /// `SELECT COUNT(*) FROM .. JOIN .. WHERE ..`: every joined row, whatever the limit and offset.
+    fn write_count_all(&self, w: &mut SqlWriter) -> Result<()> {
+        w.push("SELECT COUNT(*)");
+        self.write_from(w)?;
+        w.where_clause(&self.query.select.filter)
+    }
+
     /// The number of joined rows (within `limit`/`offset` when set).
     pub async fn count<'e>(&self, exec: impl Into<Executor<'e>>) -> Result<u64> {
         self.check()?;
@@ -534,9 +570,7 @@ impl<M: Model, L> JoinQuery<M, L> {
             w.push(") ");
             w.ident("sub");
         } else {
-            w.push("SELECT COUNT(*)");
-            self.write_from(&mut w)?;
-            w.where_clause(&s.filter)?;
+            self.write_count_all(&mut w)?;
         }
         let (sql, args) = w.finish();
         let n = driver::fetch_optional(exec, sql, args, |r| i64::decode(r, 0)).await?;
@@ -814,6 +848,12 @@ impl<M: Model, L, R: Send> JoinSelect<M, L, R> {
     }
 
     fn render(&self, backend: Backend) -> Result<SqlWriter> {
+        self.render_with(backend, false)
+    }
+
+    /// The statement, with the page's total as a last column when `total` is set (see
+    /// [`JoinSelect::fetch_page`]).
+    fn render_with(&self, backend: Backend, total: bool) -> Result<SqlWriter> {
         self.query.check()?;
         if let Some(name) = self.unknown_annotation {
             return Err(super::select::unknown_annotation(name, self.aliases));
@@ -831,30 +871,35 @@ impl<M: Model, L, R: Send> JoinSelect<M, L, R> {
         }
         let s = &self.query.query.select;
         let mut w = SqlWriter::new(backend);
-        w.push(if self.distinct { "SELECT DISTINCT " } else { "SELECT " });
-        for (i, c) in self.columns.iter().enumerate() {
-            if i > 0 {
-                w.push(", ");
-            }
-            w.expr(c)?;
-            if let Some(name) = self.aliases.and_then(|a| a.get(i)) {
-                w.push(" AS ");
-                w.ident(name);
-            }
+        super::select::write_select_list(&mut w, self.distinct, &self.columns, self.aliases, false)?;
+        if total {
+            super::page::push_total(&mut w, |w| self.write_count_all(w))?;
         }
-        self.query.write_from(&mut w)?;
-        w.where_clause(&s.filter)?;
-        for (i, g) in self.group_by.iter().enumerate() {
-            w.push(if i == 0 { " GROUP BY " } else { ", " });
-            w.expr(g)?;
-        }
-        if let Some(h) = &self.having {
-            w.push(" HAVING ");
-            w.expr(h)?;
-        }
+        self.write_grouped_rows(&mut w)?;
         w.order_by(&s.order)?;
         w.limit_offset(s.limit, s.offset)?;
         Ok(w)
+    }
+
+    /// ` FROM .. WHERE .. GROUP BY .. HAVING ..`
+    fn write_grouped_rows(&self, w: &mut SqlWriter) -> Result<()> {
+        self.query.write_from(w)?;
+        w.where_clause(&self.query.query.select.filter)?;
+        super::select::write_grouping(w, &self.group_by, &self.having)
+    }
+
+    /// The number of result rows without the limit and offset: a `COUNT(*)` of the joined rows,
+    /// or, with `distinct`, `group_by` or `having`, of the result rows in a derived table.
+    fn write_count_all(&self, w: &mut SqlWriter) -> Result<()> {
+        if !self.distinct && self.group_by.is_empty() && self.having.is_none() {
+            return self.query.write_count_all(w);
+        }
+        w.push("SELECT COUNT(*) FROM (");
+        super::select::write_select_list(w, self.distinct, &self.columns, self.aliases, true)?;
+        self.write_grouped_rows(w)?;
+        w.push(") ");
+        w.ident("orm_page");
+        Ok(())
     }
 
     /// The SQL this query's `all` would run on `backend`, for logs and tests.
@@ -876,6 +921,22 @@ impl<M: Model, L, R: Send> JoinSelect<M, L, R> {
         q.query.query.select.limit = Some(1);
         let (sql, args) = q.render(exec.backend())?.finish();
         driver::fetch_optional(exec, sql, args, self.decode).await
+    }
+
+    /// The result rows of the query's page (its `limit` and `offset`) and the number of result
+    /// rows without them, in one statement (see [`Query::fetch_page`]); with `distinct`,
+    /// `group_by` or `having` the total counts the result rows, not the joined ones.
+    pub async fn fetch_page<'e>(&self, exec: impl Into<Executor<'e>>) -> Result<super::page::Page<R>> {
+        let exec = exec.into().0;
+        let backend = exec.backend();
+        let w = self.render_with(backend, true)?;
+        let s = &self.query.query.select;
+        super::page::fetch(exec, w, self.columns.len(), (s.limit, s.offset), self.decode, || {
+            let mut w = SqlWriter::new(backend);
+            self.write_count_all(&mut w)?;
+            Ok(w)
+        })
+        .await
     }
 
     /// The result rows as a stream, read from the database as they are consumed (see

@@ -247,6 +247,46 @@ pub(crate) fn unknown_annotation(name: &str, fields: Option<&[&str]>) -> Error {
 }
 
 /// Writes the FOR UPDATE clause of `select`, or fails where the backend has none.
+/// `SELECT [DISTINCT] a AS "a", ..`: `aliases` (a projection's field names) as the columns'
+/// names, or, when `positional` (in a derived table, whose column names must differ on MySQL),
+/// `"c0"`, `"c1"`..
+pub(crate) fn write_select_list(
+    w: &mut SqlWriter,
+    distinct: bool,
+    columns: &[Node],
+    aliases: Option<&[&str]>,
+    positional: bool,
+) -> Result<()> {
+    w.push(if distinct { "SELECT DISTINCT " } else { "SELECT " });
+    for (i, c) in columns.iter().enumerate() {
+        if i > 0 {
+            w.push(", ");
+        }
+        w.expr(c)?;
+        if positional {
+            w.push(" AS ");
+            w.ident(&format!("c{i}"));
+        } else if let Some(name) = aliases.and_then(|a| a.get(i)) {
+            w.push(" AS ");
+            w.ident(name);
+        }
+    }
+    Ok(())
+}
+
+/// ` GROUP BY .. HAVING ..`
+pub(crate) fn write_grouping(w: &mut SqlWriter, group_by: &[Node], having: &Option<Node>) -> Result<()> {
+    for (i, g) in group_by.iter().enumerate() {
+        w.push(if i == 0 { " GROUP BY " } else { ", " });
+        w.expr(g)?;
+    }
+    if let Some(h) = having {
+        w.push(" HAVING ");
+        w.expr(h)?;
+    }
+    Ok(())
+}
+
 pub(crate) fn write_lock(w: &mut SqlWriter, select: &Select) -> Result<()> {
     if !select.for_update {
         return Ok(());
@@ -374,6 +414,12 @@ impl<M: Model, R: Send> SelectQuery<M, R> {
     }
 
     fn render(&self, backend: Backend) -> Result<SqlWriter> {
+        self.render_with(backend, false)
+    }
+
+    /// The statement, with the page's total as a last column when `total` is set (see
+    /// [`SelectQuery::fetch_page`]; never with `over_subquery`).
+    fn render_with(&self, backend: Backend, total: bool) -> Result<SqlWriter> {
         if let Some(name) = self.unknown_annotation {
             return Err(unknown_annotation(name, self.aliases));
         }
@@ -386,16 +432,9 @@ impl<M: Model, R: Send> SelectQuery<M, R> {
         }
         let s = &self.query.select;
         let mut w = SqlWriter::new(backend);
-        w.push(if self.distinct { "SELECT DISTINCT " } else { "SELECT " });
-        for (i, c) in self.columns.iter().enumerate() {
-            if i > 0 {
-                w.push(", ");
-            }
-            w.expr(c)?;
-            if let Some(name) = self.aliases.and_then(|a| a.get(i)) {
-                w.push(" AS ");
-                w.ident(name);
-            }
+        write_select_list(&mut w, self.distinct, &self.columns, self.aliases, false)?;
+        if total {
+            super::page::push_total(&mut w, |w| self.write_count_all(w))?;
         }
         if self.over_subquery {
             // The rows the query keeps, under the table's own name so that the selected
@@ -410,20 +449,30 @@ impl<M: Model, R: Send> SelectQuery<M, R> {
             w.ident(M::TABLE);
             w.where_clause(&s.filter)?;
         }
-        for (i, g) in self.group_by.iter().enumerate() {
-            w.push(if i == 0 { " GROUP BY " } else { ", " });
-            w.expr(g)?;
-        }
-        if let Some(h) = &self.having {
-            w.push(" HAVING ");
-            w.expr(h)?;
-        }
+        write_grouping(&mut w, &self.group_by, &self.having)?;
         if !self.over_subquery {
             w.order_by(&s.order)?;
             w.limit_offset(s.limit, s.offset)?;
         }
         write_lock(&mut w, s)?;
         Ok(w)
+    }
+
+    /// The number of result rows without the limit and offset: a `COUNT(*)` of the matching
+    /// rows, or, with `distinct`, `group_by` or `having`, of the result rows in a derived table.
+    fn write_count_all(&self, w: &mut SqlWriter) -> Result<()> {
+        if !self.distinct && self.group_by.is_empty() && self.having.is_none() {
+            return self.query.write_count_all(w);
+        }
+        w.push("SELECT COUNT(*) FROM (");
+        write_select_list(w, self.distinct, &self.columns, self.aliases, true)?;
+        w.push(" FROM ");
+        w.ident(M::TABLE);
+        w.where_clause(&self.query.select.filter)?;
+        write_grouping(w, &self.group_by, &self.having)?;
+        w.push(") ");
+        w.ident("orm_page");
+        Ok(())
     }
 
     /// The SQL this query's `all` would run on `backend`, for logs and tests.
@@ -447,6 +496,22 @@ impl<M: Model, R: Send> SelectQuery<M, R> {
         }
         let (sql, args) = q.render(exec.backend())?.finish();
         driver::fetch_optional(exec, sql, args, self.decode).await
+    }
+
+    /// The result rows of the query's page (its `limit` and `offset`) and the number of result
+    /// rows without them, in one statement (see [`Query::fetch_page`]); with `distinct`,
+    /// `group_by` or `having` the total counts result rows (groups), not the matching ones.
+    pub async fn fetch_page<'e>(&self, exec: impl Into<Executor<'e>>) -> Result<super::page::Page<R>> {
+        let exec = exec.into().0;
+        let backend = exec.backend();
+        let w = self.render_with(backend, true)?;
+        let s = &self.query.select;
+        super::page::fetch(exec, w, self.columns.len(), (s.limit, s.offset), self.decode, || {
+            let mut w = SqlWriter::new(backend);
+            self.write_count_all(&mut w)?;
+            Ok(w)
+        })
+        .await
     }
 
     /// The result rows as a stream, read from the database as they are consumed; see

@@ -1,5 +1,5 @@
-//! What the API returns, and how a page of articles is loaded in one statement (two with its
-//! total), whatever its length.
+//! What the API returns, and how a page of articles is loaded in one statement (its total
+//! included), whatever its length.
 
 use crate::models::{Article, ArticleTag, Favorite, Follow, Tag, User};
 use chrono::{DateTime, Utc};
