@@ -225,9 +225,13 @@ for backend in $BACKENDS; do
     note "$backend: seeding through $api"
     read -r token slug <<<"$(node "$WORK/seed.mjs" "$api")"
     rss_seeded=$(rss "$SERVER_PID")
-    # Fresh statistics before the runs, so that autovacuum's first ANALYZE of the seeded tables
-    # (up to a minute later) does not change the plans in the middle of one implementation's run.
-    [[ $backend == postgres ]] && psql -w -X -q "${url%%\?*}" -c "ANALYZE" >&2
+    # The seeded tables as autovacuum leaves them, before the runs: fresh statistics, so that its
+    # first ANALYZE (up to a minute later) does not change the plans in the middle of one
+    # implementation's run, and VACUUM, so that the plans do not depend on how many empty pages
+    # the seed's concurrent inserts left at the end of a small table (PostgreSQL extends a
+    # contended table by many pages at once: `follows` took 1 to 44 pages from one run to the
+    # next, and the feed's plan changed with it).
+    [[ $backend == postgres ]] && psql -w -X -q "${url%%\?*}" -c "VACUUM ANALYZE" >&2
     echo "== $backend ($SECONDS_EACH s each, $CONNECTIONS connections, $THREADS wrk threads)"
     run_wrk "GET /api/articles?limit=20" "$api/articles?limit=20" "" 0
     run_wrk "GET /api/articles/{slug}" "$api/articles/$slug" "" 0
