@@ -246,7 +246,6 @@ pub(crate) fn unknown_annotation(name: &str, fields: Option<&[&str]>) -> Error {
     }
 }
 
-/// Writes the FOR UPDATE clause of `select`, or fails where the backend has none.
 /// `SELECT [DISTINCT] a AS "a", ..`: `aliases` (a projection's field names) as the columns'
 /// names, or, when `positional` (in a derived table, whose column names must differ on MySQL),
 /// `"c0"`, `"c1"`..
@@ -287,6 +286,7 @@ pub(crate) fn write_grouping(w: &mut SqlWriter, group_by: &[Node], having: &Opti
     Ok(())
 }
 
+/// Writes the FOR UPDATE clause of `select`, or fails where the backend has none.
 pub(crate) fn write_lock(w: &mut SqlWriter, select: &Select) -> Result<()> {
     if !select.for_update {
         return Ok(());
