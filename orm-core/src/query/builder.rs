@@ -210,26 +210,14 @@ impl<M: Model> Query<M> {
     /// # }
     /// ```
     pub async fn fetch_page<'e>(&self, exec: impl Into<Executor<'e>>) -> Result<super::page::Page<M>> {
-        let exec = exec.into().0;
-        let backend = exec.backend();
-        let sql = model_sql::<M>(backend);
-        let (columns, from) = sql.select.split_at(sql.select_from);
-        let mut w = SqlWriter::with_prefix(backend, columns);
-        super::page::push_total(&mut w, |w| self.write_count_all(w))?;
-        w.push(from);
-        w.select_tail(&self.select)?;
-        super::select::write_lock(&mut w, &self.select)?;
         let limits = (self.select.limit, self.select.offset);
-        super::page::fetch(
-            exec,
-            w,
-            M::COLUMNS.len(),
+        super::page::fetch_models(
+            exec.into().0,
             limits,
-            |r| M::__from_row(r),
-            || {
-                let mut w = SqlWriter::new(backend);
-                self.write_count_all(&mut w)?;
-                Ok(w)
+            |w| self.write_count_all(w),
+            |w| {
+                w.select_tail(&self.select)?;
+                super::select::write_lock(w, &self.select)
             },
         )
         .await

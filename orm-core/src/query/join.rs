@@ -524,26 +524,14 @@ impl<M: Model, L> JoinQuery<M, L> {
     /// rows without them, in one statement (see [`Query::fetch_page`]).
     pub async fn fetch_page<'e>(&self, exec: impl Into<Executor<'e>>) -> Result<super::page::Page<M>> {
         self.check()?;
-        let exec = exec.into().0;
-        let backend = exec.backend();
-        let sql = model_sql::<M>(backend);
-        let (columns, from) = sql.select.split_at(sql.select_from);
-        let mut w = SqlWriter::with_prefix(backend, columns);
-        super::page::push_total(&mut w, |w| self.write_count_all(w))?;
-        w.push(from);
-        self.write_joins(&mut w)?;
-        w.select_tail(&self.query.select)?;
         let limits = (self.query.select.limit, self.query.select.offset);
-        super::page::fetch(
-            exec,
-            w,
-            M::COLUMNS.len(),
+        super::page::fetch_models(
+            exec.into().0,
             limits,
-            |r| M::__from_row(r),
-            || {
-                let mut w = SqlWriter::new(backend);
-                self.write_count_all(&mut w)?;
-                Ok(w)
+            |w| self.write_count_all(w),
+            |w| {
+                self.write_joins(w)?;
+                w.select_tail(&self.query.select)
             },
         )
         .await

@@ -12,6 +12,7 @@ use super::render::SqlWriter;
 use crate::backend::driver::Exec;
 use crate::backend::{RowRef, driver};
 use crate::error::Result;
+use crate::model::{Model, model_sql};
 use crate::value::SqlType;
 
 /// A page of rows and the number of rows of all pages: what
@@ -104,4 +105,29 @@ where
         }
     };
     Ok(Page { rows, total })
+}
+
+/// A page of `M` rows: the model's columns, the total (`count` writes its `SELECT COUNT(*)
+/// ...`), the model's ` FROM "t"`, then `rest` (joins, WHERE, ORDER BY, LIMIT...); run by
+/// [`fetch`]. For [`Query::fetch_page`](crate::Query::fetch_page) and
+/// [`JoinQuery::fetch_page`](crate::JoinQuery::fetch_page).
+pub(crate) async fn fetch_models<M: Model>(
+    exec: Exec<'_>,
+    limits: (Option<u64>, Option<u64>),
+    count: impl Fn(&mut SqlWriter) -> Result<()> + Send + Sync,
+    rest: impl FnOnce(&mut SqlWriter) -> Result<()>,
+) -> Result<Page<M>> {
+    let backend = exec.backend();
+    let sql = model_sql::<M>(backend);
+    let (columns, from) = sql.select.split_at(sql.select_from);
+    let mut w = SqlWriter::with_prefix(backend, columns);
+    push_total(&mut w, &count)?;
+    w.push(from);
+    rest(&mut w)?;
+    let count_alone = || {
+        let mut w = SqlWriter::new(backend);
+        count(&mut w)?;
+        Ok(w)
+    };
+    fetch(exec, w, M::COLUMNS.len(), limits, |r| M::__from_row(r), count_alone).await
 }
