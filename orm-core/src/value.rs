@@ -235,10 +235,12 @@ impl<T: SqlType> SqlType for Option<T> {
         }
         T::from_value(value).map(Some)
     }
+    // Inlined, so that `Some` costs what `T`'s bind costs; the NULL is bound out of line.
+    #[inline]
     fn bind(&self, args: &mut Args) -> Result<()> {
         match self {
             Some(v) => v.bind(args),
-            None => args.push_value(null_of::<T>()),
+            None => args.push_value_out_of_line(null_of::<T>()),
         }
     }
     fn decode(row: &RowRef<'_>, idx: usize) -> Result<Self> {

@@ -363,7 +363,9 @@ impl Args {
     }
 }
 
-/// Adds one value to sqlx arguments, mapping the encoder's error.
+/// Adds one value to sqlx arguments, mapping the encoder's error. Inlined into each type's
+/// bind: a call a value was ~10% of a multi-row INSERT's client instructions on MariaDB.
+#[inline]
 pub(super) fn add<'t, A, T>(args: &mut A, v: T) -> Result<()>
 where
     A: sqlx::Arguments,
