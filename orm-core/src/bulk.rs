@@ -16,7 +16,7 @@
 //! [`PERSIST_MAX_PARAMS`] for which of them stay prepared).
 
 use crate::backend::driver::{self, SqlText};
-use crate::backend::{Args, Backend, Exec, TxInner};
+use crate::backend::{Args, Backend, Exec, Lane, TxInner};
 use crate::error::{Error, Result};
 use crate::model::{Model, model_sql};
 use crate::value::SqlType;
@@ -216,16 +216,21 @@ pub(crate) async fn write_many_at<M: Model>(
         (false, Mode::Upsert) => Shape::Upsert,
         (false, _) => Shape::Insert,
     };
-    let statements: usize = rows
-        .chunk_by(|x, y| omits_key(x) == omits_key(y))
-        .map(|run| run.len().div_ceil(rows_per_chunk::<M>(b, shape_of(omits_key(&run[0])))))
-        .sum();
+    // How many statements, and the most values one of them binds.
+    let (statements, most_values) =
+        rows.chunk_by(|x, y| omits_key(x) == omits_key(y)).fold((0usize, 0usize), |(n, most), run| {
+            let shape = shape_of(omits_key(&run[0]));
+            let full = rows_per_chunk::<M>(b, shape);
+            (n + run.len().div_ceil(full), most.max(run.len().min(full) * column_count::<M>(shape)))
+        });
 
     let mut own_tx: Option<TxInner> = None;
     if statements > 1
         && let Exec::Db(db) = &exec
     {
-        own_tx = Some(db.begin().await?);
+        // On the bulk lane where the statements are large (backend/hot.rs), as they would run
+        // there one by one.
+        own_tx = Some(db.begin_in(Lane::of(b, 0, most_values)).await?);
     }
     let mut written = 0u64;
     let mut keys = Vec::new();

@@ -39,13 +39,14 @@ async fn seed(db: &Db, n: i64) -> Result<()> {
 }
 
 /// The connection's id on the server (SQLite in memory has one connection: always the same).
-async fn session_id(db: &Db) -> Result<i64> {
-    let sql = match db.backend() {
+async fn session_id<'e>(exec: impl Into<Executor<'e>>) -> Result<i64> {
+    let exec = exec.into();
+    let sql = match exec.backend() {
         Backend::Postgres => "SELECT CAST(pg_backend_pid() AS BIGINT)",
         Backend::MySql => "SELECT CAST(CONNECTION_ID() AS SIGNED)",
         Backend::Sqlite => "SELECT 1",
     };
-    Ok(orm_core::raw(sql).fetch_scalar::<i64>(db).await?.expect("one row"))
+    Ok(orm_core::raw(sql).fetch_scalar::<i64>(exec).await?.expect("one row"))
 }
 
 #[tokio::test]
@@ -161,6 +162,92 @@ async fn pool_cancelled_statement_leaves_no_trace() {
         .await;
         if let Err(e) = r {
             panic!("[{}] {e}", backend.name());
+        }
+    }
+}
+
+/// `SELECT <the connection's id>` with `n` bound values (`WHERE 1 IN (1, 1, ...)`): a statement
+/// whose packet is as large as `n` values make it.
+async fn session_id_large<'e>(backend: Backend, exec: impl Into<Executor<'e>>, n: usize) -> Result<i64> {
+    let (id, from) = match backend {
+        Backend::Postgres => ("CAST(pg_backend_pid() AS BIGINT)", ""),
+        Backend::MySql => ("CAST(CONNECTION_ID() AS SIGNED)", " FROM DUAL"),
+        Backend::Sqlite => ("1", ""),
+    };
+    // Placeholders only: no value is written into the SQL.
+    let marks: Vec<String> =
+        (1..=n).map(|i| if backend == Backend::Postgres { format!("${i}") } else { "?".to_owned() }).collect();
+    let mut q = orm_core::raw(format!("SELECT {id}{from} WHERE 1 IN ({})", marks.join(", ")));
+    for _ in 0..n {
+        q = q.bind(1i64);
+    }
+    Ok(q.fetch_scalar::<i64>(exec).await?.expect("one row"))
+}
+
+#[tokio::test]
+async fn pool_large_statements_keep_off_the_hot_connection() {
+    // MariaDB/MySQL keep a connection's network buffers at its largest packet for good, and such
+    // a connection answers later results more slowly (backend/hot.rs): statements with large
+    // packets run on a connection of their own (the bulk lane), reused by the next large one.
+    orm_tests::each_backend!("pool_bulk_lane", |db| {
+        let b = db.backend();
+        let split = b == Backend::MySql;
+        Note::create_table(&db).await?;
+        let hot = session_id(&db).await?;
+        let bulk = session_id_large(b, &db, 9_000).await?;
+        assert_eq!(bulk != hot, split, "[{}] the large statement's connection", b.name());
+        assert_eq!(session_id_large(b, &db, 9_000).await?, bulk, "the bulk lane reuses its connection");
+        assert_eq!(session_id(&db).await?, hot, "the hot connection is kept for the rest");
+        // A small IN list stays on the hot connection.
+        assert_eq!(session_id_large(b, &db, 100).await?, hot);
+
+        // insert_many's large chunks, one statement or several in a transaction of its own.
+        let rows: Vec<Note> = (1..=5_000).map(|id| Note { id, body: format!("note {id}") }).collect();
+        assert_eq!(Note::insert_many(&db, &rows).await?, 5_000);
+        let more: Vec<Note> = (5_001..=75_000).map(|id| Note { id, body: String::new() }).collect();
+        assert_eq!(Note::insert_many(&db, &more).await?, 70_000);
+        assert_eq!(session_id(&db).await?, hot, "insert_many kept off the hot connection");
+        assert_eq!(Note::query().count(&db).await?, 75_000);
+
+        // A transaction that ran a large statement hands its connection to the bulk lane.
+        let mut tx = db.begin().await?;
+        let in_tx = session_id(&mut tx).await?;
+        assert_eq!(session_id_large(b, &mut tx, 9_000).await?, in_tx);
+        tx.commit().await?;
+        assert_eq!(session_id_large(b, &db, 9_000).await?, in_tx, "the transaction's connection is in the bulk lane");
+        assert_eq!(session_id(&db).await? != in_tx, split, "[{}] the next small statement's connection", b.name());
+        Ok(())
+    });
+}
+
+#[tokio::test]
+async fn pool_large_statements_on_a_single_connection() {
+    // With one connection there is no second lane: the connection moves between the two, and no
+    // statement waits for a connection parked on the other (each step would time out in 30 s).
+    for db in single_connection_dbs("pool_bulk_single").await {
+        let b = db.backend();
+        let r: Result<()> = async {
+            seed(&db, 10).await?;
+            let only = session_id(&db).await?;
+            assert_eq!(session_id_large(b, &db, 9_000).await?, only);
+            assert_eq!(session_id(&db).await?, only);
+            let rows: Vec<Note> = (11..=3_000).map(|id| Note { id, body: String::new() }).collect();
+            Note::insert_many(&db, &rows).await?;
+            let mut tx = db.begin().await?;
+            assert_eq!(session_id_large(b, &mut tx, 9_000).await?, only);
+            tx.commit().await?;
+            let stream: Vec<Note> = Note::query()
+                .filter(Note::ID.is_in((1..=9_000).collect::<Vec<i64>>()))
+                .stream(&db)
+                .try_collect()
+                .await?;
+            assert_eq!(stream.len(), 3_000);
+            assert_eq!(session_id(&db).await?, only);
+            Ok(())
+        }
+        .await;
+        if let Err(e) = r {
+            panic!("[{}] {e}", b.name());
         }
     }
 }

@@ -319,6 +319,22 @@ impl Backend {
         }
     }
 
+    /// The packet size from which a statement runs on a connection of its own, the hot pool's
+    /// bulk lane (backend/hot.rs), or `None` where the size of past packets does not matter.
+    /// MariaDB and MySQL grow a connection's network buffers to the largest packet it carried
+    /// and never shrink them (`net_buffer_length`, 16 KiB by default, is only where they start);
+    /// with a large write buffer the server sends each later result in one piece when it is
+    /// complete: a connection that had run one 10,000-row `insert_many` answered a 1,000-row
+    /// select ~25% slower for the rest of its life (docs/performance.md). 64 KiB of SQL, or
+    /// ~8,000 bound values (counted at 8 bytes each): a multi-row INSERT of 1,400 rows of six
+    /// columns, or an `IN` list of 8,192 keys.
+    pub(crate) const fn large_packet_bytes(self) -> Option<usize> {
+        match self {
+            Backend::MySql => Some(64 * 1024),
+            Backend::Sqlite | Backend::Postgres => None,
+        }
+    }
+
     /// Whether a connection whose statement was cancelled mid-flight (its future dropped) is
     /// closed rather than reused: a server connection may then owe a reply that the next
     /// statement would read as its own, or sit inside a transaction. SQLite's connections are

@@ -345,6 +345,19 @@ impl Args {
         a
     }
 
+    /// How many values are bound.
+    pub(crate) fn count(&self) -> usize {
+        use sqlx::Arguments;
+        match self {
+            #[cfg(feature = "sqlite")]
+            Args::Sqlite(a) => a.len(),
+            #[cfg(feature = "postgres")]
+            Args::Postgres(a) => a.len(),
+            #[cfg(feature = "mysql")]
+            Args::MySql(a) => a.len(),
+        }
+    }
+
     /// The backend these arguments are for.
     pub(crate) fn backend(&self) -> Backend {
         match self {
@@ -396,6 +409,9 @@ fn encode_error(e: sqlx::error::BoxDynError) -> Error {
 macro_rules! dispatch {
     // With the SQL text (`&str`): in the statement's span with the `tracing` feature (backend/trace.rs).
     (traced $exec:ident, $sql:expr, $args:expr, |$e:ident, $a:ident, $row:ident| $body:expr) => {{
+        let args = $args;
+        // Statements with large packets run on the hot pool's bulk lane (backend/hot.rs).
+        let lane = super::hot::Lane::of($exec.backend(), $sql.len(), args.count());
         #[cfg(feature = "tracing")]
         let result = {
             let statement = super::trace::Statement::start(&$exec, $sql);
@@ -403,20 +419,20 @@ macro_rules! dispatch {
             // the statement's future (the largest of the backends' arms) was copied on every
             // statement: ~50,000 instructions of memcpy a point query under callgrind, 2.6x raw
             // sqlx's count (docs/performance.md).
-            let fut = std::pin::pin!(async { dispatch!($exec, $args, |$e, $a, $row| $body) });
+            let fut = std::pin::pin!(async { dispatch!($exec, args, lane, |$e, $a, $row| $body) });
             statement.run_pinned(fut).await
         };
         #[cfg(not(feature = "tracing"))]
-        let result = dispatch!($exec, $args, |$e, $a, $row| $body);
+        let result = dispatch!($exec, args, lane, |$e, $a, $row| $body);
         result
     }};
-    ($exec:expr, $args:expr, |$e:ident, $a:ident, $row:ident| $body:expr) => {
+    ($exec:expr, $args:expr, $lane:expr, |$e:ident, $a:ident, $row:ident| $body:expr) => {
         match ($exec, $args) {
             #[cfg(feature = "sqlite")]
             (Exec::Db(d), Args::Sqlite($a)) => match d.pool.sqlite() {
                 Some(p) => {
                     let $row = row_sqlite;
-                    dispatch!(@db d, p, |$e| $body)
+                    dispatch!(@db d, p, $lane, |$e| $body)
                 }
                 None => Err(mismatch()),
             },
@@ -424,7 +440,7 @@ macro_rules! dispatch {
             (Exec::Db(d), Args::Postgres($a)) => match d.pool.postgres() {
                 Some(p) => {
                     let $row = row_postgres;
-                    dispatch!(@db d, p, |$e| $body)
+                    dispatch!(@db d, p, $lane, |$e| $body)
                 }
                 None => Err(mismatch()),
             },
@@ -432,12 +448,14 @@ macro_rules! dispatch {
             (Exec::Db(d), Args::MySql($a)) => match d.pool.mysql() {
                 Some(p) => {
                     let $row = row_mysql;
-                    dispatch!(@db d, p, |$e| $body)
+                    dispatch!(@db d, p, $lane, |$e| $body)
                 }
                 None => Err(mismatch()),
             },
             (Exec::Tx(t), args) => {
-                let TxInner { conn, state, db, backend, deadline, .. } = t;
+                let TxInner { conn, state, db, backend, deadline, bulky, .. } = t;
+                // Its connection goes to the bulk lane when the transaction ends.
+                *bulky |= $lane == super::hot::Lane::Bulk;
                 match (conn, args) {
                     #[cfg(feature = "sqlite")]
                     (Some(TxConn::Sqlite(c)), Args::Sqlite($a)) => {
@@ -463,8 +481,8 @@ macro_rules! dispatch {
             _ => Err(mismatch()),
         }
     };
-    (@db $d:ident, $p:ident, |$e:ident| $body:expr) => {{
-        let mut lease = $p.acquire().await?;
+    (@db $d:ident, $p:ident, $lane:expr, |$e:ident| $body:expr) => {{
+        let mut lease = $p.acquire_in($lane).await?;
         let pooler = $d.pooler;
         let result = with_timeout($d.statement_timeout, "statement", async {
             let conn = lease.conn();
@@ -730,6 +748,7 @@ where
     exec.count();
     let persistent = exec.caches_statements();
     let sql = sql.into_sqlx();
+    let lane = hot::Lane::of(exec.backend(), sql.as_str().len(), args.count());
     #[cfg(feature = "tracing")]
     let statement = super::trace::Statement::start(&exec, sql.as_str());
     // A stream on a leased connection of the hot pool.
@@ -738,7 +757,7 @@ where
             Box::pin(async_stream::stream! {
                 use futures_util::StreamExt;
                 let mut f = f;
-                let mut lease = match $p.acquire().await {
+                let mut lease = match $p.acquire_in(lane).await {
                     Ok(l) => l,
                     Err(e) => {
                         yield Err(Error::from(e));
@@ -895,7 +914,8 @@ where
             None => failed(mismatch()),
         },
         (Exec::Tx(t), args) => {
-            let TxInner { conn, state, backend, db, deadline, .. } = t;
+            let TxInner { conn, state, backend, db, deadline, bulky, .. } = t;
+            *bulky |= lane == hot::Lane::Bulk;
             let backend = *backend;
             let limits = (db.statement_timeout, *deadline);
             match (conn, args) {

@@ -21,7 +21,19 @@
 //! transactions included), and while any caller waits in sqlx's queue (nothing was parked when
 //! it came) nothing is parked: released connections go to the queue, and under contention the
 //! pool behaves exactly as sqlx's.
+//!
+//! Statements with large packets have a stack of their own, the *bulk lane* ([`Lane`]), where
+//! the backend keeps per-connection buffers at the size of the largest packet a connection ever
+//! carried ([`Backend::large_packet_bytes`]): MariaDB and MySQL grow a connection's network
+//! buffers to its largest packet and never shrink them, and a server whose write buffer is that
+//! large sends a result only when the result is complete (or fills it), not in
+//! `net_buffer_length` pieces that the client decodes while the server produces the rest. So a
+//! connection that carried one multi-row INSERT of 60,000 values answered every later
+//! 1,000-row select ~25% slower (docs/performance.md). Such statements run on connections of
+//! the bulk lane, which go back to its own stack and are closed, never handed to sqlx, when
+//! they leave it; the connection that serves everything else stays small.
 
+use crate::backend::Backend;
 use sqlx::pool::PoolConnection;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -41,10 +53,36 @@ struct Parked<DB: sqlx::Database> {
     at: Instant,
 }
 
-/// sqlx's pool plus the stack of parked connections.
+/// Which stack of parked connections a statement takes its connection from (see the module's
+/// documentation).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Lane {
+    /// Every statement but those of [`Lane::Bulk`].
+    Hot,
+    /// Statements whose packets are large enough to grow the server's buffers for good
+    /// ([`Backend::large_packet_bytes`]).
+    Bulk,
+}
+
+impl Lane {
+    /// The lane of a statement of `sql_len` bytes of SQL binding `values` values on `backend`:
+    /// the bulk lane when the statement's packets reach the backend's
+    /// [`Backend::large_packet_bytes`] (the values counted at 8 bytes each).
+    #[inline]
+    pub(crate) fn of(backend: Backend, sql_len: usize, values: usize) -> Lane {
+        match backend.large_packet_bytes() {
+            Some(large) if sql_len.max(values.saturating_mul(8)) >= large => Lane::Bulk,
+            _ => Lane::Hot,
+        }
+    }
+}
+
+/// sqlx's pool plus the stacks of parked connections.
 pub(crate) struct HotPool<DB: sqlx::Database> {
     pub(crate) pool: sqlx::Pool<DB>,
     parked: Mutex<Vec<Parked<DB>>>,
+    /// The parked connections of [`Lane::Bulk`].
+    bulk: Mutex<Vec<Parked<DB>>>,
     /// Callers waiting on sqlx's pool: while any is, nothing is parked.
     bypassing: AtomicUsize,
     /// Off when the user asked for a ping before each use (`DbOptions::test_before_acquire`).
@@ -57,17 +95,35 @@ pub(crate) struct HotPool<DB: sqlx::Database> {
 
 impl<DB: sqlx::Database> HotPool<DB> {
     pub(crate) fn new(pool: sqlx::Pool<DB>, enabled: bool, close_cancelled: bool) -> Self {
-        HotPool { pool, parked: Mutex::new(Vec::new()), bypassing: AtomicUsize::new(0), enabled, close_cancelled }
+        HotPool {
+            pool,
+            parked: Mutex::new(Vec::new()),
+            bulk: Mutex::new(Vec::new()),
+            bypassing: AtomicUsize::new(0),
+            enabled,
+            close_cancelled,
+        }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Parked<DB>>> {
+    fn lock(&self, lane: Lane) -> std::sync::MutexGuard<'_, Vec<Parked<DB>>> {
         // The lock is only held to push or pop; a panic cannot leave the Vec inconsistent.
-        self.parked.lock().unwrap_or_else(|e| e.into_inner())
+        let stack = match lane {
+            Lane::Hot => &self.parked,
+            Lane::Bulk => &self.bulk,
+        };
+        stack.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The most recently parked connection, or one from sqlx's pool.
     pub(crate) async fn acquire(&self) -> Result<Lease<'_, DB>, sqlx::Error> {
-        if let Some(lease) = self.pop() {
+        self.acquire_in(Lane::Hot).await
+    }
+
+    /// The most recently parked connection of `lane`, or one from sqlx's pool. When sqlx's pool
+    /// has no connection to give (every one is in use or parked), a connection parked on the
+    /// other lane: a statement never waits for a connection that sits parked.
+    pub(crate) async fn acquire_in(&self, lane: Lane) -> Result<Lease<'_, DB>, sqlx::Error> {
+        if let Some(lease) = self.pop_any(lane) {
             return Ok(lease);
         }
         // Nothing parked: wait in sqlx's queue, which is fair. Parking is off meanwhile, so a
@@ -75,23 +131,50 @@ impl<DB: sqlx::Database> HotPool<DB> {
         // tasks that keep taking parked connections.
         let _waiting = self.waiting();
         // Parked by another task just before parking was turned off.
-        if let Some(lease) = self.pop() {
+        if let Some(lease) = self.pop_any(lane) {
             return Ok(lease);
         }
         let conn = self.pool.acquire().await?;
-        Ok(Lease { conn: Some(conn), since: Instant::now(), hot: self, state: LeaseState::InFlight })
+        Ok(Lease { conn: Some(conn), since: Instant::now(), hot: self, lane, state: LeaseState::InFlight })
     }
 
-    fn pop(&self) -> Option<Lease<'_, DB>> {
+    /// [`HotPool::pop`] of `lane`, else of the other lane when sqlx's pool is exhausted.
+    fn pop_any(&self, lane: Lane) -> Option<Lease<'_, DB>> {
+        if let Some(lease) = self.pop(lane) {
+            return Some(lease);
+        }
+        let exhausted = self.pool.num_idle() == 0 && self.pool.size() >= self.pool.options().get_max_connections();
+        if !exhausted {
+            return None;
+        }
+        let other = match lane {
+            Lane::Hot => Lane::Bulk,
+            Lane::Bulk => Lane::Hot,
+        };
+        let mut lease = self.pop(other)?;
+        // It serves (and is parked again on) the lane that asked: a pool too small for two
+        // lanes has one connection move between them.
+        lease.lane = lane;
+        Some(lease)
+    }
+
+    fn pop(&self, lane: Lane) -> Option<Lease<'_, DB>> {
         let now = Instant::now();
         loop {
-            let p = self.lock().pop()?;
+            let p = self.lock(lane).pop()?;
             // A closed pool gives out nothing (sqlx says so); a connection parked or held too long
-            // goes back to sqlx (dropping it there returns it).
+            // goes back to sqlx (dropping it there returns it; a bulk one is closed).
             if !self.pool.is_closed() && now.duration_since(p.at) < MAX_PARKED && now.duration_since(p.since) < MAX_HELD
             {
-                return Some(Lease { conn: Some(p.conn), since: p.since, hot: self, state: LeaseState::InFlight });
+                return Some(Lease {
+                    conn: Some(p.conn),
+                    since: p.since,
+                    hot: self,
+                    lane,
+                    state: LeaseState::InFlight,
+                });
             }
+            unpark(lane, p.conn);
         }
     }
 
@@ -100,19 +183,24 @@ impl<DB: sqlx::Database> HotPool<DB> {
         Bypass(self)
     }
 
-    /// Hands every parked connection back to sqlx (before closing the pool).
+    /// Hands every parked connection back to sqlx (before closing the pool; the bulk lane's
+    /// are closed).
     pub(crate) fn drain(&self) {
-        let all = std::mem::take(&mut *self.lock());
+        let all = std::mem::take(&mut *self.lock(Lane::Hot));
         drop(all);
+        for p in std::mem::take(&mut *self.lock(Lane::Bulk)) {
+            unpark(Lane::Bulk, p.conn);
+        }
     }
 
     /// Parks a connection that is known to be idle (its last statement ran to completion, no
-    /// transaction open): a transaction's connection after COMMIT or ROLLBACK.
-    pub(crate) fn park(&self, conn: PoolConnection<DB>, since: Instant) {
+    /// transaction open) on the stack of `lane`: a transaction's connection after COMMIT or
+    /// ROLLBACK.
+    pub(crate) fn park_in(&self, lane: Lane, conn: PoolConnection<DB>, since: Instant) {
         if !self.enabled || self.bypassing.load(Ordering::SeqCst) > 0 || self.pool.is_closed() {
-            return drop(conn);
+            return unpark(lane, conn);
         }
-        self.lock().push(Parked { conn, since, at: Instant::now() });
+        self.lock(lane).push(Parked { conn, since, at: Instant::now() });
         // A bypass that started while we pushed must not miss this connection.
         if self.bypassing.load(Ordering::SeqCst) > 0 {
             self.drain();
@@ -120,9 +208,23 @@ impl<DB: sqlx::Database> HotPool<DB> {
     }
 }
 
+/// A connection leaving the stacks without a statement to run: back to sqlx from the hot lane,
+/// closed from the bulk lane (its server-side buffers stay large: see the module's
+/// documentation).
+fn unpark<DB: sqlx::Database>(lane: Lane, mut conn: PoolConnection<DB>) {
+    if lane == Lane::Bulk {
+        conn.close_on_drop();
+    }
+    discard(conn);
+}
+
 impl<DB: sqlx::Database> Drop for HotPool<DB> {
     fn drop(&mut self) {
-        let all = std::mem::take(&mut *self.lock());
+        let mut all = std::mem::take(&mut *self.lock(Lane::Hot));
+        for mut p in std::mem::take(&mut *self.lock(Lane::Bulk)) {
+            p.conn.close_on_drop();
+            all.push(p);
+        }
         if tokio::runtime::Handle::try_current().is_ok() {
             return drop(all);
         }
@@ -157,6 +259,7 @@ pub(crate) struct Lease<'a, DB: sqlx::Database> {
     conn: Option<PoolConnection<DB>>,
     since: Instant,
     hot: &'a HotPool<DB>,
+    lane: Lane,
     state: LeaseState,
 }
 
@@ -195,8 +298,8 @@ impl<DB: sqlx::Database> Drop for Lease<'_, DB> {
     fn drop(&mut self) {
         if let Some(mut conn) = self.conn.take() {
             match self.state {
-                LeaseState::Done => self.hot.park(conn, self.since),
-                LeaseState::Returned => drop(conn),
+                LeaseState::Done => self.hot.park_in(self.lane, conn, self.since),
+                LeaseState::Returned => unpark(self.lane, conn),
                 LeaseState::InFlight => {
                     if self.hot.close_cancelled {
                         conn.close_on_drop();

@@ -34,5 +34,6 @@ pub use dialect::Backend;
 pub use driver::{Args, DbOptions, RowRef};
 pub(crate) use driver::{DbInner, Exec};
 pub(crate) use errors::map_error;
+pub(crate) use hot::Lane;
 pub(crate) use tx::TxInner;
 pub(crate) use types::{decode_enum_label, decode_kind, in_column};

@@ -11,7 +11,7 @@
 //! connections are in-process and finish what they were sent, it is rolled back instead).
 
 use super::driver::{DbInner, Pool, control, with_timeout};
-use super::hot::discard;
+use super::hot::{Lane, discard};
 use crate::Backend;
 use crate::error::{Error, Result};
 use sqlx::pool::PoolConnection;
@@ -26,9 +26,14 @@ const ROLLBACK_TIMEOUT: Duration = Duration::from_secs(5);
 /// the connection to sqlx; a ROLLBACK that fails or takes longer than [`ROLLBACK_TIMEOUT`] closes
 /// the connection when `close_on_failure`. Outside a runtime the connection is closed.
 macro_rules! spawn_rollback {
-    ($conn:expr, $close_on_failure:expr) => {{
+    ($conn:expr, $close_on_failure:expr) => {
+        spawn_rollback!($conn, $close_on_failure, false)
+    };
+    // `$close_after`: closed after the ROLLBACK, too (a connection of the bulk lane).
+    ($conn:expr, $close_on_failure:expr, $close_after:expr) => {{
         let mut conn = $conn;
         let close_on_failure = $close_on_failure;
+        let close_after = $close_after;
         match tokio::runtime::Handle::try_current() {
             Err(_) => discard(conn),
             Ok(rt) => {
@@ -37,7 +42,7 @@ macro_rules! spawn_rollback {
                         tokio::time::timeout(ROLLBACK_TIMEOUT, async { control!(&mut *conn, "ROLLBACK") }).await,
                         Ok(Ok(()))
                     );
-                    if !rolled_back && close_on_failure {
+                    if (!rolled_back && close_on_failure) || close_after {
                         conn.close_on_drop();
                     }
                     drop(conn);
@@ -124,6 +129,10 @@ pub(crate) struct TxInner {
     pub(super) span: tracing::Span,
     /// When `DbOptions::transaction_timeout` runs out, and that timeout.
     pub(super) deadline: Option<(Instant, Duration)>,
+    /// Whether a statement of the transaction had large packets ([`Lane::Bulk`]): its connection
+    /// then goes to the hot pool's bulk lane when the transaction ends, and is closed rather
+    /// than handed back to sqlx.
+    pub(super) bulky: bool,
 }
 
 /// The time limit of a statement in a transaction: the statement timeout, cut to what is left of
@@ -144,23 +153,29 @@ pub(crate) fn statement_limit(
 impl DbInner {
     /// Starts a transaction on a connection of the pool.
     pub(crate) async fn begin(self: &Arc<Self>) -> Result<TxInner> {
+        self.begin_in(Lane::Hot).await
+    }
+
+    /// [`DbInner::begin`] on a connection of `lane` (a transaction of statements with large
+    /// packets, such as a multi-statement `insert_many`, is begun on the bulk lane).
+    pub(crate) async fn begin_in(self: &Arc<Self>, lane: Lane) -> Result<TxInner> {
         self.statements.fetch_add(1, Ordering::Relaxed);
         #[cfg(feature = "tracing")]
         let span = super::trace::transaction(self.backend);
         let (conn, since) = match &self.pool {
             #[cfg(feature = "sqlite")]
             Pool::Sqlite(p) => {
-                let (c, since) = p.acquire().await?.take();
+                let (c, since) = p.acquire_in(lane).await?.take();
                 (TxConn::Sqlite(c), since)
             }
             #[cfg(feature = "postgres")]
             Pool::Postgres(p) => {
-                let (c, since) = p.acquire().await?.take();
+                let (c, since) = p.acquire_in(lane).await?.take();
                 (TxConn::Postgres(c), since)
             }
             #[cfg(feature = "mysql")]
             Pool::MySql(p) => {
-                let (c, since) = p.acquire().await?.take();
+                let (c, since) = p.acquire_in(lane).await?.take();
                 (TxConn::MySql(c), since)
             }
         };
@@ -173,6 +188,7 @@ impl DbInner {
             backend: self.backend,
             since,
             deadline: None,
+            bulky: lane == Lane::Bulk,
             #[cfg(feature = "tracing")]
             span,
         };
@@ -271,6 +287,7 @@ impl TxInner {
 impl Drop for TxInner {
     fn drop(&mut self) {
         let Some(conn) = self.conn.take() else { return };
+        let lane = if self.bulky { Lane::Bulk } else { Lane::Hot };
         #[cfg(feature = "tracing")]
         if self.state != TxState::Ended {
             super::trace::transaction_ended(&self.span, "dropped (rolled back)");
@@ -279,10 +296,12 @@ impl Drop for TxInner {
             ($c:ident, $pool:ident) => {
                 match self.state {
                     TxState::Ended => match self.db.pool.$pool() {
-                        Some(p) => p.park($c, self.since),
+                        Some(p) => p.park_in(lane, $c, self.since),
                         None => discard($c),
                     },
-                    TxState::Open | TxState::Failed => spawn_rollback!($c, self.db.close_on_failure()),
+                    TxState::Open | TxState::Failed => {
+                        spawn_rollback!($c, self.db.close_on_failure(), lane == Lane::Bulk)
+                    }
                     TxState::Broken if !self.backend.closes_cancelled_connections() => spawn_rollback!($c, false),
                     TxState::Broken => {
                         let mut c = $c;
