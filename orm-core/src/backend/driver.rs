@@ -508,9 +508,13 @@ macro_rules! dispatch {
         result.map_err(Error::outcome_unknown_if_lost)
     }};
     (@tx $state:ident, $deadline:ident, $backend:expr, $db:ident, $c:ident, |$e:ident| $body:expr) => {{
-        match $state.before_statement($backend).and_then(|prev| Ok((prev, statement_limit($db.statement_timeout, *$deadline)?))) {
+        // Two plain matches: through `and_then` and a closure this cost ~110 instructions a
+        // statement (callgrind).
+        match $state.before_statement($backend) {
             Err(e) => Err(e),
-            Ok((prev, (limit, what))) => {
+            Ok(prev) => match statement_limit($db.statement_timeout, *$deadline) {
+            Err(e) => Err(e),
+            Ok((limit, what)) => {
                 // Until the statement is known to have finished: dropped here, the transaction
                 // stays Broken.
                 *$state = TxState::Broken;
@@ -522,6 +526,7 @@ macro_rules! dispatch {
                 *$state = prev.after_statement($backend, &result);
                 result
             }
+            },
         }
     }};
 }

@@ -92,6 +92,7 @@ impl TxState {
     }
 
     /// Checks that a statement may be sent; returns the state to restore once it has answered.
+    #[inline]
     pub(crate) fn before_statement(self, backend: Backend) -> Result<TxState> {
         match self {
             TxState::Open => Ok(self),
@@ -137,6 +138,7 @@ pub(crate) struct TxInner {
 
 /// The time limit of a statement in a transaction: the statement timeout, cut to what is left of
 /// the transaction's; [`Error::Timeout`] when the transaction is already over.
+#[inline]
 pub(crate) fn statement_limit(
     statement: Option<Duration>,
     deadline: Option<(Instant, Duration)>,
