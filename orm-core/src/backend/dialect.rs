@@ -325,12 +325,13 @@ impl Backend {
     /// and never shrink them (`net_buffer_length`, 16 KiB by default, is only where they start);
     /// with a large write buffer the server sends each later result in one piece when it is
     /// complete: a connection that had run one 10,000-row `insert_many` answered a 1,000-row
-    /// select ~25% slower for the rest of its life (docs/performance.md). 64 KiB of SQL, or
-    /// ~8,000 bound values (counted at 8 bytes each): a multi-row INSERT of 1,400 rows of six
-    /// columns, or an `IN` list of 8,192 keys.
+    /// select ~25% slower for the rest of its life (docs/performance.md). 16 KiB, the default
+    /// `net_buffer_length`, the size beyond which a packet grows the buffers: 16 KiB of SQL, or
+    /// 2,048 bound values (counted at 8 bytes each), such as a multi-row INSERT of 342 rows of
+    /// six columns or an `IN` list of 2,048 keys.
     pub(crate) const fn large_packet_bytes(self) -> Option<usize> {
         match self {
-            Backend::MySql => Some(64 * 1024),
+            Backend::MySql => Some(16 * 1024),
             Backend::Sqlite | Backend::Postgres => None,
         }
     }
