@@ -281,7 +281,8 @@ pub(crate) async fn update_fields<M: Model>(m: &mut M, exec: Exec<'_>, names: Ve
     let w = WriteCtx::new::<M>(false, true);
     let mut s = String::from("UPDATE ");
     b.write_ident(&mut s, M::TABLE);
-    let mut args = Args::new(b);
+    // The columns, the key and the version (sized: see `model::insert_row`).
+    let mut args = Args::with_capacity(b, cols.len() + 2);
     for (n, &i) in cols.iter().enumerate() {
         s.push_str(if n == 0 { " SET " } else { ", " });
         b.write_ident(&mut s, M::COLUMNS[i].name);

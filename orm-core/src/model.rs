@@ -458,7 +458,9 @@ pub(crate) async fn insert_row<M: Model>(m: &mut M, exec: crate::backend::Exec<'
     let backend = exec.backend();
     let sql = model_sql::<M>(backend);
     let generate = m.__key_unset() && M::COLUMNS[M::PRIMARY_KEY].auto_increment;
-    let mut args = Args::new(backend);
+    // Sized for the row: grown value by value, the argument buffers were reallocated several
+    // times a statement.
+    let mut args = Args::with_capacity(backend, M::COLUMNS.len());
     let w = WriteCtx::new::<M>(true, false);
     m.__bind_write(&mut args, !generate, &w)?;
     if !generate {
@@ -497,7 +499,8 @@ pub(crate) async fn insert_row<M: Model>(m: &mut M, exec: crate::backend::Exec<'
 pub(crate) async fn update_row<M: Model>(m: &mut M, exec: crate::backend::Exec<'_>) -> Result<u64> {
     m.__before_update()?;
     let backend = exec.backend();
-    let mut args = Args::new(backend);
+    // Every column, the key and the version (see `insert_row`).
+    let mut args = Args::with_capacity(backend, M::COLUMNS.len() + 2);
     let w = WriteCtx::new::<M>(false, true);
     m.__bind_write(&mut args, false, &w)?;
     m.__bind_key(&mut args)?;

@@ -101,7 +101,7 @@ impl Raw {
 
     fn prepare(self, backend: crate::Backend) -> Result<(SqlText, Args)> {
         let sql = backend.rewrite_placeholders(&self.sql);
-        let mut args = Args::new(backend);
+        let mut args = Args::with_capacity(backend, self.values.len());
         for v in self.values {
             args.push_value(v)?;
         }
