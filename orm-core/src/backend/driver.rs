@@ -513,19 +513,19 @@ macro_rules! dispatch {
         match $state.before_statement($backend) {
             Err(e) => Err(e),
             Ok(prev) => match statement_limit($db.statement_timeout, *$deadline) {
-            Err(e) => Err(e),
-            Ok((limit, what)) => {
-                // Until the statement is known to have finished: dropped here, the transaction
-                // stays Broken.
-                *$state = TxState::Broken;
-                let result = with_timeout(limit, what, async {
-                    let $e = &mut **$c;
-                    $body
-                })
-                .await;
-                *$state = prev.after_statement($backend, &result);
-                result
-            }
+                Err(e) => Err(e),
+                Ok((limit, what)) => {
+                    // Until the statement is known to have finished: dropped here, the
+                    // transaction stays Broken.
+                    *$state = TxState::Broken;
+                    let result = with_timeout(limit, what, async {
+                        let $e = &mut **$c;
+                        $body
+                    })
+                    .await;
+                    *$state = prev.after_statement($backend, &result);
+                    result
+                }
             },
         }
     }};
