@@ -70,9 +70,8 @@ fn decode_err(row: &RowRef<'_>, idx: usize, source: impl Into<Box<dyn std::error
 impl Args {
     /// [`Args::push_value`], not inlined: for a caller that binds a value of a variant known
     /// only at run time, or a NULL, where the whole `match` inlined would only bloat it.
-    #[doc(hidden)]
     #[inline(never)]
-    pub fn push_value_out_of_line(&mut self, v: Value) -> Result<()> {
+    pub(crate) fn push_value_out_of_line(&mut self, v: Value) -> Result<()> {
         self.push_value(v)
     }
 
