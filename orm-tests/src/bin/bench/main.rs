@@ -24,6 +24,9 @@
 //! Servers: `BENCH_POSTGRES` (default postgres://postgres@127.0.0.1:5432) and `BENCH_MYSQL`
 //! (default mysql://root@127.0.0.1:3306); the program (re)creates the database `orm_bench`
 //! (`BENCH_DB` to name another) on each.
+//! `BENCH_EACH=1` prints every timed run as it ends (its wall clock, and the process's CPU time
+//! over the whole run, setup included; Linux only, in 10 ms ticks): a contender slow in every
+//! round shows there.
 //! The SQLite file target lives in `BENCH_DIR` (default: `orm_bench/` in the system's temporary
 //! folder, created when missing; the program prints where).
 
@@ -534,6 +537,16 @@ impl Contender {
             Work::UpdateSet => each!(self, |c| c.update_set(ALBUMS, salt as i32).await)?,
             Work::Delete => {
                 self.exec(&delete_setup_sql(s.delete)).await;
+                if t == Target::Postgres {
+                    // Fresh statistics for the 2,000 new rows. Each delete's foreign-key trigger
+                    // looks the key up in `artist` again through a plan cached by the server
+                    // connection; one made while the table held 100 rows (a warm-up round) is a
+                    // sequential scan, which then reads all 2,100 rows on every delete (~130 µs)
+                    // until statistics change. Which connections hold such a plan depends on
+                    // their history, not on the client: the contender connected second measured
+                    // 1.9x the first with the same code. ANALYZE invalidates every connection's.
+                    self.exec("ANALYZE artist").await;
+                }
                 let ids: Vec<i64> = (0..s.delete as i64).map(|i| DELETE_BASE + i).collect();
                 each!(self, |c| c.delete(&ids).await)
             }
@@ -639,6 +652,15 @@ fn median(v: &mut [Duration]) -> Duration {
     if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2 }
 }
 
+/// The CPU time this process has used, in ms (user + system, from `/proc/self/stat`, which
+/// counts in 10 ms ticks); 0 where there is no `/proc`.
+fn cpu_ms() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let rest = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<f64> = rest.split_whitespace().map(|x| x.parse().unwrap_or(0.0)).collect();
+    (f.get(11).unwrap_or(&0.0) + f.get(12).unwrap_or(&0.0)) * 10.0
+}
+
 fn fmt_ms(d: Duration) -> String {
     let ms = d.as_secs_f64() * 1e3;
     if ms >= 100.0 {
@@ -701,7 +723,18 @@ async fn bench_target(t: Target, cfg: &Cfg) {
                     c.run(t, *w, &cfg.sizes, 16 * (round + 1) + k).await;
                 }
                 cg::set_label(format!("{}|{}|{}", t.key(), w.key(), c.key()));
+                let cpu0 = cpu_ms();
                 if let Some(d) = c.run(t, *w, &cfg.sizes, 16 * (round + 1) + k).await {
+                    if std::env::var_os("BENCH_EACH").is_some() {
+                        eprintln!(
+                            "  {} {} {}: {:.1} ms, cpu {:.1} ms",
+                            t.key(),
+                            w.key(),
+                            c.key(),
+                            d.as_secs_f64() * 1e3,
+                            cpu_ms() - cpu0
+                        );
+                    }
                     times.entry((wi, c.key())).or_default().push(d);
                 }
             }
