@@ -364,13 +364,21 @@ where
             Ok((id, child))
         };
         let mut children = fetch_in(exec.0, &spec, groups.take_values(), decode).await?;
-        if sort_here && !children.is_sorted_by_key(|(id, _)| *id) {
+        // A model that tells its key (every derived one) is sorted parent by parent, after
+        // grouping: small sorts of rows mostly in order already, instead of one sort that moves
+        // every child (~300 instructions a child for 1,000 of them, the eager load's largest
+        // cost after decoding). Any other is sorted as a whole, by the key decoded with it.
+        let by_group = sort_here && children.first().is_some_and(|(_, c)| c.__int_key().is_some());
+        if sort_here && !by_group && !children.is_sorted_by_key(|(id, _)| *id) {
             children.sort_unstable_by_key(|(id, _)| *id);
         }
         for (_, child) in children {
             if let Some(k) = (self.key)(&child) {
                 groups.push(&k, child);
             }
+        }
+        if by_group {
+            groups.sort_each_by_key(|c| c.__int_key());
         }
         Ok(groups.into_rows())
     }
@@ -987,6 +995,15 @@ impl<K: RelationKey, V: Clone> Groups<K, V> {
     fn push(&mut self, key: &K, v: V) {
         if let Some(&i) = self.slot.get(key) {
             self.groups[i].push(v);
+        }
+    }
+
+    /// Sorts each group by `key` (a group already in order is left as it is).
+    fn sort_each_by_key<O: Ord>(&mut self, key: impl Fn(&V) -> O + Copy) {
+        for g in &mut self.groups {
+            if !g.is_sorted_by_key(key) {
+                g.sort_unstable_by_key(key);
+            }
         }
     }
 
