@@ -372,11 +372,7 @@ where
         if sort_here && !by_group && !children.is_sorted_by_key(|(id, _)| *id) {
             children.sort_unstable_by_key(|(id, _)| *id);
         }
-        for (_, child) in children {
-            if let Some(k) = (self.key)(&child) {
-                groups.push(&k, child);
-            }
-        }
+        groups.push_all(children, |g, (_, child)| (self.key)(child).and_then(|k| g.slot(&k)), |(_, child)| child);
         if by_group {
             groups.sort_each_by_key(|c| c.__int_key());
         }
@@ -525,9 +521,8 @@ where
             };
             let n = B::COLUMNS.len();
             let decode = |r: &RowRef<'_>| Ok((B::__from_row(r)?, <A::Key as SqlType>::decode(r, n)?));
-            for (b, a) in fetch_in(exec.0, &spec, groups.take_values(), decode).await? {
-                groups.push(&a, b);
-            }
+            let pairs = fetch_in(exec.0, &spec, groups.take_values(), decode).await?;
+            groups.push_all(pairs, |g, (_, a)| g.slot(a), |(b, _)| b);
         }
         Ok(groups.into_rows())
     }
@@ -991,10 +986,31 @@ impl<K: RelationKey, V: Clone> Groups<K, V> {
         std::mem::take(&mut self.values)
     }
 
-    /// Adds `v` to the group of `key` (a key no loaded row has is ignored).
-    fn push(&mut self, key: &K, v: V) {
-        if let Some(&i) = self.slot.get(key) {
-            self.groups[i].push(v);
+    /// The group of `key` (`None`: no loaded row has it).
+    fn slot(&self, key: &K) -> Option<usize> {
+        self.slot.get(key).copied()
+    }
+
+    /// Adds each of `rows` (as `value` of it) to the group `slot` finds for it; a row without
+    /// one is dropped. Each group is allocated once, at its size: the rows' groups are found
+    /// and counted first, so no group grows by doubling (an eager load of 100 parents with 10
+    /// children each saves ~300 reallocations and their copies).
+    fn push_all<T>(&mut self, rows: Vec<T>, slot: impl Fn(&Self, &T) -> Option<usize>, value: impl Fn(T) -> V) {
+        const NONE: usize = usize::MAX;
+        let slots: Vec<usize> = rows.iter().map(|r| slot(self, r).unwrap_or(NONE)).collect();
+        let mut counts = vec![0usize; self.groups.len()];
+        for &i in &slots {
+            if i != NONE {
+                counts[i] += 1;
+            }
+        }
+        for (g, n) in self.groups.iter_mut().zip(counts) {
+            g.reserve_exact(n);
+        }
+        for (r, i) in rows.into_iter().zip(slots) {
+            if i != NONE {
+                self.groups[i].push(value(r));
+            }
         }
     }
 
@@ -1070,7 +1086,13 @@ async fn fetch_in<T: Send>(
         }
         w.order_by(&spec.order)?;
         let (sql, args) = w.finish();
-        out.extend(driver::fetch_all(exec.reborrow(), sql, args, &mut decode).await?);
+        let rows = driver::fetch_all(exec.reborrow(), sql, args, &mut decode).await?;
+        // The first (usually the only) chunk's rows are kept as they are, not copied.
+        if out.is_empty() {
+            out = rows;
+        } else {
+            out.extend(rows);
+        }
     }
     Ok(out)
 }
@@ -1082,4 +1104,27 @@ async fn find_one<M: Model>(exec: Exec<'_>, key: Value) -> Result<Option<M>> {
     args.push_value(key)?;
     let sql = driver::SqlText::Shared(model_sql::<M>(backend).find.clone());
     driver::fetch_optional(exec, sql, args, |r| M::__from_row(r)).await.map_err(|e| e.for_table(M::TABLE))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Groups;
+
+    #[test]
+    fn push_all_groups_rows_under_their_keys_in_arrival_order() {
+        // Loaded rows with keys 7, none, 3, 7 (a repeated key gets its own copy of the group).
+        let mut g: Groups<i64, &str> = Groups::new([Some(7), None, Some(3), Some(7)].into_iter());
+        assert_eq!(g.take_values().len(), 2);
+        let rows = vec![(3, "c1"), (7, "s1"), (9, "orphan"), (3, "c2"), (0, "keyless"), (7, "s2")];
+        g.push_all(rows, |g, &(k, _)| if k == 0 { None } else { g.slot(&k) }, |(_, v)| v);
+        assert_eq!(g.groups[0].capacity(), 2, "each group is allocated at its size");
+        assert_eq!(g.into_rows(), vec![vec!["s1", "s2"], vec![], vec!["c1", "c2"], vec!["s1", "s2"]]);
+    }
+
+    #[test]
+    fn push_all_of_no_rows_leaves_empty_groups() {
+        let mut g: Groups<i64, u8> = Groups::new([Some(1), Some(2)].into_iter());
+        g.push_all(Vec::<(i64, u8)>::new(), |g, (k, _)| g.slot(k), |(_, v)| v);
+        assert_eq!(g.into_rows(), vec![Vec::<u8>::new(), Vec::new()]);
+    }
 }
